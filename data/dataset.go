@@ -1,0 +1,129 @@
+package data
+
+import (
+	"fmt"
+	"math"
+)
+
+// Dataset is a set of images in NHWC float32 layout with integer labels.
+type Dataset struct {
+	Name string
+	// Images holds N*H*W*C values, image-major, channels last.
+	Images  []float32
+	Labels  []int32
+	N, H, W int
+	C       int
+	// Classes names each label value.
+	Classes []string
+}
+
+// ImageSize is H*W*C.
+func (d *Dataset) ImageSize() int { return d.H * d.W * d.C }
+
+// Image returns image i (a view, not a copy).
+func (d *Dataset) Image(i int) []float32 {
+	s := d.ImageSize()
+	return d.Images[i*s : (i+1)*s]
+}
+
+// Validate checks that sizes agree and labels are in range.
+func (d *Dataset) Validate() error {
+	if d.N <= 0 || d.H <= 0 || d.W <= 0 || d.C <= 0 {
+		return fmt.Errorf("dataset %q: bad dimensions N=%d H=%d W=%d C=%d", d.Name, d.N, d.H, d.W, d.C)
+	}
+	if len(d.Images) != d.N*d.ImageSize() {
+		return fmt.Errorf("dataset %q: %d image values for %d images of %dx%dx%d", d.Name, len(d.Images), d.N, d.H, d.W, d.C)
+	}
+	if len(d.Labels) != d.N {
+		return fmt.Errorf("dataset %q: %d labels for %d images", d.Name, len(d.Labels), d.N)
+	}
+	if len(d.Classes) == 0 {
+		return fmt.Errorf("dataset %q: no class names", d.Name)
+	}
+	for i, l := range d.Labels {
+		if l < 0 || int(l) >= len(d.Classes) {
+			return fmt.Errorf("dataset %q: label %d of image %d outside [0, %d)", d.Name, l, i, len(d.Classes))
+		}
+	}
+	return nil
+}
+
+// Subset returns the first n examples (or all if n exceeds N), sharing memory.
+func (d *Dataset) Subset(n int) *Dataset {
+	if n > d.N || n <= 0 {
+		n = d.N
+	}
+	out := *d
+	out.N = n
+	out.Images = d.Images[:n*d.ImageSize()]
+	out.Labels = d.Labels[:n]
+	return &out
+}
+
+// Normalization is a per-dataset affine map x' = (x - Mean) / Std applied to images.
+type Normalization struct {
+	Mean float64 `json:"mean"`
+	Std  float64 `json:"std"`
+}
+
+// ComputeNormalization measures the mean and standard deviation of all pixel values.
+func (d *Dataset) ComputeNormalization() Normalization {
+	var sum, sumSq float64
+	for _, v := range d.Images {
+		sum += float64(v)
+		sumSq += float64(v) * float64(v)
+	}
+	n := float64(len(d.Images))
+	mean := sum / n
+	std := math.Sqrt(math.Max(sumSq/n-mean*mean, 0))
+	if std < 1e-8 {
+		std = 1
+	}
+	return Normalization{Mean: mean, Std: std}
+}
+
+// Apply normalises values in place.
+func (nz Normalization) Apply(values []float32) {
+	m, s := float32(nz.Mean), float32(nz.Std)
+	for i, v := range values {
+		values[i] = (v - m) / s
+	}
+}
+
+// Invert undoes Apply in place.
+func (nz Normalization) Invert(values []float32) {
+	m, s := float32(nz.Mean), float32(nz.Std)
+	for i, v := range values {
+		values[i] = v*s + m
+	}
+}
+
+// fromIDX turns an image IDX ([N,H,W] or [N,H,W,C]) and a label IDX ([N]) into a Dataset
+// with pixel values scaled to [0, 1].
+func fromIDX(name string, images, labels *IDX, classes []string) (*Dataset, error) {
+	if len(images.Dims) != 3 && len(images.Dims) != 4 {
+		return nil, fmt.Errorf("%s: image file has shape %v, want [N,H,W] or [N,H,W,C]", name, images.Dims)
+	}
+	if len(labels.Dims) != 1 {
+		return nil, fmt.Errorf("%s: label file has shape %v, want [N]", name, labels.Dims)
+	}
+	if images.Dims[0] != labels.Dims[0] {
+		return nil, fmt.Errorf("%s: %d images but %d labels", name, images.Dims[0], labels.Dims[0])
+	}
+	d := &Dataset{Name: name, N: images.Dims[0], H: images.Dims[1], W: images.Dims[2], C: 1, Classes: classes}
+	if len(images.Dims) == 4 {
+		d.C = images.Dims[3]
+	}
+	d.Images = make([]float32, len(images.Data))
+	for i, b := range images.Data {
+		d.Images[i] = float32(b) / 255
+	}
+	d.Labels = make([]int32, d.N)
+	for i, b := range labels.Data {
+		d.Labels[i] = int32(b)
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

@@ -1,0 +1,93 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/convlens/convlens/nd"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// CheckImages validates a batch [N,H,W,C] against the model input: shape, and no NaN/Inf.
+func (m *Model) CheckImages(images nd.Array) error {
+	s := m.Spec
+	if err := images.Validate(); err != nil {
+		return fmt.Errorf("images: %w", err)
+	}
+	if len(images.Shape) != 4 || images.Shape[1] != s.Height || images.Shape[2] != s.Width || images.Shape[3] != s.Chans {
+		return fmt.Errorf("images shape %v does not match model %q input [N %d %d %d]", images.Shape, s.Name, s.Height, s.Width, s.Chans)
+	}
+	return nd.CheckFinite("images", images.Data)
+}
+
+// ImagesTensor converts a validated batch to a tensor.
+func ImagesTensor(images nd.Array) *tensors.Tensor {
+	return tensors.FromFlatDataAndDimensions(images.Data, images.Shape...)
+}
+
+// ToArray copies a float32 tensor into an nd.Array and frees the tensor.
+func ToArray(t *tensors.Tensor) (nd.Array, error) {
+	defer t.FinalizeAll()
+	data, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nd.Array{}, err
+	}
+	return nd.Array{Shape: t.Shape().Dimensions, Data: data}, nil
+}
+
+// Logits runs the model in inference mode on images [N,H,W,C] and returns logits [N, classes].
+func (m *Model) Logits(images nd.Array) (nd.Array, error) {
+	if err := m.CheckImages(images); err != nil {
+		return nd.Array{}, err
+	}
+	var out nd.Array
+	err := Safe("forward", func() error {
+		m.mu.Lock()
+		if m.forward == nil {
+			exec, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x *graph.Node) *graph.Node {
+				return m.Build(ctx, x, false).Logits
+			})
+			if err != nil {
+				m.mu.Unlock()
+				return err
+			}
+			m.forward = exec
+		}
+		exec := m.forward
+		m.mu.Unlock()
+		res, err := exec.Exec(ImagesTensor(images))
+		if err != nil {
+			return err
+		}
+		out, err = ToArray(res[0])
+		return err
+	})
+	return out, err
+}
+
+// Predict returns the arg-max class of each image.
+func (m *Model) Predict(images nd.Array) ([]int, error) {
+	logits, err := m.Logits(images)
+	if err != nil {
+		return nil, err
+	}
+	return ArgMax(logits), nil
+}
+
+// ArgMax returns the index of the largest value of each row of a [N, K] array.
+func ArgMax(a nd.Array) []int {
+	n, k := a.Shape[0], a.Shape[1]
+	out := make([]int, n)
+	for i := 0; i < n; i++ {
+		row := a.Data[i*k : (i+1)*k]
+		best := 0
+		for j, v := range row {
+			if v > row[best] {
+				best = j
+			}
+		}
+		out[i] = best
+	}
+	return out
+}

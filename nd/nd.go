@@ -1,0 +1,176 @@
+// Package nd holds the plain value types that cross from models to renderers:
+// dense float32 arrays with their shape, named series and histograms.
+// It imports nothing from GoMLX, so renderers can depend on it freely.
+package nd
+
+import (
+	"fmt"
+	"math"
+)
+
+// Array is a dense, row-major float32 array.
+type Array struct {
+	Shape []int     `json:"shape"`
+	Data  []float32 `json:"data"`
+}
+
+// New returns a zero-filled array of the given shape.
+func New(shape ...int) Array {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return Array{Shape: append([]int(nil), shape...), Data: make([]float32, n)}
+}
+
+// Size is the number of elements the shape describes.
+func (a Array) Size() int {
+	n := 1
+	for _, d := range a.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Validate reports a shape that does not match the data or has non-positive dimensions.
+func (a Array) Validate() error {
+	if len(a.Shape) == 0 {
+		return fmt.Errorf("array has no shape")
+	}
+	n := 1
+	for i, d := range a.Shape {
+		if d <= 0 {
+			return fmt.Errorf("array shape %v: dimension %d is %d, want > 0", a.Shape, i, d)
+		}
+		if n > math.MaxInt32/d {
+			return fmt.Errorf("array shape %v is too large", a.Shape)
+		}
+		n *= d
+	}
+	if n != len(a.Data) {
+		return fmt.Errorf("array shape %v wants %d values, has %d", a.Shape, n, len(a.Data))
+	}
+	return nil
+}
+
+// Index returns the flat offset of the given coordinates (no bounds checks beyond rank).
+func (a Array) Index(coords ...int) int {
+	off := 0
+	for i, c := range coords {
+		off = off*a.Shape[i] + c
+	}
+	for i := len(coords); i < len(a.Shape); i++ {
+		off *= a.Shape[i]
+	}
+	return off
+}
+
+// Sub returns the sub-array at index i of the first axis, sharing data.
+func (a Array) Sub(i int) Array {
+	inner := 1
+	for _, d := range a.Shape[1:] {
+		inner *= d
+	}
+	return Array{Shape: append([]int(nil), a.Shape[1:]...), Data: a.Data[i*inner : (i+1)*inner]}
+}
+
+// Channel extracts channel c of an HWC array as a [H, W] array (a copy).
+func (a Array) Channel(c int) Array {
+	h, w, ch := a.Shape[0], a.Shape[1], a.Shape[2]
+	out := New(h, w)
+	for i := 0; i < h*w; i++ {
+		out.Data[i] = a.Data[i*ch+c]
+	}
+	return out
+}
+
+// Series is a named sequence of (x, y) points, e.g. loss per step.
+type Series struct {
+	Name string    `json:"name"`
+	X    []float64 `json:"x"`
+	Y    []float64 `json:"y"`
+}
+
+// Histogram counts values between bin edges: Counts[i] is in [Edges[i], Edges[i+1]).
+type Histogram struct {
+	Edges  []float64 `json:"edges"`
+	Counts []int     `json:"counts"`
+}
+
+// Stats summarizes a set of values.
+type Stats struct {
+	Mean float64 `json:"mean"`
+	Std  float64 `json:"std"`
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+	Norm float64 `json:"norm"` // L2 norm
+	// NonFinite counts NaN and Inf values (excluded from the other fields).
+	NonFinite int `json:"non_finite,omitempty"`
+}
+
+// Summarize computes Stats and a histogram with the given number of bins.
+func Summarize(values []float32, bins int) (Stats, Histogram) {
+	s := Stats{Min: math.Inf(1), Max: math.Inf(-1)}
+	var sum, sumSq float64
+	n := 0
+	for _, v := range values {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			s.NonFinite++
+			continue
+		}
+		n++
+		sum += f
+		sumSq += f * f
+		s.Min = math.Min(s.Min, f)
+		s.Max = math.Max(s.Max, f)
+	}
+	if n == 0 {
+		return Stats{NonFinite: s.NonFinite}, Histogram{}
+	}
+	s.Mean = sum / float64(n)
+	s.Std = math.Sqrt(math.Max(0, sumSq/float64(n)-s.Mean*s.Mean))
+	s.Norm = math.Sqrt(sumSq)
+	return s, HistogramOf(values, s.Min, s.Max, bins)
+}
+
+// HistogramOf bins finite values in [lo, hi] into equal-width bins; hi falls in the last bin.
+func HistogramOf(values []float32, lo, hi float64, bins int) Histogram {
+	if bins < 1 {
+		bins = 1
+	}
+	if hi <= lo {
+		hi = lo + 1e-12
+		if hi == lo {
+			hi = lo + math.Abs(lo)*1e-6 + 1e-30
+		}
+	}
+	h := Histogram{Edges: make([]float64, bins+1), Counts: make([]int, bins)}
+	width := (hi - lo) / float64(bins)
+	for i := range h.Edges {
+		h.Edges[i] = lo + float64(i)*width
+	}
+	h.Edges[bins] = hi
+	for _, v := range values {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) || f < lo || f > hi {
+			continue
+		}
+		b := int((f - lo) / width)
+		if b >= bins {
+			b = bins - 1
+		}
+		h.Counts[b]++
+	}
+	return h
+}
+
+// CheckFinite returns an error naming the first NaN or Inf value.
+func CheckFinite(what string, values []float32) error {
+	for i, v := range values {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("%s: value %d is %v (NaN/Inf input is not allowed)", what, i, v)
+		}
+	}
+	return nil
+}
