@@ -131,12 +131,18 @@ func activate(x *graph.Node, a Activation, alpha float64) *graph.Node {
 	}
 }
 
-// softmaxCrossEntropy is the mean cross-entropy of logits [B, K] against integer labels [B].
-func softmaxCrossEntropy(logits, labels *graph.Node) *graph.Node {
+// CrossEntropyPerExample is the softmax cross-entropy of each row of logits [B, K]
+// against integer labels [B]; it returns [B].
+func CrossEntropyPerExample(logits, labels *graph.Node) *graph.Node {
 	k := logits.Shape().Dimensions[1]
 	m := graph.StopGradient(graph.ReduceAndKeep(logits, graph.ReduceMax, -1))
 	lse := graph.Add(graph.Log(graph.ReduceAndKeep(graph.Exp(graph.Sub(logits, m)), graph.ReduceSum, -1)), m)
-	onehot := graph.OneHot(labels, k, logits.DType())
-	picked := graph.ReduceAndKeep(graph.Mul(logits, onehot), graph.ReduceSum, -1)
-	return graph.ReduceAllMean(graph.Sub(lse, picked))
+	picked := graph.ReduceAndKeep(graph.Mul(logits, graph.OneHot(labels, k, logits.DType())), graph.ReduceSum, -1)
+	return graph.Reshape(graph.Sub(lse, picked), -1)
+}
+
+// Correct is 1 where the arg-max of logits [B, K] equals labels [B], else 0, as [B] floats.
+func Correct(logits, labels *graph.Node) *graph.Node {
+	pred := graph.ArgMax(logits, -1, labels.DType())
+	return graph.ConvertDType(graph.Equal(pred, labels), logits.DType())
 }

@@ -1,0 +1,45 @@
+// Command convlens trains CNNs and writes reports of their insides.
+//
+//	convlens train  -data mnist -model lenet -epochs 1 -checkpoint out/lenet -metrics out/metrics.json
+//	convlens report -checkpoint out/lenet -out out/report.html
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+var commands = map[string]func(args []string) error{
+	"train": runTrain,
+}
+
+func usage() {
+	fmt.Fprintf(os.Stderr, `convlens: see inside convolutional networks
+
+usage: convlens <command> [flags]
+
+commands:
+  train    train a model and write checkpoints and a metrics file
+
+run "convlens <command> -h" for its flags.
+`)
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	cmd, ok := commands[os.Args[1]]
+	if !ok {
+		if os.Args[1] != "-h" && os.Args[1] != "help" && os.Args[1] != "--help" {
+			fmt.Fprintf(os.Stderr, "convlens: unknown command %q\n\n", os.Args[1])
+		}
+		usage()
+		os.Exit(2)
+	}
+	if err := cmd(os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "convlens %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}

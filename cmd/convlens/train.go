@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/training"
+)
+
+// Metrics is the JSON written by -metrics.
+type Metrics struct {
+	Backend            string                `json:"backend"`
+	BackendReason      string                `json:"backend_reason"`
+	Dataset            string                `json:"dataset"`
+	Model              string                `json:"model"`
+	Steps              int64                 `json:"steps"`
+	Batch              int                   `json:"batch"`
+	Seed               int64                 `json:"seed"`
+	TestAccuracy       float64               `json:"test_accuracy"`
+	TestLoss           float64               `json:"test_loss"`
+	FinalTrainLoss     float64               `json:"final_train_loss"`
+	ImagesPerSecMedian float64               `json:"images_per_sec_median"`
+	ParamsTotal        int                   `json:"params_total"`
+	FLOPsPerImage      int64                 `json:"flops_per_image"`
+	WallSeconds        float64               `json:"wall_seconds"`
+	Checkpoint         string                `json:"checkpoint,omitempty"`
+	Layers             []layers.LayerSummary `json:"layers"`
+}
+
+func runTrain(args []string) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	dataName := fs.String("data", "mnist", "dataset: mnist, fashion or synthetic")
+	dataDir := fs.String("data-dir", "", "folder with the IDX files (default: the dataset's standard place)")
+	model := fs.String("model", "lenet", "model preset: lenet or tinyvgg")
+	epochs := fs.Int("epochs", 0, "passes over the training data (default 1 when -steps is 0)")
+	steps := fs.Int("steps", 0, "training steps (overrides -epochs)")
+	batch := fs.Int("batch", 64, "batch size")
+	lr := fs.Float64("lr", 2e-3, "Adam learning rate (peak of the cosine schedule)")
+	backendName := fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda, xla:/path/plugin.so or go")
+	seed := fs.Int64("seed", 1, "random seed (initialisation, shuffling, dropout)")
+	ckpt := fs.String("checkpoint", "", "checkpoint directory (written each epoch and at the end)")
+	resume := fs.Bool("resume", false, "continue from the newest checkpoint in -checkpoint")
+	metrics := fs.String("metrics", "", "write a metrics JSON file here")
+	statsEvery := fs.Int("stats-every", 50, "record weight/gradient statistics every N steps (<0: never)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *resume && *ckpt == "" {
+		return fmt.Errorf("-resume needs -checkpoint")
+	}
+	b, err := backend.Open(*backendName)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, b)
+	train, test, err := loadData(*dataName, *dataDir, *seed)
+	if err != nil {
+		return err
+	}
+	var m *layers.Model
+	var hist *training.History
+	if *resume {
+		loaded, err := training.Load(*ckpt, b)
+		if err != nil {
+			return err
+		}
+		m, hist = loaded.Model, loaded.History
+		fmt.Fprintf(os.Stderr, "resuming %s from step %d\n", loaded.Path, loaded.Step)
+	} else {
+		spec, err := layers.Preset(*model, train.H, train.W, train.C, len(train.Classes))
+		if err != nil {
+			return err
+		}
+		norm := train.ComputeNormalization()
+		spec.InputMean, spec.InputStd = norm.Mean, norm.Std
+		if m, err = layers.New(spec, b, *seed); err != nil {
+			return err
+		}
+	}
+	cfg := training.Config{Steps: *steps, Epochs: *epochs, Batch: *batch, LearningRate: *lr, Seed: *seed,
+		StatsEvery: *statsEvery, CheckpointDir: *ckpt}
+	if !*quiet {
+		cfg.Progress = os.Stderr
+	}
+	tr, err := training.NewTrainer(m, train, test, cfg)
+	if err != nil {
+		return err
+	}
+	if hist != nil {
+		tr.History = hist
+	}
+	res, err := tr.Run()
+	if err != nil {
+		return err
+	}
+	sum, err := m.Spec.Summarize()
+	if err != nil {
+		return err
+	}
+	out := Metrics{Backend: b.Kind, BackendReason: b.Reason, Dataset: *dataName, Model: m.Spec.Name, Steps: res.Steps,
+		Batch: *batch, Seed: *seed, TestAccuracy: res.TestAccuracy, TestLoss: res.TestLoss,
+		FinalTrainLoss: res.FinalTrainLoss, ImagesPerSecMedian: res.ImagesPerSecMedian,
+		ParamsTotal: sum.TotalParams, FLOPsPerImage: sum.TotalFLOPs, WallSeconds: res.WallSeconds,
+		Checkpoint: res.Checkpoint, Layers: sum.Layers}
+	fmt.Fprintf(os.Stderr, "%s on %s: test accuracy %.4f, final train loss %.4f, %.0f img/s, %.1f s (%s)\n",
+		out.Model, out.Dataset, out.TestAccuracy, out.FinalTrainLoss, out.ImagesPerSecMedian, out.WallSeconds, out.Backend)
+	if *metrics != "" {
+		if err := writeJSON(*metrics, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "metrics: %s\n", *metrics)
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
