@@ -70,8 +70,13 @@ func Open(choice string) (*Backend, error) {
 	}
 }
 
+// goConfig runs SimpleGo's ops one at a time: in v0.26.0 its parallel op scheduler and its
+// parallel DotGeneral share one worker pool, and several DotGenerals ready at once (as in
+// a gradient graph) can take every worker and wait on each other forever.
+const goConfig = "go:ops_sequential"
+
 func openGo(reason string) (*Backend, error) {
-	b, err := backends.NewWithConfig("go")
+	b, err := backends.NewWithConfig(goConfig)
 	if err != nil {
 		return nil, fmt.Errorf("SimpleGo backend: %w", err)
 	}

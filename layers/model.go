@@ -199,7 +199,7 @@ func (m *Model) batchNorm(ctx *context.Context, x *graph.Node, l Layer, training
 	} else {
 		mean, variance = variable(VarMovingMean), variable(VarMovingVar)
 	}
-	inv := graph.Rsqrt(graph.AddScalar(variance, 1e-3))
+	inv := graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, 1e-3)))
 	scale := graph.Mul(inv, variable(VarGamma))
 	x = graph.Mul(graph.Sub(x, graph.Reshape(mean, bshape...)), graph.Reshape(scale, bshape...))
 	return graph.Add(x, graph.Reshape(variable(VarBeta), bshape...))

@@ -29,7 +29,7 @@ type EvalPoint struct {
 
 // StatsSnapshot holds the statistics of every trainable variable at one step.
 type StatsSnapshot struct {
-	Step int64       `json:"step"`
+	Step int64      `json:"step"`
 	Vars []VarStats `json:"vars"`
 }
 

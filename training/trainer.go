@@ -38,7 +38,7 @@ type Config struct {
 	LearningRate float64 `json:"learning_rate"`
 	// Schedule of the learning rate: "cosine" (default: decays to 5% over the run) or "constant".
 	Schedule string `json:"schedule"`
-	Seed         int64   `json:"seed"`
+	Seed     int64  `json:"seed"`
 	// StatsEvery records weight and gradient statistics every that many steps (default 50; < 0 never).
 	StatsEvery int `json:"stats_every"`
 	// StatsBins is the number of histogram bins (default 30).
@@ -56,8 +56,9 @@ type Config struct {
 
 	// Progress receives a one-line progress bar (nil: none).
 	Progress io.Writer `json:"-"`
-	// OnProgress is called every CallbackEvery steps, after evaluations and at the end;
-	// an error stops training and is returned.
+	// OnProgress is called every CallbackEvery steps and at the end; returning ErrStop ends
+	// the run early (after a checkpoint, when CheckpointDir is set), any other error stops
+	// training and is returned.
 	OnProgress    func(*Progress) error `json:"-"`
 	CallbackEvery int                   `json:"-"`
 }
@@ -97,6 +98,9 @@ type Progress struct {
 	History          *History
 }
 
+// ErrStop, returned by an OnProgress callback, ends training early without an error.
+var ErrStop = errors.New("stop training")
+
 // Result summarises a finished run.
 type Result struct {
 	Steps              int64
@@ -106,6 +110,7 @@ type Result struct {
 	ImagesPerSecMedian float64 // batch / median step time, first step (compilation) excluded
 	WallSeconds        float64 // training loop, excluding the final full evaluation
 	Checkpoint         string
+	Stopped            bool // ended early by ErrStop
 }
 
 // Trainer trains one model on one dataset.
@@ -256,10 +261,11 @@ func (t *Trainer) run() (*Result, error) {
 		}
 	}
 	total := t.totalSteps()
-	batches, err := data.NewBatches(t.Train, cfg.Batch, uint64(cfg.Seed)+uint64(t.step))
+	batches, err := data.NewBatches(t.Train, cfg.Batch, uint64(cfg.Seed))
 	if err != nil {
 		return nil, err
 	}
+	batches.SeekStep(t.step)
 	stepsPerEpoch := int64(batches.StepsPerEpoch())
 	evalEvery := int64(cfg.EvalEvery)
 	if evalEvery == 0 {
@@ -268,6 +274,7 @@ func (t *Trainer) run() (*Result, error) {
 	start := time.Now()
 	res := &Result{}
 	bar := newBar(cfg.Progress, total)
+	savedAt := int64(-1)
 	for t.step < total {
 		images, labels := batches.Next()
 		withStats := cfg.StatsEvery > 0 && t.step%int64(cfg.StatsEvery) == 0
@@ -307,13 +314,22 @@ func (t *Trainer) run() (*Result, error) {
 			if res.Checkpoint, err = t.Save(); err != nil {
 				return nil, err
 			}
+			savedAt = t.step
 		}
 		ips := t.imagesPerSec()
 		bar.update(t.step, loss, acc, ips)
 		if cfg.OnProgress != nil && (t.step%int64(cfg.CallbackEvery) == 0 || t.step == total) {
 			p := &Progress{Step: t.step, TotalSteps: total, Epoch: int(t.step / max(stepsPerEpoch, 1)), Loss: loss,
 				Accuracy: acc, ImagesPerSec: ips, Elapsed: time.Since(start), Done: t.step == total, History: t.History}
-			if err := cfg.OnProgress(p); err != nil {
+			if err := cfg.OnProgress(p); errors.Is(err, ErrStop) {
+				res.Stopped = true
+				if cfg.CheckpointDir != "" && savedAt != t.step {
+					if res.Checkpoint, err = t.Save(); err != nil {
+						return nil, err
+					}
+				}
+				break
+			} else if err != nil {
 				return nil, fmt.Errorf("progress callback at step %d: %w", t.step, err)
 			}
 		}

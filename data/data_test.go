@@ -1,0 +1,174 @@
+package data
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestLoadMNISTFixture(t *testing.T) {
+	ds, err := LoadMNIST("testdata/mnist100", Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.N != 100 || ds.H != 28 || ds.W != 28 || ds.C != 1 || len(ds.Images) != 100*784 {
+		t.Fatalf("dataset %d %dx%dx%d, %d values", ds.N, ds.H, ds.W, ds.C, len(ds.Images))
+	}
+	if !slices.Equal(ds.Labels[:10], []int32{7, 2, 1, 0, 4, 1, 4, 9, 5, 9}) {
+		t.Errorf("first labels %v", ds.Labels[:10])
+	}
+	lo, hi := slices.Min(ds.Images), slices.Max(ds.Images)
+	if lo != 0 || hi != 1 {
+		t.Errorf("pixel range [%v, %v], want [0, 1]", lo, hi)
+	}
+	nz := ds.ComputeNormalization()
+	if nz.Mean < 0.1 || nz.Mean > 0.15 || nz.Std < 0.28 || nz.Std > 0.33 {
+		t.Errorf("normalisation %+v, MNIST is about mean 0.13 std 0.31", nz)
+	}
+	img := slices.Clone(ds.Image(0))
+	nz.Apply(img)
+	nz.Invert(img)
+	for i, v := range img {
+		if d := v - ds.Image(0)[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("normalise/invert changed pixel %d by %v", i, d)
+		}
+	}
+}
+
+func TestBadIDXFilesGiveErrorsNamingThem(t *testing.T) {
+	for file, want := range map[string]string{
+		"testdata/truncated-images-idx3-ubyte": "truncated",
+		"testdata/badmagic-idx3-ubyte":         "not an IDX file",
+		"testdata/trailing-labels-idx1-ubyte":  "trailing data",
+		"testdata/missing-idx3-ubyte":          "no such file",
+	} {
+		_, err := ReadIDX(file)
+		if err == nil || !strings.Contains(err.Error(), want) || (want != "no such file" && !strings.Contains(err.Error(), file)) {
+			t.Errorf("%s: error %v, want %q and the file name", file, err, want)
+		}
+	}
+	if _, err := LoadMNIST(t.TempDir(), Train); err == nil || !strings.Contains(err.Error(), "train-images-idx3-ubyte") {
+		t.Errorf("empty folder: %v", err)
+	}
+	if _, err := LoadFashionMNIST("/nonexistent/fashion", Train); err == nil || !strings.Contains(err.Error(), "dataset-fashion-mnist") {
+		t.Errorf("missing fashion folder: %v", err)
+	}
+	if _, err := LoadMNIST("testdata/mnist100", "validation"); err == nil {
+		t.Error("unknown split: no error")
+	}
+}
+
+func TestIDXRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	payload := []byte{1, 2, 3, 4, 5, 6}
+	if err := EncodeIDX(&buf, []int{2, 3}, payload); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := DecodeIDX(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(idx.Dims, []int{2, 3}) || !bytes.Equal(idx.Data, payload) {
+		t.Errorf("round trip gave %v %v", idx.Dims, idx.Data)
+	}
+}
+
+func FuzzDecodeIDX(f *testing.F) {
+	for _, p := range []string{"testdata/truncated-images-idx3-ubyte", "testdata/trailing-labels-idx1-ubyte", "testdata/mnist100/t10k-labels-idx1-ubyte.gz"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{0, 0, 8, 1, 0, 0, 0, 2, 9, 9})
+	f.Add([]byte{0, 0, 8, 4, 255, 255, 255, 255, 255, 255, 255, 255})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		idx, err := DecodeIDX(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		n := 1
+		for _, d := range idx.Dims {
+			n *= d
+		}
+		if n != len(idx.Data) {
+			t.Fatalf("accepted dims %v with %d bytes", idx.Dims, len(idx.Data))
+		}
+	})
+}
+
+func TestSyntheticIsSeededAndLearnable(t *testing.T) {
+	a, err := Synthetic(50, 16, 16, 3, 5, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Synthetic(50, 16, 16, 3, 5, 9)
+	c, _ := Synthetic(50, 16, 16, 3, 5, 10)
+	if !slices.Equal(a.Images, b.Images) || slices.Equal(a.Images, c.Images) {
+		t.Error("same seed must give the same data, another seed other data")
+	}
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	// Class means differ: the bright square sits in a class-specific place.
+	mean := func(k int) []float64 {
+		m := make([]float64, a.ImageSize())
+		for i := 0; i < a.N; i++ {
+			if int(a.Labels[i]) == k {
+				for j, v := range a.Image(i) {
+					m[j] += float64(v)
+				}
+			}
+		}
+		return m
+	}
+	if slices.Equal(mean(0), mean(1)) {
+		t.Error("classes 0 and 1 look alike")
+	}
+	if _, err := Synthetic(0, 16, 16, 1, 2, 1); err == nil {
+		t.Error("n=0: no error")
+	}
+}
+
+func TestBatchesAreSeededAndSeekable(t *testing.T) {
+	ds, _ := Synthetic(20, 8, 8, 1, 4, 1)
+	collect := func(b *Batches, n int) [][]int32 {
+		var out [][]int32
+		for i := 0; i < n; i++ {
+			_, l := b.Next()
+			out = append(out, slices.Clone(l))
+		}
+		return out
+	}
+	b1, err := NewBatches(ds, 6, 3) // 3 steps per epoch, 2 examples dropped
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := collect(b1, 7)
+	b2, _ := NewBatches(ds, 6, 3)
+	b2.SeekStep(4)
+	if got := collect(b2, 3); !slices.EqualFunc(got, all[4:], slices.Equal) {
+		t.Errorf("after SeekStep(4): %v, want %v", got, all[4:])
+	}
+	seen := map[int32]int{}
+	for _, l := range all[:3] {
+		for _, v := range l {
+			seen[v]++
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("first epoch saw labels %v", seen)
+	}
+	if slices.EqualFunc(all[0:3], all[3:6], slices.Equal) {
+		t.Error("epochs 0 and 1 have the same order")
+	}
+	if _, err := NewBatches(ds, 0, 1); err == nil {
+		t.Error("batch 0: no error")
+	}
+	if _, err := NewBatches(ds, 21, 1); err == nil {
+		t.Error("batch > N: no error")
+	}
+}

@@ -1,0 +1,87 @@
+// Package testutil opens backends for tests: SimpleGo always, XLA when its plugin is
+// installed. With CONVLENS_REQUIRE_XLA=1 (set by `make test`) a missing XLA plugin fails
+// the test instead of skipping it.
+package testutil
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/nd"
+)
+
+var (
+	once   sync.Once
+	goB    *backend.Backend
+	xlaB   *backend.Backend
+	xlaErr error
+)
+
+func open() {
+	var err error
+	if goB, err = backend.Open("go"); err != nil {
+		panic(err)
+	}
+	xlaB, xlaErr = backend.Open("xla:cpu")
+}
+
+// Go returns the SimpleGo backend.
+func Go(t testing.TB) *backend.Backend {
+	once.Do(open)
+	return goB
+}
+
+// XLA returns the XLA CPU backend, skipping (or failing, under CONVLENS_REQUIRE_XLA=1) the test without it.
+func XLA(t testing.TB) *backend.Backend {
+	once.Do(open)
+	if xlaErr != nil {
+		if os.Getenv("CONVLENS_REQUIRE_XLA") == "1" {
+			t.Fatalf("XLA backend required but unavailable: %v", xlaErr)
+		}
+		t.Skipf("XLA backend unavailable (%v); run scripts/install-xla-plugin.sh", xlaErr)
+	}
+	return xlaB
+}
+
+// Both returns the backends to run a test on, by name.
+func Both(t testing.TB) map[string]*backend.Backend {
+	out := map[string]*backend.Backend{"go": Go(t)}
+	once.Do(open)
+	if xlaErr == nil {
+		out["xla"] = xlaB
+	} else if os.Getenv("CONVLENS_REQUIRE_XLA") == "1" {
+		t.Fatalf("XLA backend required but unavailable: %v", xlaErr)
+	}
+	return out
+}
+
+// RandomArray fills an array of the given shape with uniform values in [lo, hi).
+func RandomArray(seed uint64, lo, hi float32, shape ...int) nd.Array {
+	a := nd.New(shape...)
+	r := rand.New(rand.NewPCG(seed, 7))
+	for i := range a.Data {
+		a.Data[i] = lo + (hi-lo)*r.Float32()
+	}
+	return a
+}
+
+// MaxRelDiff is max |a-b| / max(1, |a|, |b|) over two equal-length slices.
+func MaxRelDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	worst := 0.0
+	for i := range a {
+		x, y := float64(a[i]), float64(b[i])
+		d := math.Abs(x-y) / math.Max(1, math.Max(math.Abs(x), math.Abs(y)))
+		if math.IsNaN(d) {
+			return math.Inf(1)
+		}
+		worst = math.Max(worst, d)
+	}
+	return worst
+}

@@ -1,0 +1,187 @@
+package layers_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// layerCase is a one-layer model (8×8×3 input → layer "L" → flatten → 5 logits).
+type layerCase struct {
+	name     string
+	add      func(s *layers.Spec)
+	training bool // build in training mode for the gradient check
+}
+
+var layerCases = []layerCase{
+	{"conv3_same_relu", func(s *layers.Spec) {
+		s.Conv("L", 4, 3, layers.WithPadding(layers.Same), layers.WithActivation(layers.ReLU))
+	}, false},
+	{"conv3_valid_stride2_tanh", func(s *layers.Spec) { s.Conv("L", 4, 3, layers.WithStride(2), layers.WithActivation(layers.Tanh)) }, false},
+	{"conv5_same_stride2_leaky", func(s *layers.Spec) {
+		s.Conv("L", 3, 5, layers.WithPadding(layers.Same), layers.WithStride(2), layers.WithLeakyReLU(0.1))
+	}, false},
+	{"conv1_sigmoid", func(s *layers.Spec) { s.Conv("L", 2, 1, layers.WithActivation(layers.Sigmoid)) }, false},
+	{"maxpool2", func(s *layers.Spec) { s.MaxPool("L", 2) }, false},
+	{"maxpool3_stride2_same", func(s *layers.Spec) { s.MaxPool("L", 3, layers.WithStride(2), layers.WithPadding(layers.Same)) }, false},
+	{"avgpool2", func(s *layers.Spec) { s.AvgPool("L", 2) }, false},
+	{"avgpool3_stride2_same", func(s *layers.Spec) { s.AvgPool("L", 3, layers.WithStride(2), layers.WithPadding(layers.Same)) }, false},
+	{"batchnorm_training", func(s *layers.Spec) { s.BatchNorm("L") }, true},
+	{"batchnorm_inference", func(s *layers.Spec) { s.BatchNorm("L") }, false},
+	{"act_sigmoid", func(s *layers.Spec) { s.Act("L", layers.Sigmoid) }, false},
+	{"act_leakyrelu", func(s *layers.Spec) { s.Act("L", layers.LeakyReLU, layers.WithLeakyReLU(0.2)) }, false},
+	{"dropout_inference", func(s *layers.Spec) { s.Dropout("L", 0.5) }, false},
+	{"dense_relu", func(s *layers.Spec) { s.Flatten("flat0").Dense("L", 7, layers.WithActivation(layers.ReLU)) }, false},
+}
+
+func (c layerCase) spec() *layers.Spec {
+	s := layers.NewSpec(c.name, 8, 8, 3, 5)
+	c.add(s)
+	if s.Layers[len(s.Layers)-1].Kind != layers.Dense {
+		s.Flatten("flat")
+	}
+	return s.Dense("logits", 5)
+}
+
+func newModel(t *testing.T, s *layers.Spec, b *backend.Backend, portable bool) *layers.Model {
+	t.Helper()
+	m, err := layers.New(s, b, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Portable = portable
+	return m
+}
+
+// Every layer's output agrees between XLA's native ops, the portable formulation on XLA,
+// and the portable formulation on SimpleGo.
+func TestLayerForwardAgreesAcrossBackends(t *testing.T) {
+	xla, gob := testutil.XLA(t), testutil.Go(t)
+	images := testutil.RandomArray(1, -1, 1, 4, 8, 8, 3)
+	for _, c := range layerCases {
+		t.Run(c.name, func(t *testing.T) {
+			var outs []nd.Array
+			for _, m := range []*layers.Model{newModel(t, c.spec(), xla, false), newModel(t, c.spec(), xla, true), newModel(t, c.spec(), gob, true)} {
+				r, err := m.Taps(images, "L")
+				if err != nil {
+					t.Fatal(err)
+				}
+				outs = append(outs, r.Outputs["L"])
+			}
+			for i, name := range []string{"xla portable", "simplego"} {
+				if d := testutil.MaxRelDiff(outs[0].Data, outs[i+1].Data); d > 1e-4 {
+					t.Errorf("%s differs from xla native by %.3g (relative)", name, d)
+				}
+			}
+		})
+	}
+}
+
+// Gradients with respect to the input and to every trainable variable agree with central
+// finite differences along a random direction, on both backends.
+func TestLayerGradientsMatchFiniteDifferences(t *testing.T) {
+	images := testutil.RandomArray(2, -1, 1, 3, 8, 8, 3)
+	for bname, b := range testutil.Both(t) {
+		for _, c := range layerCases {
+			t.Run(bname+"/"+c.name, func(t *testing.T) {
+				m := newModel(t, c.spec(), b, b.IsGo())
+				checkGradients(t, m, images, c.training)
+			})
+		}
+	}
+}
+
+func checkGradients(t *testing.T, m *layers.Model, images nd.Array, training bool) {
+	t.Helper()
+	r := testutil.RandomArray(3, -1, 1, images.Shape[0], m.Spec.Classes)
+	var vars []*context.Variable
+	for v := range m.Ctx.IterVariables() {
+		if v.Trainable && v.Scope() != context.RootScope {
+			vars = append(vars, v)
+		}
+	}
+	exec, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
+		f := m.Build(ctx, x, training)
+		score := graph.ReduceAllSum(graph.Mul(f.Logits, graph.Const(x.Graph(), tensors.FromFlatDataAndDimensions(r.Data, r.Shape...))))
+		wrt := []*graph.Node{x}
+		for _, v := range vars {
+			wrt = append(wrt, v.ValueGraph(x.Graph()))
+		}
+		return append([]*graph.Node{score}, graph.Gradient(score, wrt...)...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(img nd.Array) []nd.Array {
+		outs, err := exec.Exec(layers.ImagesTensor(img))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res []nd.Array
+		for _, o := range outs {
+			a, err := layers.ToArray(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res = append(res, a)
+		}
+		return res
+	}
+	base := run(images)
+	rng := rand.New(rand.NewPCG(9, 9))
+	direction := func(n int) []float32 {
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = float32(rng.IntN(2)*2 - 1)
+		}
+		return d
+	}
+	const eps = 1e-4
+	check := func(what string, grad []float32, fPlus, fMinus float64, d []float32) {
+		analytic := 0.0
+		for i := range grad {
+			analytic += float64(grad[i]) * float64(d[i])
+		}
+		numeric := (fPlus - fMinus) / (2 * eps)
+		if diff := math.Abs(analytic - numeric); diff > 2e-2*math.Max(math.Abs(analytic), math.Abs(numeric))+2e-3 {
+			t.Errorf("%s: gradient·d = %.6g, finite difference %.6g", what, analytic, numeric)
+		}
+	}
+	// Input.
+	d := direction(len(images.Data))
+	shifted := func(sign float32) nd.Array {
+		a := nd.Array{Shape: images.Shape, Data: make([]float32, len(images.Data))}
+		for i, v := range images.Data {
+			a.Data[i] = v + sign*eps*d[i]
+		}
+		return a
+	}
+	check("input", base[1].Data, float64(run(shifted(1))[0].Data[0]), float64(run(shifted(-1))[0].Data[0]), d)
+	// Variables.
+	for i, v := range vars {
+		orig, err := tensors.CopyFlatData[float32](v.MustValue())
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := direction(len(orig))
+		eval := func(sign float32) float64 {
+			w := make([]float32, len(orig))
+			for j := range w {
+				w[j] = orig[j] + sign*eps*d[j]
+			}
+			v.MustSetValue(tensors.FromFlatDataAndDimensions(w, v.Shape().Dimensions...))
+			return float64(run(images)[0].Data[0])
+		}
+		plus, minus := eval(1), eval(-1)
+		v.MustSetValue(tensors.FromFlatDataAndDimensions(orig, v.Shape().Dimensions...))
+		check(v.ScopeAndName(), base[2+i].Data, plus, minus, d)
+	}
+}

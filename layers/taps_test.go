@@ -1,0 +1,81 @@
+package layers_test
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+)
+
+// Taps return the same logits as a plain forward pass, every tap with its summary shape,
+// pre-activations that the activation maps to the post-activation tap, and errors (not
+// panics) for bad input.
+func TestTapsMatchForward(t *testing.T) {
+	for bname, b := range testutil.Both(t) {
+		t.Run(bname, func(t *testing.T) {
+			m, err := layers.New(layers.LeNet(), b, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			images := testutil.RandomArray(4, 0, 1, 5, 28, 28, 1)
+			logits, err := m.Logits(images)
+			if err != nil {
+				t.Fatal(err)
+			}
+			taps, err := m.Taps(images)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := testutil.MaxRelDiff(logits.Data, taps.Logits.Data); d != 0 {
+				t.Errorf("tap logits differ from forward logits by %g", d)
+			}
+			if !slices.Equal(taps.Names, m.Spec.TapNames()) {
+				t.Errorf("tap names %v, want %v", taps.Names, m.Spec.TapNames())
+			}
+			sum, _ := m.Spec.Summarize()
+			for _, ls := range sum.Layers {
+				got := taps.Outputs[ls.Name].Shape
+				if !slices.Equal(got, append([]int{5}, ls.OutShape...)) {
+					t.Errorf("tap %s shape %v, summary says %v", ls.Name, got, ls.OutShape)
+				}
+			}
+			pre, post := taps.Outputs["conv1.pre"], taps.Outputs["conv1"]
+			for i, v := range pre.Data {
+				if float32(math.Max(float64(v), 0)) != post.Data[i] {
+					t.Fatalf("relu(conv1.pre[%d]=%v) != conv1[%d]=%v", i, v, i, post.Data[i])
+				}
+			}
+			if d := testutil.MaxRelDiff(taps.Outputs["logits"].Data, logits.Data); d != 0 {
+				t.Errorf("logits tap differs by %g", d)
+			}
+			one, err := m.Taps(images, "pool2")
+			if err != nil || len(one.Outputs) != 1 || len(one.Names) != 1 {
+				t.Errorf("single tap: %v, %d outputs", err, len(one.Outputs))
+			}
+
+			// Bad input.
+			if _, err := m.Taps(images, "conv9"); err == nil || !strings.Contains(err.Error(), `unknown layer "conv9"`) {
+				t.Errorf("unknown layer: %v", err)
+			}
+			if _, err := m.Logits(testutil.RandomArray(1, 0, 1, 2, 32, 32, 3)); err == nil || !strings.Contains(err.Error(), "does not match") {
+				t.Errorf("wrong shape: %v", err)
+			}
+			bad := testutil.RandomArray(1, 0, 1, 2, 28, 28, 1)
+			bad.Data[17] = float32(math.NaN())
+			if _, err := m.Taps(bad); err == nil || !strings.Contains(err.Error(), "NaN") {
+				t.Errorf("NaN input: %v", err)
+			}
+			bad.Data[17] = float32(math.Inf(1))
+			if _, err := m.Logits(bad); err == nil {
+				t.Error("Inf input: no error")
+			}
+			bad.Data = bad.Data[:10]
+			if _, err := m.Logits(bad); err == nil {
+				t.Error("short data: no error")
+			}
+		})
+	}
+}
