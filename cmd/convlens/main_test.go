@@ -1,0 +1,137 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/convlens/convlens/internal/testutil"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "convlens-cli")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "convlens")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func convlens(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func readMetrics(t *testing.T, path string) Metrics {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Metrics
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	json.Unmarshal(b, &raw)
+	for _, k := range []string{"backend", "dataset", "model", "steps", "batch", "test_accuracy", "final_train_loss",
+		"images_per_sec_median", "params_total", "flops_per_image", "wall_seconds", "layers"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("metrics file lacks %q", k)
+		}
+	}
+	return m
+}
+
+func TestTrainSyntheticWritesMetricsAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	metrics := filepath.Join(dir, "m.json")
+	ckpt := filepath.Join(dir, "ckpt")
+	out, err := convlens(t, "train", "-data", "synthetic", "-model", "lenet", "-steps", "12", "-batch", "16",
+		"-backend", "go", "-checkpoint", ckpt, "-metrics", metrics, "-quiet")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	m := readMetrics(t, metrics)
+	if m.Backend != "go" || m.Steps != 12 || m.Batch != 16 || m.Model != "lenet" || m.ParamsTotal != 61706 || m.FLOPsPerImage != 852370 || len(m.Layers) != 8 {
+		t.Errorf("metrics %+v", m)
+	}
+	if m.Layers[0].Name != "conv1" || len(m.Layers[0].OutShape) != 3 {
+		t.Errorf("first layer %+v", m.Layers[0])
+	}
+	out, err = convlens(t, "train", "-data", "synthetic", "-steps", "20", "-batch", "16", "-backend", "go",
+		"-checkpoint", ckpt, "-resume", "-metrics", metrics, "-quiet")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "from step 12") || readMetrics(t, metrics).Steps != 20 {
+		t.Errorf("resume: %s", out)
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, "unknown command"},
+		{[]string{"train", "-data", "cifar"}, "unknown dataset"},
+		{[]string{"train", "-data", "synthetic", "-model", "resnet", "-backend", "go"}, "unknown model"},
+		{[]string{"train", "-backend", "tpu"}, "unknown backend"},
+		{[]string{"train", "-data", "mnist", "-data-dir", dir, "-backend", "go"}, "train-images-idx3-ubyte"},
+		{[]string{"train", "-resume"}, "-resume needs -checkpoint"},
+		{[]string{"train", "-data", "synthetic", "-backend", "go", "-checkpoint", dir, "-resume"}, "model.json"},
+	} {
+		out, err := convlens(t, c.args...)
+		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {
+			t.Errorf("convlens %v: err %v, output %q (want %q)", c.args, err, out, c.want)
+		}
+	}
+}
+
+// The demo's promise: LeNet reaches ≥ 0.98 test accuracy on MNIST after one epoch on XLA,
+// and trains on SimpleGo (batch 64, 500 steps) to ≥ 0.90.
+func TestMNISTEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MNIST")
+	}
+	for _, c := range []struct {
+		backend string
+		args    []string
+		min     float64
+	}{
+		{"xla:cpu", []string{"-epochs", "1", "-batch", "32"}, 0.98},
+		{"go", []string{"-steps", "500", "-batch", "64"}, 0.90},
+	} {
+		t.Run(c.backend, func(t *testing.T) {
+			if c.backend != "go" {
+				testutil.XLA(t) // skips (or fails under CONVLENS_REQUIRE_XLA=1) without the plugin
+			}
+			metrics := filepath.Join(t.TempDir(), "m.json")
+			args := append([]string{"train", "-data", "mnist", "-model", "lenet", "-backend", c.backend, "-metrics", metrics, "-quiet"}, c.args...)
+			out, err := convlens(t, args...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			m := readMetrics(t, metrics)
+			t.Logf("%s: test accuracy %.4f, %.0f img/s, %.1f s", m.Backend, m.TestAccuracy, m.ImagesPerSecMedian, m.WallSeconds)
+			if m.Backend != c.backend || m.TestAccuracy < c.min {
+				t.Errorf("%s: test accuracy %.4f < %.2f", m.Backend, m.TestAccuracy, c.min)
+			}
+		})
+	}
+}
