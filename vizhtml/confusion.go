@@ -1,0 +1,97 @@
+package vizhtml
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/convlens/convlens/nd"
+)
+
+// ConfusionMatrix draws counts of (true class, predicted class) as a heatmap, with per-class
+// recall in the row labels.
+func ConfusionMatrix(trueLabels, predicted []int, classes []string) (Fragment, error) {
+	k := len(classes)
+	if k == 0 || k > 1000 {
+		return Fragment{}, fmt.Errorf("confusion matrix: %d classes (want 1 to 1000)", k)
+	}
+	if len(trueLabels) != len(predicted) || len(trueLabels) == 0 {
+		return Fragment{}, fmt.Errorf("confusion matrix: %d true labels, %d predictions", len(trueLabels), len(predicted))
+	}
+	counts := make([][]float64, k)
+	for i := range counts {
+		counts[i] = make([]float64, k)
+	}
+	for i, t := range trueLabels {
+		p := predicted[i]
+		if t < 0 || t >= k || p < 0 || p >= k {
+			return Fragment{}, fmt.Errorf("confusion matrix: example %d has label %d / prediction %d outside [0, %d)", i, t, p, k)
+		}
+		counts[t][p]++
+	}
+	xs := make([]string, k)
+	ys := make([]string, k)
+	values := make([][]float64, k)
+	correct := 0.0
+	for t := 0; t < k; t++ {
+		xs[t] = classes[t]
+		row := k - 1 - t // true class 0 at the top
+		values[row] = counts[t]
+		total := 0.0
+		for _, c := range counts[t] {
+			total += c
+		}
+		correct += counts[t][t]
+		recall := 0.0
+		if total > 0 {
+			recall = counts[t][t] / total
+		}
+		ys[row] = fmt.Sprintf("%s (%.0f%%)", classes[t], 100*recall)
+	}
+	sub := fmt.Sprintf("rows: true class (recall); columns: predicted; accuracy %.2f%% of %d", 100*correct/float64(len(trueLabels)), len(trueLabels))
+	hm := heatmapChart("Confusion matrix", sub, xs, ys, values, Viridis, Range{0, maxOf(values)}, k <= 20)
+	return render(hm, "100%", fmt.Sprintf("%dpx", min(900, 140+32*k)))
+}
+
+// Example is one image with its true and predicted class and the predicted probability.
+type Example struct {
+	Image      nd.Array // [H,W,1|3], pixel values 0..1
+	True, Pred int
+	Confidence float64
+}
+
+// Gallery shows examples as captioned thumbnails ("true → predicted (confidence)"),
+// at most maxShown (default 48).
+func Gallery(titleText string, examples []Example, classes []string, maxShown int) (Fragment, error) {
+	if maxShown <= 0 {
+		maxShown = 48
+	}
+	var b strings.Builder
+	if titleText != "" {
+		fmt.Fprintf(&b, "<h3>%s</h3>", esc(titleText))
+	}
+	name := func(c int) string {
+		if c >= 0 && c < len(classes) {
+			return classes[c]
+		}
+		return fmt.Sprintf("class %d", c)
+	}
+	b.WriteString(`<div class="cl-grid">`)
+	for i, ex := range examples {
+		if i == maxShown {
+			break
+		}
+		png, err := ImagePNG(ex.Image, Range{0, 1})
+		if err != nil {
+			return Fragment{}, fmt.Errorf("gallery example %d: %w", i, err)
+		}
+		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="72" height="72" alt="example %d"><span>%s → %s (%.0f%%)</span></div>`,
+			DataURI(png), i, esc(name(ex.True)), esc(name(ex.Pred)), 100*ex.Confidence)
+	}
+	b.WriteString(`</div>`)
+	if len(examples) == 0 {
+		b.WriteString(`<p class="cl-note">No examples.</p>`)
+	} else if len(examples) > maxShown {
+		fmt.Fprintf(&b, `<p class="cl-capnote">Showing %d of %d.</p>`, maxShown, len(examples))
+	}
+	return Fragment{HTML: b.String()}, nil
+}

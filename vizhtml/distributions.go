@@ -1,0 +1,153 @@
+package vizhtml
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/convlens/convlens/nd"
+)
+
+// HistogramAt is a histogram recorded at a training step.
+type HistogramAt struct {
+	Step int64
+	Hist nd.Histogram
+}
+
+// Distributions shows how one tensor's values (weights or gradients of a layer) spread over
+// training: a heatmap with training steps across, value bins up, and colour the share of
+// values in each bin (TensorBoard's distribution view). Each step's histogram is re-binned
+// onto bins equal bins spanning all steps (default 40).
+func Distributions(name string, snaps []HistogramAt, bins int) (Fragment, error) {
+	if len(snaps) == 0 {
+		return Fragment{}, fmt.Errorf("distributions of %q: no histograms", name)
+	}
+	if bins <= 0 {
+		bins = 40
+	}
+	bins = min(bins, 400)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range snaps {
+		h := s.Hist
+		if len(h.Counts) == 0 {
+			continue
+		}
+		if len(h.Edges) != len(h.Counts)+1 {
+			return Fragment{}, fmt.Errorf("distributions of %q: step %d has %d edges for %d bins", name, s.Step, len(h.Edges), len(h.Counts))
+		}
+		for _, e := range h.Edges {
+			if math.IsNaN(e) || math.IsInf(e, 0) {
+				return Fragment{}, fmt.Errorf("distributions of %q: step %d has a non-finite bin edge", name, s.Step)
+			}
+		}
+		lo, hi = math.Min(lo, h.Edges[0]), math.Max(hi, h.Edges[len(h.Edges)-1])
+	}
+	if lo > hi {
+		return Fragment{}, fmt.Errorf("distributions of %q: all histograms are empty", name)
+	}
+	if hi == lo {
+		hi = lo + 1e-9
+	}
+	width := (hi - lo) / float64(bins)
+	xs := make([]string, len(snaps))
+	ys := make([]string, bins)
+	for b := range ys {
+		ys[b] = fmt.Sprintf("%.3g", lo+(float64(b)+0.5)*width)
+	}
+	values := make([][]float64, bins)
+	for b := range values {
+		values[b] = make([]float64, len(snaps))
+	}
+	for x, s := range snaps {
+		xs[x] = fmt.Sprint(s.Step)
+		total := 0
+		for _, c := range s.Hist.Counts {
+			total += c
+		}
+		if total == 0 {
+			continue
+		}
+		for i, c := range s.Hist.Counts {
+			a, z := s.Hist.Edges[i], s.Hist.Edges[i+1]
+			spread(values, x, a, z, float64(c)/float64(total), lo, width, bins)
+		}
+	}
+	hm := heatmapChart(name, "share of values per bin; steps across", xs, ys, values, Viridis, Range{0, maxOf(values)}, false)
+	return render(hm, "100%", "320px")
+}
+
+// spread adds mass, uniform over [a, z], into the bins of column x.
+func spread(values [][]float64, x int, a, z, mass, lo, width float64, bins int) {
+	if z <= a {
+		b := min(max(int((a-lo)/width), 0), bins-1)
+		values[b][x] += mass
+		return
+	}
+	first := min(max(int((a-lo)/width), 0), bins-1)
+	last := min(max(int((z-lo)/width), 0), bins-1)
+	for b := first; b <= last; b++ {
+		bl, bh := lo+float64(b)*width, lo+float64(b+1)*width
+		overlap := math.Min(z, bh) - math.Max(a, bl)
+		if overlap > 0 {
+			values[b][x] += mass * overlap / (z - a)
+		}
+	}
+}
+
+func maxOf(values [][]float64) float64 {
+	m := 0.0
+	for _, row := range values {
+		for _, v := range row {
+			m = math.Max(m, v)
+		}
+	}
+	return m
+}
+
+// GradientFlow plots one series per layer (typically the gradient L2 norm) over training
+// steps on a log scale: vanishing or exploding gradients show as layers drifting apart.
+func GradientFlow(series []nd.Series, yName string) (Fragment, error) {
+	if len(series) == 0 {
+		return Fragment{}, fmt.Errorf("gradient flow: no series")
+	}
+	var xy [][2][]float64
+	var names []string
+	for _, s := range series {
+		if err := checkSeries("gradient flow "+s.Name, s.X, s.Y); err != nil {
+			return Fragment{}, err
+		}
+		xy = append(xy, [2][]float64{s.X, s.Y})
+		names = append(names, s.Name)
+	}
+	return render(lineChart("Gradient flow", "per layer, log scale", "step", yName, xy, names, true), "100%", "380px")
+}
+
+// TrainingCurves draws loss and accuracy (train and held-out) against steps, zoomable.
+func TrainingCurves(loss, accuracy []nd.Series) (Fragment, error) {
+	var out Fragment
+	for _, part := range []struct {
+		title, y string
+		series   []nd.Series
+	}{{"Loss", "cross-entropy", loss}, {"Accuracy", "accuracy", accuracy}} {
+		if len(part.series) == 0 {
+			continue
+		}
+		var xy [][2][]float64
+		var names []string
+		for _, s := range part.series {
+			if err := checkSeries(part.title+" "+s.Name, s.X, s.Y); err != nil {
+				return Fragment{}, err
+			}
+			xy = append(xy, [2][]float64{s.X, s.Y})
+			names = append(names, s.Name)
+		}
+		f, err := render(lineChart(part.title, "drag the slider or scroll to zoom", "step", part.y, xy, names, false), "100%", "340px")
+		if err != nil {
+			return Fragment{}, err
+		}
+		out = Join(out, f)
+	}
+	if out.Charts == 0 {
+		return Fragment{}, fmt.Errorf("training curves: no series")
+	}
+	return out, nil
+}

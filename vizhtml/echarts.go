@@ -1,0 +1,117 @@
+package vizhtml
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+)
+
+// option is a go-echarts chart whose options we embed ourselves (see chartFragment).
+type option interface {
+	Validate()
+	JSON() map[string]interface{}
+}
+
+func render(c option, width, height string) (Fragment, error) {
+	c.Validate()
+	return chartFragment(c.JSON(), width, height)
+}
+
+func tf(b bool) *bool { return &b }
+
+func title(t, sub string) charts.GlobalOpts {
+	return charts.WithTitleOpts(opts.Title{Title: t, Subtitle: sub})
+}
+
+// finite replaces NaN/Inf (which JSON cannot carry) by nil, shown by ECharts as a gap.
+func finite(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return v
+}
+
+// visualMap returns a continuous colour scale over [lo, hi].
+func visualMap(cmap Colormap, lo, hi float64) opts.VisualMap {
+	if !(hi > lo) {
+		hi = lo + 1
+	}
+	// go-echarts omits zero min/max; nudge them so ECharts receives the intended bounds.
+	nz := func(v float64) float32 {
+		if v == 0 {
+			return float32(math.Copysign(1e-12, v))
+		}
+		return float32(v)
+	}
+	return opts.VisualMap{Calculable: tf(true), Min: nz(lo), Max: nz(hi), Orient: "vertical", Right: "0", Top: "middle",
+		InRange: &opts.VisualMapInRange{Color: cmap.Stops(9)}}
+}
+
+// heatmapChart builds a cells chart: values[y][x] with category axes.
+func heatmapChart(t, sub string, xs, ys []string, values [][]float64, cmap Colormap, rng Range, labels bool) *charts.HeatMap {
+	hm := charts.NewHeatMap()
+	hm.SetGlobalOptions(title(t, sub),
+		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, SplitArea: &opts.SplitArea{Show: tf(true)}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, SplitArea: &opts.SplitArea{Show: tf(true)}}),
+		charts.WithVisualMapOpts(visualMap(cmap, rng.Lo, rng.Hi)),
+		charts.WithGridOpts(opts.Grid{Right: "90", Left: "60", Top: "60", Bottom: "40", ContainLabel: tf(true)}),
+	)
+	var data []opts.HeatMapData
+	for y, row := range values {
+		for x, v := range row {
+			data = append(data, opts.HeatMapData{Value: [3]any{x, y, finite(round(v, 4))}})
+		}
+	}
+	hm.SetXAxis(xs)
+	hm.AddSeries(t, data, charts.WithLabelOpts(opts.Label{Show: tf(labels)}))
+	return hm
+}
+
+// lineChart draws named series sharing an x axis, with zoom.
+func lineChart(t, sub, xName, yName string, series [][2][]float64, names []string, logY bool) *charts.Line {
+	line := charts.NewLine()
+	yType := "value"
+	if logY {
+		yType = "log"
+	}
+	line.SetGlobalOptions(title(t, sub),
+		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: tf(true), Top: "30", Type: "scroll"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, Scale: tf(true)}),
+		charts.WithYAxisOpts(opts.YAxis{Type: yType, Name: yName, Scale: tf(true)}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Left: "60", Right: "30", Bottom: "70", ContainLabel: tf(true)}),
+	)
+	for i, s := range series {
+		data := make([]opts.LineData, len(s[0]))
+		for j := range s[0] {
+			y := s[1][j]
+			if logY && !(y > 0) {
+				data[j] = opts.LineData{Value: []any{s[0][j], nil}}
+				continue
+			}
+			data[j] = opts.LineData{Value: []any{s[0][j], finite(y)}}
+		}
+		line.AddSeries(names[i], data, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: tf(len(data) < 60)}))
+	}
+	return line
+}
+
+// round keeps sig significant digits, so charts carry short numbers.
+func round(v float64, sig int) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	p := math.Pow(10, float64(sig-1)-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
+}
+
+func checkSeries(what string, x, y []float64) error {
+	if len(x) != len(y) {
+		return fmt.Errorf("%s: %d x values, %d y values", what, len(x), len(y))
+	}
+	return nil
+}

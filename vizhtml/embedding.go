@@ -1,0 +1,90 @@
+package vizhtml
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/convlens/convlens/nd"
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
+)
+
+// PCA projects features [N, D] onto their first two principal components. It returns the
+// [N, 2] coordinates and the share of variance each component explains.
+func PCA(features nd.Array) (nd.Array, [2]float64, error) {
+	var explained [2]float64
+	if err := features.Validate(); err != nil {
+		return nd.Array{}, explained, fmt.Errorf("PCA: %w", err)
+	}
+	if len(features.Shape) != 2 || features.Shape[0] < 3 || features.Shape[1] < 2 {
+		return nd.Array{}, explained, fmt.Errorf("PCA: features shape %v, want [N>=3, D>=2]", features.Shape)
+	}
+	if err := nd.CheckFinite("PCA features", features.Data); err != nil {
+		return nd.Array{}, explained, err
+	}
+	n, d := features.Shape[0], features.Shape[1]
+	if n*d > 1<<26 {
+		return nd.Array{}, explained, fmt.Errorf("PCA: %d×%d features is too many", n, d)
+	}
+	x := mat.NewDense(n, d, nil)
+	for i, v := range features.Data {
+		x.Set(i/d, i%d, float64(v))
+	}
+	var pc stat.PC
+	if ok := pc.PrincipalComponents(x, nil); !ok {
+		return nd.Array{}, explained, fmt.Errorf("PCA: decomposition failed")
+	}
+	vars := pc.VarsTo(nil)
+	total := 0.0
+	for _, v := range vars {
+		total += v
+	}
+	var vecs mat.Dense
+	pc.VectorsTo(&vecs)
+	var proj mat.Dense
+	proj.Mul(x, vecs.Slice(0, d, 0, 2))
+	out := nd.New(n, 2)
+	for i := 0; i < n; i++ {
+		out.Data[2*i], out.Data[2*i+1] = float32(proj.At(i, 0)), float32(proj.At(i, 1))
+	}
+	if total > 0 {
+		explained = [2]float64{vars[0] / total, vars[1] / total}
+	}
+	return out, explained, nil
+}
+
+// EmbeddingScatter plots 2-D points [N, 2] coloured by class, one legend entry per class.
+func EmbeddingScatter(titleText, sub string, points nd.Array, labels []int, classes []string) (Fragment, error) {
+	if err := points.Validate(); err != nil || len(points.Shape) != 2 || points.Shape[1] != 2 {
+		return Fragment{}, fmt.Errorf("embedding scatter: points shape %v, want [N 2] (%v)", points.Shape, err)
+	}
+	if len(labels) != points.Shape[0] {
+		return Fragment{}, fmt.Errorf("embedding scatter: %d points, %d labels", points.Shape[0], len(labels))
+	}
+	byClass := make([][]opts.ScatterData, len(classes))
+	for i, l := range labels {
+		if l < 0 || l >= len(classes) {
+			return Fragment{}, fmt.Errorf("embedding scatter: label %d of point %d outside [0, %d)", l, i, len(classes))
+		}
+		x, y := float64(points.Data[2*i]), float64(points.Data[2*i+1])
+		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+			return Fragment{}, fmt.Errorf("embedding scatter: point %d is not finite", i)
+		}
+		byClass[l] = append(byClass[l], opts.ScatterData{Value: []float64{round(x, 4), round(y, 4)}, SymbolSize: 6})
+	}
+	sc := charts.NewScatter()
+	sc.SetGlobalOptions(title(titleText, sub),
+		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true)}),
+		charts.WithLegendOpts(opts.Legend{Show: tf(true), Type: "scroll", Top: "40"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "PC1", Scale: tf(true)}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "PC2", Scale: tf(true)}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: []int{0}}, opts.DataZoom{Type: "inside", YAxisIndex: []int{0}}),
+		charts.WithGridOpts(opts.Grid{Top: "80", ContainLabel: tf(true)}),
+	)
+	for c, data := range byClass {
+		sc.AddSeries(classes[c], data)
+	}
+	return render(sc, "100%", "480px")
+}

@@ -1,0 +1,102 @@
+package vizhtml
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/convlens/convlens/nd"
+)
+
+// FeatureMapOptions configures FeatureMaps.
+type FeatureMapOptions struct {
+	Title    string
+	Colormap Colormap // default Viridis
+	// SharedScale maps all channels with one range (compare channels); default per channel
+	// (see each channel's pattern).
+	SharedScale bool
+	// MaxChannels caps the tiles shown (default 64, at most 1024); a note says how many were left out.
+	MaxChannels int
+	// TileSize is the displayed side of a tile in CSS pixels (default 84).
+	TileSize int
+}
+
+func (o *FeatureMapOptions) defaults() error {
+	if o.Colormap == "" {
+		o.Colormap = Viridis
+	}
+	if o.MaxChannels <= 0 {
+		o.MaxChannels = 64
+	}
+	o.MaxChannels = min(o.MaxChannels, 1024)
+	if o.TileSize <= 0 {
+		o.TileSize = 84
+	}
+	o.TileSize = min(o.TileSize, 512)
+	return o.Colormap.Valid()
+}
+
+// FeatureMaps shows every channel of one image's layer output maps ([H,W,C], or [D] for a
+// dense layer) as colour-mapped tiles labelled with the channel index, with the input
+// image ([H,W,1] or [H,W,3], pixel values 0..1; omitted when empty) beside them.
+func FeatureMaps(input, maps nd.Array, opt FeatureMapOptions) (Fragment, error) {
+	if err := opt.defaults(); err != nil {
+		return Fragment{}, err
+	}
+	if err := maps.Validate(); err != nil {
+		return Fragment{}, fmt.Errorf("feature maps: %w", err)
+	}
+	if len(maps.Shape) == 1 { // dense: one strip
+		maps = nd.Array{Shape: []int{1, maps.Shape[0], 1}, Data: maps.Data}
+	}
+	if len(maps.Shape) != 3 {
+		return Fragment{}, fmt.Errorf("feature maps: shape %v, want [H W C] or [D]", maps.Shape)
+	}
+	if err := nd.CheckFinite("feature maps", maps.Data); err != nil {
+		return Fragment{}, err
+	}
+	h, w, c := maps.Shape[0], maps.Shape[1], maps.Shape[2]
+	var b strings.Builder
+	if opt.Title != "" {
+		fmt.Fprintf(&b, "<h3>%s</h3>", esc(opt.Title))
+	}
+	b.WriteString(`<div class="cl-grid">`)
+	if len(input.Data) > 0 {
+		png, err := ImagePNG(input, Range{0, 1})
+		if err != nil {
+			return Fragment{}, fmt.Errorf("feature maps input: %w", err)
+		}
+		side := opt.TileSize * 3 / 2
+		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="input"><span>input</span></div>`,
+			DataURI(png), side, side*input.Shape[0]/max(input.Shape[1], 1))
+	}
+	shared := RangeOf(maps.Data, false)
+	shown := min(c, opt.MaxChannels)
+	tileW := opt.TileSize
+	tileH := max(1, opt.TileSize*h/max(w, 1))
+	if h == 1 {
+		tileW, tileH = min(opt.TileSize*6, max(w*4, 60)), 24
+	}
+	for ch := 0; ch < shown; ch++ {
+		m := maps.Channel(ch)
+		r := shared
+		if !opt.SharedScale {
+			r = RangeOf(m.Data, false)
+		}
+		png, err := HeatPNG(m, opt.Colormap, r)
+		if err != nil {
+			return Fragment{}, err
+		}
+		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="channel %d" title="channel %d: %.3g … %.3g"><span>%d</span></div>`,
+			DataURI(png), tileW, tileH, ch, ch, r.Lo, r.Hi, ch)
+	}
+	b.WriteString(`</div>`)
+	if shown < c {
+		fmt.Fprintf(&b, `<p class="cl-capnote">Showing %d of %d channels (raise MaxChannels to see more).</p>`, shown, c)
+	}
+	scale := "each channel scaled to its own range"
+	if opt.SharedScale {
+		scale = fmt.Sprintf("all channels share the range %.3g … %.3g", shared.Lo, shared.Hi)
+	}
+	fmt.Fprintf(&b, `<p class="cl-note">%d×%d×%d, %s colormap, %s.</p>`, h, w, c, esc(string(opt.Colormap)), scale)
+	return Fragment{HTML: b.String()}, nil
+}

@@ -1,0 +1,148 @@
+package vizhtml
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+
+	"github.com/convlens/convlens/nd"
+)
+
+// MaxImageSide bounds the width and height of any image a renderer produces or accepts.
+const MaxImageSide = 4096
+
+// Range is the value interval mapped onto a colormap.
+type Range struct{ Lo, Hi float64 }
+
+// RangeOf returns the min and max of the finite values (0..1 when there are none);
+// with symmetric set, it returns -m..m with m the largest magnitude.
+func RangeOf(values []float32, symmetric bool) Range {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range values {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		lo, hi = math.Min(lo, f), math.Max(hi, f)
+	}
+	if lo > hi {
+		return Range{0, 1}
+	}
+	if symmetric {
+		m := math.Max(math.Abs(lo), math.Abs(hi))
+		return Range{-m, m}
+	}
+	return Range{lo, hi}
+}
+
+func (r Range) norm(v float64) float64 {
+	if r.Hi <= r.Lo {
+		return 0.5
+	}
+	return (v - r.Lo) / (r.Hi - r.Lo)
+}
+
+// checkImage validates a finite [H,W] or [H,W,C] array within size limits.
+func checkImage(what string, a nd.Array, channels ...int) error {
+	if err := a.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if len(a.Shape) != 2 && len(a.Shape) != 3 {
+		return fmt.Errorf("%s: shape %v, want [H W] or [H W C]", what, a.Shape)
+	}
+	if a.Shape[0] > MaxImageSide || a.Shape[1] > MaxImageSide {
+		return fmt.Errorf("%s: %dx%d is larger than %d pixels a side", what, a.Shape[0], a.Shape[1], MaxImageSide)
+	}
+	if len(channels) > 0 {
+		c := 1
+		if len(a.Shape) == 3 {
+			c = a.Shape[2]
+		}
+		ok := false
+		for _, want := range channels {
+			ok = ok || c == want
+		}
+		if !ok {
+			return fmt.Errorf("%s: %d channels, want one of %v", what, c, channels)
+		}
+	}
+	return nd.CheckFinite(what, a.Data)
+}
+
+// HeatPNG renders a [H,W] array through a colormap, mapping r.Lo..r.Hi to its ends.
+func HeatPNG(a nd.Array, cmap Colormap, r Range) ([]byte, error) {
+	if err := checkImage("heatmap", a, 1); err != nil {
+		return nil, err
+	}
+	if err := cmap.Valid(); err != nil {
+		return nil, err
+	}
+	h, w := a.Shape[0], a.Shape[1]
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i, v := range a.Data {
+		cr, cg, cb := cmap.RGB(r.norm(float64(v)))
+		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = cr, cg, cb, 255
+	}
+	return encodePNG(img)
+}
+
+// ImagePNG renders an [H,W,1] (grayscale) or [H,W,3] (RGB) image, mapping r to 0..255.
+func ImagePNG(a nd.Array, r Range) ([]byte, error) {
+	if err := checkImage("image", a, 1, 3); err != nil {
+		return nil, err
+	}
+	h, w := a.Shape[0], a.Shape[1]
+	c := len(a.Data) / (h * w)
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for p := 0; p < h*w; p++ {
+		for k := 0; k < 3; k++ {
+			v := a.Data[p*c+min(k, c-1)]
+			img.Pix[4*p+k] = uint8(math.Round(255 * math.Max(0, math.Min(1, r.norm(float64(v))))))
+		}
+		img.Pix[4*p+3] = 255
+	}
+	return encodePNG(img)
+}
+
+func encodePNG(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// DataURI wraps PNG bytes as a data: URI.
+func DataURI(pngBytes []byte) string {
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes)
+}
+
+// resizeBilinear resamples a [h,w] array to [H,W].
+func resizeBilinear(a nd.Array, H, W int) nd.Array {
+	h, w := a.Shape[0], a.Shape[1]
+	if h == H && w == W {
+		return a
+	}
+	out := nd.New(H, W)
+	for y := 0; y < H; y++ {
+		fy := math.Max(0, (float64(y)+0.5)*float64(h)/float64(H)-0.5)
+		y0 := min(int(fy), h-1)
+		y1 := min(y0+1, h-1)
+		dy := float32(fy - float64(y0))
+		for x := 0; x < W; x++ {
+			fx := math.Max(0, (float64(x)+0.5)*float64(w)/float64(W)-0.5)
+			x0 := min(int(fx), w-1)
+			x1 := min(x0+1, w-1)
+			dx := float32(fx - float64(x0))
+			top := a.Data[y0*w+x0]*(1-dx) + a.Data[y0*w+x1]*dx
+			bot := a.Data[y1*w+x0]*(1-dx) + a.Data[y1*w+x1]*dx
+			out.Data[y*W+x] = top*(1-dy) + bot*dy
+		}
+	}
+	return out
+}
+
