@@ -145,4 +145,3 @@ func resizeBilinear(a nd.Array, H, W int) nd.Array {
 	}
 	return out
 }
-

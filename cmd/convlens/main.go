@@ -10,7 +10,8 @@ import (
 )
 
 var commands = map[string]func(args []string) error{
-	"train": runTrain,
+	"train":  runTrain,
+	"report": runReport,
 }
 
 func usage() {
@@ -20,6 +21,7 @@ usage: convlens <command> [flags]
 
 commands:
   train    train a model and write checkpoints and a metrics file
+  report   write one offline HTML page with every view of a trained model
 
 run "convlens <command> -h" for its flags.
 `)

@@ -98,6 +98,7 @@ func runTrain(args []string) error {
 	if hist != nil {
 		tr.History = hist
 	}
+	tr.Meta.Dataset = *dataName
 	res, err := tr.Run()
 	if err != nil {
 		return err

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/report"
+	"github.com/convlens/convlens/training"
+)
+
+func runReport(args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	ckpt := fs.String("checkpoint", "", "checkpoint directory (or a ckpt-*.bin file) written by convlens train")
+	dataName := fs.String("data", "", "held-out dataset: mnist, fashion or synthetic (default: the one it was trained on)")
+	dataDir := fs.String("data-dir", "", "folder with the IDX files")
+	images := fs.Int("images", 3, "example images whose feature maps are shown")
+	examples := fs.Int("examples", 1000, "held-out examples for the confusion matrix, embedding and activation statistics")
+	out := fs.String("out", "report.html", "output HTML file")
+	backendName := fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda or go")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ckpt == "" {
+		return fmt.Errorf("-checkpoint is required")
+	}
+	b, err := backend.Open(*backendName)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, b)
+	loaded, err := training.Load(*ckpt, b)
+	if err != nil {
+		return err
+	}
+	name := *dataName
+	if name == "" {
+		name, _, _ = strings.Cut(loaded.Meta.Dataset, "-")
+	}
+	_, test, err := loadData(name, *dataDir, loaded.Meta.Config.Seed)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	page, err := report.Build(report.Input{Model: loaded.Model, History: loaded.History, Data: test, Step: loaded.Step},
+		report.Options{Images: *images, Examples: *examples})
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := page.Render(&buf); err != nil {
+		return err
+	}
+	if dir := filepath.Dir(*out); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "report: %s (%d sections, %d charts, %.2f MB, %.1f s)\n", *out, len(page.Sections), page.Charts(),
+		float64(buf.Len())/1e6, time.Since(start).Seconds())
+	return nil
+}

@@ -1,0 +1,5 @@
+package report
+
+import "html"
+
+func htmlEsc(s string) string { return html.EscapeString(s) }

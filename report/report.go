@@ -1,0 +1,189 @@
+// Package report assembles every vizhtml view of a trained model into one page: the
+// architecture, training curves, gradient flow, weight and gradient distributions,
+// filters, feature maps, activation statistics, confusion matrix, misclassified examples
+// and an embedding of the penultimate layer. The CLI and the notebooks share it.
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/training"
+	"github.com/convlens/convlens/vizhtml"
+)
+
+// Options configures a report.
+type Options struct {
+	// Images is the number of example images whose feature maps are shown (default 3).
+	Images int
+	// Examples is how many held-out examples feed the confusion matrix, embedding and
+	// activation statistics (default 1000).
+	Examples int
+	// MaxChannels caps feature-map tiles per layer (default 64).
+	MaxChannels int
+	// Title of the page (default "convlens report: <model>").
+	Title string
+}
+
+func (o *Options) defaults() {
+	if o.Images <= 0 {
+		o.Images = 3
+	}
+	o.Images = min(o.Images, 32)
+	if o.Examples <= 0 {
+		o.Examples = 1000
+	}
+	if o.MaxChannels <= 0 {
+		o.MaxChannels = 64
+	}
+}
+
+// Input is what a report is made from. History may be nil (no training views).
+type Input struct {
+	Model   *layers.Model
+	History *training.History
+	Data    *data.Dataset // held-out examples
+	Step    int64
+}
+
+// Build renders every view into a page. A view that fails shows its error in its section;
+// Build itself fails only on unusable input.
+func Build(in Input, opt Options) (*vizhtml.Page, error) {
+	opt.defaults()
+	m, ds := in.Model, in.Data
+	if m == nil || ds == nil {
+		return nil, fmt.Errorf("report: model and data are required")
+	}
+	s := m.Spec
+	if ds.H != s.Height || ds.W != s.Width || ds.C != s.Chans {
+		return nil, fmt.Errorf("report: dataset %q has %dx%dx%d images, model %q wants %dx%dx%d", ds.Name, ds.H, ds.W, ds.C, s.Name, s.Height, s.Width, s.Chans)
+	}
+	n := min(opt.Examples, ds.N)
+	taps, err := Taps(m, ds, n)
+	if err != nil {
+		return nil, err
+	}
+	preds := layers.ArgMax(taps.Logits)
+	page := &vizhtml.Page{Title: opt.Title}
+	if page.Title == "" {
+		page.Title = "convlens report: " + s.Name
+	}
+	correct := 0
+	for i, p := range preds {
+		if p == int(ds.Labels[i]) {
+			correct++
+		}
+	}
+	page.Subtitle = fmt.Sprintf("model %s on %s, step %d, backend %s; accuracy on the first %d held-out examples: %.2f%%",
+		s.Name, ds.Name, in.Step, m.Backend.Kind, n, 100*float64(correct)/float64(n))
+
+	sum, err := s.Summarize()
+	if err != nil {
+		return nil, err
+	}
+	page.Add(Architecture(sum))
+	if h := in.History; h != nil && len(h.Train) > 0 {
+		loss, acc := h.Series()
+		f, err := vizhtml.TrainingCurves(smoothAll(loss), smoothAll(acc))
+		page.Add("Training curves", "Train curves are smoothed over 20 steps; held-out points are exact.", f, err)
+		if len(h.Stats) > 0 {
+			page.Add(GradientFlow(h))
+			page.Add(Distributions(h))
+		}
+	}
+	page.Add(Filters(m))
+	page.Add(FeatureMaps(m, ds, taps, opt))
+	page.Add(ActivationStats(m, taps))
+	classes := ds.Classes
+	truth := make([]int, n)
+	for i := range truth {
+		truth[i] = int(ds.Labels[i])
+	}
+	f, err := vizhtml.ConfusionMatrix(truth, preds, classes)
+	page.Add("Confusion matrix", "", f, err)
+	page.Add(Misclassified(ds, taps, truth, preds))
+	page.Add(Embedding(m, taps, truth, classes))
+	return page, nil
+}
+
+// Taps runs the model over the first n examples of ds in batches and concatenates
+// the logits and every tap.
+func Taps(m *layers.Model, ds *data.Dataset, n int) (*layers.TapResult, error) {
+	const batch = 250
+	n = min(n, ds.N)
+	if n <= 0 {
+		return nil, fmt.Errorf("report: no examples")
+	}
+	var out *layers.TapResult
+	size := ds.ImageSize()
+	for start := 0; start < n; start += batch {
+		k := min(batch, n-start)
+		images := nd.Array{Shape: []int{k, ds.H, ds.W, ds.C}, Data: ds.Images[start*size : (start+k)*size]}
+		r, err := m.Taps(images)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = r
+			continue
+		}
+		out.Logits = concat(out.Logits, r.Logits)
+		for name, a := range r.Outputs {
+			out.Outputs[name] = concat(out.Outputs[name], a)
+		}
+	}
+	return out, nil
+}
+
+func concat(a, b nd.Array) nd.Array {
+	shape := slices.Clone(a.Shape)
+	shape[0] += b.Shape[0]
+	return nd.Array{Shape: shape, Data: append(slices.Clip(a.Data), b.Data...)}
+}
+
+// smoothAll smooths the first series (per-step training values) and keeps the others
+// (held-out evaluations) exact.
+func smoothAll(series []nd.Series) []nd.Series {
+	out := slices.Clone(series)
+	if len(out) > 0 && len(out[0].Y) > 200 {
+		out[0] = smooth(out[0], 20)
+	}
+	return out
+}
+
+// smooth replaces each point by the mean of the previous window points and keeps at most
+// ~1000 points.
+func smooth(s nd.Series, window int) nd.Series {
+	out := nd.Series{Name: s.Name}
+	step := max(1, len(s.Y)/1000)
+	sum := 0.0
+	for i, y := range s.Y {
+		sum += y
+		if i >= window {
+			sum -= s.Y[i-window]
+		}
+		if i%step == 0 || i == len(s.Y)-1 {
+			out.X = append(out.X, s.X[i])
+			out.Y = append(out.Y, sum/float64(min(i+1, window)))
+		}
+	}
+	return out
+}
+
+func argmaxProb(logits []float32) (int, float64) {
+	best := 0
+	for j, v := range logits {
+		if v > logits[best] {
+			best = j
+		}
+	}
+	var z float64
+	for _, v := range logits {
+		z += math.Exp(float64(v - logits[best]))
+	}
+	return best, 1 / z
+}

@@ -1,0 +1,226 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/training"
+	"github.com/convlens/convlens/vizhtml"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// Each function returns a section's title, note, body and error, ready for Page.Add.
+
+// Architecture converts a summary to the architecture view.
+func Architecture(sum *layers.Summary) (string, string, vizhtml.Fragment, error) {
+	f, err := vizhtml.Architecture(sum.Model, sum.InputShape, ArchRows(sum))
+	return "Architecture", "Output shape, parameters and FLOPs of every layer.", f, err
+}
+
+// ArchRows converts a layers summary into vizhtml rows.
+func ArchRows(sum *layers.Summary) []vizhtml.ArchLayer {
+	rows := make([]vizhtml.ArchLayer, len(sum.Layers))
+	for i, l := range sum.Layers {
+		rows[i] = vizhtml.ArchLayer{Name: l.Name, Kind: string(l.Kind), Activation: l.Activation, OutShape: l.OutShape, Params: l.Params, FLOPs: l.FLOPs}
+	}
+	return rows
+}
+
+// GradientFlow plots every weight tensor's gradient norm over training.
+func GradientFlow(h *training.History) (string, string, vizhtml.Fragment, error) {
+	var series []nd.Series
+	index := map[string]int{}
+	for _, snap := range h.Stats {
+		for _, v := range snap.Vars {
+			if v.Var != layers.VarWeights {
+				continue
+			}
+			i, ok := index[v.Layer]
+			if !ok {
+				i = len(series)
+				index[v.Layer] = i
+				series = append(series, nd.Series{Name: v.Layer})
+			}
+			series[i].X = append(series[i].X, float64(snap.Step))
+			series[i].Y = append(series[i].Y, v.Grads.Norm)
+		}
+	}
+	f, err := vizhtml.GradientFlow(series, "‖gradient‖₂")
+	return "Gradient flow", "L2 norm of each layer's weight gradient, recorded inside the training step.", f, err
+}
+
+// Distributions shows weight and gradient distributions over training per layer.
+func Distributions(h *training.History) (string, string, vizhtml.Fragment, error) {
+	type key struct{ layer, what string }
+	snaps := map[key][]vizhtml.HistogramAt{}
+	var order []key
+	for _, snap := range h.Stats {
+		for _, v := range snap.Vars {
+			if v.Var != layers.VarWeights {
+				continue
+			}
+			for _, k := range []key{{v.Layer, "weights"}, {v.Layer, "gradients"}} {
+				if _, ok := snaps[k]; !ok {
+					order = append(order, k)
+				}
+				hist := v.WeightsH
+				if k.what == "gradients" {
+					hist = v.GradsH
+				}
+				snaps[k] = append(snaps[k], vizhtml.HistogramAt{Step: snap.Step, Hist: hist})
+			}
+		}
+	}
+	var out vizhtml.Fragment
+	for _, k := range order {
+		f, err := vizhtml.Distributions(k.layer+" "+k.what, snaps[k], 40)
+		if err != nil {
+			return "Weight and gradient distributions", "", vizhtml.Fragment{}, err
+		}
+		out = vizhtml.Join(out, f)
+	}
+	return "Weight and gradient distributions", "Each column is one recorded step; colour is the share of values in each bin.", out, nil
+}
+
+// Filters shows every conv layer's kernels and a heatmap of the first layer's first kernel.
+func Filters(m *layers.Model) (string, string, vizhtml.Fragment, error) {
+	var out vizhtml.Fragment
+	first := true
+	for _, l := range m.Spec.Layers {
+		if l.Kind != layers.Conv2D {
+			continue
+		}
+		w, err := Weights(m, l.Name)
+		if err != nil {
+			return "Filters", "", out, err
+		}
+		f, err := vizhtml.Filters(w, vizhtml.FilterOptions{Title: l.Name})
+		if err != nil {
+			return "Filters", "", out, err
+		}
+		out = vizhtml.Join(out, f)
+		if first {
+			first = false
+			k := nd.New(w.Shape[0], w.Shape[1])
+			for p := range k.Data {
+				k.Data[p] = w.Data[p*w.Shape[2]*w.Shape[3]]
+			}
+			hm, err := vizhtml.KernelHeatmap(k, l.Name+" filter 0, input channel 0")
+			if err != nil {
+				return "Filters", "", out, err
+			}
+			out = vizhtml.Join(out, hm)
+		}
+	}
+	if out.HTML == "" {
+		return "Filters", "", out, fmt.Errorf("model has no conv layers")
+	}
+	return "Filters", "What each convolution looks for.", out, nil
+}
+
+// Weights returns a layer's weights variable as an array.
+func Weights(m *layers.Model, layer string) (nd.Array, error) {
+	v := m.Ctx.GetVariableByScopeAndName(layers.Scope(layer), layers.VarWeights)
+	if v == nil {
+		return nd.Array{}, fmt.Errorf("layer %q has no weights", layer)
+	}
+	t, err := v.Value()
+	if err != nil {
+		return nd.Array{}, err
+	}
+	d, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nd.Array{}, err
+	}
+	return nd.Array{Shape: v.Shape().Dimensions, Data: d}, nil
+}
+
+// FeatureMaps shows, for the first opt.Images examples, every conv and pool layer's output.
+func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt Options) (string, string, vizhtml.Fragment, error) {
+	var out vizhtml.Fragment
+	for i := 0; i < min(opt.Images, taps.Logits.Shape[0]); i++ {
+		img := nd.Array{Shape: []int{ds.H, ds.W, ds.C}, Data: ds.Image(i)}
+		pred, p := argmaxProb(taps.Logits.Sub(i).Data)
+		head := vizhtml.Fragment{HTML: fmt.Sprintf("<h3>Example %d: true %s, predicted %s (%.0f%%)</h3>",
+			i, htmlEsc(className(ds.Classes, int(ds.Labels[i]))), htmlEsc(className(ds.Classes, pred)), 100*p)}
+		out = vizhtml.Join(out, head)
+		shown := false
+		for _, l := range m.Spec.Layers {
+			if l.Kind != layers.Conv2D && l.Kind != layers.MaxPool2D && l.Kind != layers.AvgPool2D {
+				continue
+			}
+			in := nd.Array{}
+			if !shown {
+				in, shown = img, true
+			}
+			f, err := vizhtml.FeatureMaps(in, taps.Outputs[l.Name].Sub(i), vizhtml.FeatureMapOptions{Title: l.Name, MaxChannels: opt.MaxChannels})
+			if err != nil {
+				return "Feature maps", "", out, err
+			}
+			out = vizhtml.Join(out, f)
+		}
+	}
+	return "Feature maps", "Each tile is one channel of a layer's output for the image on the left (bright = strong).", out, nil
+}
+
+// ActivationStats charts per-channel statistics of every activated layer.
+func ActivationStats(m *layers.Model, taps *layers.TapResult) (string, string, vizhtml.Fragment, error) {
+	var out vizhtml.Fragment
+	for _, l := range m.Spec.Layers {
+		if !l.HasActivation() && l.Kind != layers.Activate {
+			continue
+		}
+		s, err := vizhtml.ComputeChannelStats(taps.Outputs[l.Name])
+		if err != nil {
+			return "Activation statistics", "", out, err
+		}
+		f, err := vizhtml.ActivationStats(l.Name, s)
+		if err != nil {
+			return "Activation statistics", "", out, err
+		}
+		out = vizhtml.Join(out, f)
+	}
+	return "Activation statistics", fmt.Sprintf("Over %d held-out examples.", taps.Logits.Shape[0]), out, nil
+}
+
+// Misclassified shows the held-out examples the model got wrong, most confident first.
+func Misclassified(ds *data.Dataset, taps *layers.TapResult, truth, preds []int) (string, string, vizhtml.Fragment, error) {
+	var ex []vizhtml.Example
+	for i, p := range preds {
+		if p == truth[i] {
+			continue
+		}
+		_, conf := argmaxProb(taps.Logits.Sub(i).Data)
+		ex = append(ex, vizhtml.Example{Image: nd.Array{Shape: []int{ds.H, ds.W, ds.C}, Data: ds.Image(i)}, True: truth[i], Pred: p, Confidence: conf})
+	}
+	sort.SliceStable(ex, func(a, b int) bool { return ex[a].Confidence > ex[b].Confidence })
+	f, err := vizhtml.Gallery("", ex, ds.Classes, 48)
+	return "Misclassified examples", fmt.Sprintf("%d of %d wrong; captions read true → predicted (confidence).", len(ex), len(preds)), f, err
+}
+
+// Embedding projects the penultimate layer's outputs with PCA.
+func Embedding(m *layers.Model, taps *layers.TapResult, truth []int, classes []string) (string, string, vizhtml.Fragment, error) {
+	if len(m.Spec.Layers) < 2 {
+		return "Embedding", "", vizhtml.Fragment{}, fmt.Errorf("model has no penultimate layer")
+	}
+	layer := m.Spec.Layers[len(m.Spec.Layers)-2].Name
+	feat := taps.Outputs[layer]
+	flat := nd.Array{Shape: []int{feat.Shape[0], len(feat.Data) / feat.Shape[0]}, Data: feat.Data}
+	pts, explained, err := vizhtml.PCA(flat)
+	if err != nil {
+		return "Embedding", "", vizhtml.Fragment{}, err
+	}
+	sub := fmt.Sprintf("PCA of %q outputs; PC1 %.0f%%, PC2 %.0f%% of variance", layer, 100*explained[0], 100*explained[1])
+	f, err := vizhtml.EmbeddingScatter("Penultimate-layer embedding", sub, pts, truth, classes)
+	return "Embedding", "Each point is one held-out image, coloured by its true class.", f, err
+}
+
+func className(classes []string, c int) string {
+	if c >= 0 && c < len(classes) {
+		return classes[c]
+	}
+	return fmt.Sprintf("class %d", c)
+}
