@@ -76,13 +76,19 @@ func Distributions(h *training.History) (string, string, vizhtml.Fragment, error
 	}
 	var out vizhtml.Fragment
 	for _, k := range order {
-		f, err := vizhtml.Distributions(k.layer+" "+k.what, snaps[k], 40)
+		var f vizhtml.Fragment
+		var err error
+		if k.what == "weights" {
+			f, err = vizhtml.Distributions(k.layer+" weights", snaps[k], 40)
+		} else {
+			f, err = vizhtml.PercentileBands(k.layer+" gradients", snaps[k])
+		}
 		if err != nil {
 			return "Weight and gradient distributions", "", vizhtml.Fragment{}, err
 		}
 		out = vizhtml.Join(out, f)
 	}
-	return "Weight and gradient distributions", "Each column is one recorded step; colour is the share of values in each bin.", out, nil
+	return "Weight and gradient distributions", "Weights: each column is one recorded step, colour the share of values in each bin. Gradients: percentile bands per step.", out, nil
 }
 
 // Filters shows every conv layer's kernels and a heatmap of the first layer's first kernel.

@@ -72,7 +72,7 @@ func ActivationStats(layer string, s ChannelStats) (Fragment, error) {
 	for i := range xs {
 		xs[i] = fmt.Sprint(i)
 		mean[i] = opts.BarData{Value: finite(round(s.Mean[i], 4))}
-		color := "#4c78a8"
+		color := "#91cc75" // the legend colour of the second series
 		if s.Dead[i] {
 			color = "#d62728"
 		}

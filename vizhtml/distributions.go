@@ -3,6 +3,7 @@ package vizhtml
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/convlens/convlens/nd"
 )
@@ -16,7 +17,9 @@ type HistogramAt struct {
 // Distributions shows how one tensor's values (weights or gradients of a layer) spread over
 // training: a heatmap with training steps across, value bins up, and colour the share of
 // values in each bin (TensorBoard's distribution view). Each step's histogram is re-binned
-// onto bins equal bins spanning all steps (default 40).
+// onto bins equal bins (default 40) over a range that ignores the most extreme tenth of
+// steps' minima and maxima (gradients are often far larger in the first steps); values
+// beyond it fall in the end bins.
 func Distributions(name string, snaps []HistogramAt, bins int) (Fragment, error) {
 	if len(snaps) == 0 {
 		return Fragment{}, fmt.Errorf("distributions of %q: no histograms", name)
@@ -25,7 +28,7 @@ func Distributions(name string, snaps []HistogramAt, bins int) (Fragment, error)
 		bins = 40
 	}
 	bins = min(bins, 400)
-	lo, hi := math.Inf(1), math.Inf(-1)
+	var lows, highs []float64
 	for _, s := range snaps {
 		h := s.Hist
 		if len(h.Counts) == 0 {
@@ -39,11 +42,14 @@ func Distributions(name string, snaps []HistogramAt, bins int) (Fragment, error)
 				return Fragment{}, fmt.Errorf("distributions of %q: step %d has a non-finite bin edge", name, s.Step)
 			}
 		}
-		lo, hi = math.Min(lo, h.Edges[0]), math.Max(hi, h.Edges[len(h.Edges)-1])
+		lows, highs = append(lows, h.Edges[0]), append(highs, h.Edges[len(h.Edges)-1])
 	}
-	if lo > hi {
+	if len(lows) == 0 {
 		return Fragment{}, fmt.Errorf("distributions of %q: all histograms are empty", name)
 	}
+	slices.Sort(lows)
+	slices.Sort(highs)
+	lo, hi := lows[len(lows)/10], highs[len(highs)-1-len(highs)/10]
 	if hi == lo {
 		hi = lo + 1e-9
 	}
@@ -150,4 +156,66 @@ func TrainingCurves(loss, accuracy []nd.Series) (Fragment, error) {
 		return Fragment{}, fmt.Errorf("training curves: no series")
 	}
 	return out, nil
+}
+
+// bandPercents are TensorBoard's distribution percentiles (±0, 1, 1.5 and 2 σ, and the median).
+var bandPercents = []float64{0, 7, 16, 31, 50, 69, 84, 93, 100}
+
+// PercentileBands plots, per step, the percentiles of a recorded histogram (0, 7, 16, 31,
+// 50, 69, 84, 93, 100 — TensorBoard's distribution bands), read from the histogram by
+// linear interpolation within bins. It suits gradients, whose spread shrinks by orders of
+// magnitude during training.
+func PercentileBands(name string, snaps []HistogramAt) (Fragment, error) {
+	if len(snaps) == 0 {
+		return Fragment{}, fmt.Errorf("percentiles of %q: no histograms", name)
+	}
+	xy := make([][2][]float64, len(bandPercents))
+	names := make([]string, len(bandPercents))
+	for i, p := range bandPercents {
+		names[i] = fmt.Sprintf("p%g", p)
+	}
+	for _, s := range snaps {
+		h := s.Hist
+		if len(h.Counts) == 0 {
+			continue
+		}
+		if len(h.Edges) != len(h.Counts)+1 {
+			return Fragment{}, fmt.Errorf("percentiles of %q: step %d has %d edges for %d bins", name, s.Step, len(h.Edges), len(h.Counts))
+		}
+		for i, p := range bandPercents {
+			v, err := percentile(h, p)
+			if err != nil {
+				return Fragment{}, fmt.Errorf("percentiles of %q at step %d: %w", name, s.Step, err)
+			}
+			xy[i][0] = append(xy[i][0], float64(s.Step))
+			xy[i][1] = append(xy[i][1], v)
+		}
+	}
+	if len(xy[0][0]) == 0 {
+		return Fragment{}, fmt.Errorf("percentiles of %q: all histograms are empty", name)
+	}
+	return render(lineChart(name, "percentiles per step (median in the middle)", "step", "value", xy, names, false), "100%", "320px")
+}
+
+func percentile(h nd.Histogram, p float64) (float64, error) {
+	total := 0
+	for _, c := range h.Counts {
+		if c < 0 {
+			return 0, fmt.Errorf("negative count")
+		}
+		total += c
+	}
+	if total == 0 {
+		return 0, fmt.Errorf("empty histogram")
+	}
+	target := p / 100 * float64(total)
+	cum := 0.0
+	for i, c := range h.Counts {
+		if c > 0 && cum+float64(c) >= target {
+			f := (target - cum) / float64(c)
+			return h.Edges[i] + f*(h.Edges[i+1]-h.Edges[i]), nil
+		}
+		cum += float64(c)
+	}
+	return h.Edges[len(h.Edges)-1], nil
 }

@@ -46,13 +46,14 @@ func visualMap(cmap Colormap, lo, hi float64) opts.VisualMap {
 		return float32(v)
 	}
 	return opts.VisualMap{Calculable: tf(true), Min: nz(lo), Max: nz(hi), Orient: "vertical", Right: "0", Top: "middle",
-		InRange: &opts.VisualMapInRange{Color: cmap.Stops(9)}}
+		Text: []string{fmt.Sprintf("%.3g", hi), fmt.Sprintf("%.3g", lo)}, InRange: &opts.VisualMapInRange{Color: cmap.Stops(9)}}
 }
 
 // heatmapChart builds a cells chart: values[y][x] with category axes.
 func heatmapChart(t, sub string, xs, ys []string, values [][]float64, cmap Colormap, rng Range, labels bool) *charts.HeatMap {
 	hm := charts.NewHeatMap()
 	hm.SetGlobalOptions(title(t, sub),
+		charts.WithLegendOpts(opts.Legend{Show: tf(false)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, SplitArea: &opts.SplitArea{Show: tf(true)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, SplitArea: &opts.SplitArea{Show: tf(true)}}),
@@ -62,7 +63,7 @@ func heatmapChart(t, sub string, xs, ys []string, values [][]float64, cmap Color
 	var data []opts.HeatMapData
 	for y, row := range values {
 		for x, v := range row {
-			data = append(data, opts.HeatMapData{Value: [3]any{x, y, finite(round(v, 4))}})
+			data = append(data, opts.HeatMapData{Value: [3]any{x, y, finite(round(v, 3))}})
 		}
 	}
 	hm.SetXAxis(xs)
@@ -80,7 +81,7 @@ func lineChart(t, sub, xName, yName string, series [][2][]float64, names []strin
 	line.SetGlobalOptions(title(t, sub),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: tf(true), Top: "30", Type: "scroll"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, Scale: tf(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, NameLocation: "middle", NameGap: 25, Scale: tf(true)}),
 		charts.WithYAxisOpts(opts.YAxis{Type: yType, Name: yName, Scale: tf(true)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Left: "60", Right: "30", Bottom: "70", ContainLabel: tf(true)}),

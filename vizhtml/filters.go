@@ -77,6 +77,20 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 		}
 		b.WriteString(`</div>`)
 		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d×3 shown as colour images, each scaled to its own range.</p>`, cout, kh, kw)
+	} else if cin == 1 {
+		r := RangeOf(weights.Data, true)
+		b.WriteString(`<div class="cl-grid">`)
+		for o := 0; o < nf; o++ {
+			png, err := HeatPNG(kernel(0, o), Diverging, r)
+			if err != nil {
+				return Fragment{}, err
+			}
+			fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="filter %d"><span>%d</span></div>`,
+				DataURI(png), opt.TileSize, th, o, o)
+		}
+		b.WriteString(`</div>`)
+		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d on a diverging scale %.3g … %.3g (blue negative, red positive).</p>`,
+			cout, kh, kw, r.Lo, r.Hi)
 	} else {
 		r := RangeOf(weights.Data, true)
 		b.WriteString(`<table class="cl-table"><tr><th>filter</th>`)

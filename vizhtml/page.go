@@ -46,7 +46,7 @@ const Style = `<style>
 .cl-page{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;max-width:1200px;margin:0 auto;padding:0 16px}
 .cl-page h1{font-size:1.6em;margin-bottom:0}.cl-sub{color:#666;margin-top:4px}
 .cl-section{border-top:1px solid #ddd;padding:8px 0 16px}.cl-section h2{font-size:1.2em}
-.cl-note{color:#555;font-size:.9em;margin:-6px 0 8px}
+.cl-note{color:#555;font-size:.9em;margin:6px 0 8px}
 .cl-error{background:#fee;border:1px solid #c33;color:#900;padding:8px;border-radius:4px}
 .cl-grid{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start}
 .cl-tile{display:flex;flex-direction:column;align-items:center;font-size:11px;color:#444}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
 
@@ -81,10 +82,10 @@ func HeatPNG(a nd.Array, cmap Colormap, r Range) ([]byte, error) {
 		return nil, err
 	}
 	h, w := a.Shape[0], a.Shape[1]
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	// 8-bit indexed: the colormap's 256 levels are the palette (4× smaller than RGBA).
+	img := image.NewPaletted(image.Rect(0, 0, w, h), cmap.palette())
 	for i, v := range a.Data {
-		cr, cg, cb := cmap.RGB(r.norm(float64(v)))
-		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = cr, cg, cb, 255
+		img.Pix[i] = uint8(math.Round(255 * math.Max(0, math.Min(1, r.norm(float64(v))))))
 	}
 	return encodePNG(img)
 }
@@ -144,4 +145,14 @@ func resizeBilinear(a nd.Array, H, W int) nd.Array {
 		}
 	}
 	return out
+}
+
+// palette is the colormap sampled at 256 levels.
+func (c Colormap) palette() color.Palette {
+	p := make(color.Palette, 256)
+	for i := range p {
+		r, g, b := c.RGB(float64(i) / 255)
+		p[i] = color.RGBA{r, g, b, 255}
+	}
+	return p
 }
