@@ -7,13 +7,17 @@ OUT ?= out
 BIN := bin/convlens
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build plugin deps demo test test-go bench clean
+.PHONY: all build plugin chromium deps demo test test-go bench clean
 
 all: build
 
 # The XLA CPU PJRT plugin, from a pinned PyPI wheel, where go-xla finds it by name.
 plugin:
 	@scripts/install-xla-plugin.sh
+
+# Debian's Chromium, for the headless checks that every chart draws.
+chromium:
+	@scripts/install-chromium.sh
 
 deps:
 	@$(GO) mod download
@@ -25,14 +29,16 @@ demo: plugin build
 	@mkdir -p $(OUT)/demo
 	$(BIN) train -data mnist -model lenet -epochs 1 -batch 32 -seed 1 \
 		-checkpoint $(OUT)/demo/checkpoint -metrics $(OUT)/demo/metrics.json
+	$(BIN) report -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/report.html
 	@echo
 	@echo "demo outputs:"
 	@echo "  checkpoint: $(OUT)/demo/checkpoint"
 	@echo "  metrics:    $(OUT)/demo/metrics.json"
+	@echo "  report:     $(OUT)/demo/report.html (open it in a browser; it works offline)"
 
 # All tests, on both backends (XLA is required, not skipped).
-test: plugin deps
-	CONVLENS_REQUIRE_XLA=1 $(GO) test -timeout 40m ./...
+test: plugin chromium deps
+	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 $(GO) test -timeout 40m ./...
 
 # Tests that need no set-up beyond Go (XLA tests skip without the plugin).
 test-go:

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/convlens/convlens/internal/browser"
 	"github.com/convlens/convlens/internal/testutil"
 )
 
@@ -133,5 +135,63 @@ func TestMNISTEndToEnd(t *testing.T) {
 				t.Errorf("%s: test accuracy %.4f < %.2f", m.Backend, m.TestAccuracy, c.min)
 			}
 		})
+	}
+}
+
+// convlens report renders every view of a trained checkpoint into one offline page whose
+// charts all draw in headless Chromium; bad checkpoints give clear errors.
+func TestReportDrawsEveryChart(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	out, err := convlens(t, "train", "-data", "synthetic", "-steps", "30", "-batch", "32", "-backend", "go",
+		"-stats-every", "5", "-checkpoint", ckpt, "-quiet")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	page := filepath.Join(dir, "report.html")
+	out, err = convlens(t, "report", "-checkpoint", ckpt, "-backend", "go", "-examples", "300", "-images", "2", "-out", page)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var sections, charts int
+	var mb, secs float64
+	if _, err := fmt.Sscanf(out[strings.Index(out, "report: "):], "report: "+page+" (%d sections, %d charts, %f MB, %f s)", &sections, &charts, &mb, &secs); err != nil {
+		t.Fatalf("cannot read the summary line: %v\n%s", err, out)
+	}
+	if sections != 10 || charts < 15 || mb > 3 {
+		t.Errorf("report: %d sections, %d charts, %.2f MB", sections, charts, mb)
+	}
+	html, _ := os.ReadFile(page)
+	if strings.Contains(string(html), "cl-error") && strings.Contains(string(html), "could not be drawn") {
+		t.Error("a view failed to draw")
+	}
+	for _, remote := range []string{`src="http`, `href="http`, `<link`} {
+		if strings.Contains(string(html), remote) {
+			t.Errorf("report references remote content (%s)", remote)
+		}
+	}
+	chromium := browser.Require(t)
+	dom, err := browser.DumpDOM(chromium, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := browser.DrawnCharts(dom); got != charts {
+		t.Errorf("%d of %d charts drew in Chromium", got, charts)
+	}
+
+	for _, c := range []struct{ args []string }{
+		{[]string{"report"}},
+		{[]string{"report", "-checkpoint", filepath.Join(dir, "missing"), "-backend", "go"}},
+	} {
+		if out, err := convlens(t, c.args...); err == nil || strings.Contains(out, "panic") {
+			t.Errorf("%v: %v %s", c.args, err, out)
+		}
+	}
+	bins, _ := filepath.Glob(filepath.Join(ckpt, "ckpt-*.bin"))
+	b, _ := os.ReadFile(bins[len(bins)-1])
+	b[len(b)/2] ^= 1
+	os.WriteFile(bins[len(bins)-1], b, 0o644)
+	if out, err := convlens(t, "report", "-checkpoint", ckpt, "-backend", "go", "-out", page); err == nil || !strings.Contains(out, "corrupt") {
+		t.Errorf("corrupt checkpoint: %v %s", err, out)
 	}
 }
