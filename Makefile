@@ -40,6 +40,10 @@ demo: plugin build
 test: plugin chromium deps
 	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 $(GO) test -timeout 40m ./...
 
+# Benchmarks: regenerates docs/PERFORMANCE.md.
+bench: plugin deps
+	bench/run.sh
+
 # Tests that need no set-up beyond Go (XLA tests skip without the plugin).
 test-go:
 	$(GO) test -short ./...

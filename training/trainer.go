@@ -278,29 +278,11 @@ func (t *Trainer) run() (*Result, error) {
 	for t.step < total {
 		images, labels := batches.Next()
 		withStats := cfg.StatsEvery > 0 && t.step%int64(cfg.StatsEvery) == 0
-		exec := t.stepExec
-		if withStats {
-			exec = t.statsExec
-		}
-		t0 := time.Now()
-		outs, err := exec.Exec(
-			tensors.FromFlatDataAndDimensions(images, cfg.Batch, t.Train.H, t.Train.W, t.Train.C),
-			tensors.FromFlatDataAndDimensions(labels, cfg.Batch))
+		point, err := t.TrainBatch(images, labels, withStats)
 		if err != nil {
-			return nil, fmt.Errorf("step %d: %w", t.step, err)
+			return nil, err
 		}
-		loss, acc := scalar(outs[0]), scalar(outs[1])
-		t.History.StepSeconds = append(t.History.StepSeconds, time.Since(t0).Seconds())
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return nil, fmt.Errorf("step %d: loss is %v (diverged; lower the learning rate)", t.step, loss)
-		}
-		if withStats {
-			if err := t.recordStats(outs[2:]); err != nil {
-				return nil, err
-			}
-		}
-		t.History.Train = append(t.History.Train, StepPoint{Step: t.step, Loss: loss, Accuracy: acc})
-		t.step++
+		loss, acc := point.Loss, point.Accuracy
 		if evalEvery > 0 && (t.step%evalEvery == 0 || t.step == total) {
 			l, a, err := t.Evaluate(t.HeldOut, cfg.EvalExamples)
 			if err != nil {
@@ -343,6 +325,43 @@ func (t *Trainer) run() (*Result, error) {
 	}
 	res.TestLoss, res.TestAccuracy, err = t.Evaluate(t.HeldOut, 0)
 	return res, err
+}
+
+// TrainBatch runs one optimizer step on a batch of Config.Batch images (NHWC, raw pixel
+// values) and labels, appending to the history; with withStats it also records weight and
+// gradient statistics from this step.
+func (t *Trainer) TrainBatch(images []float32, labels []int32, withStats bool) (StepPoint, error) {
+	if err := t.ensureExecs(); err != nil {
+		return StepPoint{}, err
+	}
+	b, ds := t.Config.Batch, t.Train
+	if len(labels) != b || len(images) != b*ds.ImageSize() {
+		return StepPoint{}, fmt.Errorf("step %d: batch of %d images / %d labels, want %d of %dx%dx%d", t.step, len(images)/max(ds.ImageSize(), 1), len(labels), b, ds.H, ds.W, ds.C)
+	}
+	exec := t.stepExec
+	if withStats {
+		exec = t.statsExec
+	}
+	t0 := time.Now()
+	outs, err := exec.Exec(
+		tensors.FromFlatDataAndDimensions(images, b, ds.H, ds.W, ds.C),
+		tensors.FromFlatDataAndDimensions(labels, b))
+	if err != nil {
+		return StepPoint{}, fmt.Errorf("step %d: %w", t.step, err)
+	}
+	point := StepPoint{Step: t.step, Loss: scalar(outs[0]), Accuracy: scalar(outs[1])}
+	t.History.StepSeconds = append(t.History.StepSeconds, time.Since(t0).Seconds())
+	if math.IsNaN(point.Loss) || math.IsInf(point.Loss, 0) {
+		return point, fmt.Errorf("step %d: loss is %v (diverged; lower the learning rate)", t.step, point.Loss)
+	}
+	if withStats {
+		if err := t.recordStats(outs[2:]); err != nil {
+			return point, err
+		}
+	}
+	t.History.Train = append(t.History.Train, point)
+	t.step++
+	return point, nil
 }
 
 func (t *Trainer) imagesPerSec() float64 {

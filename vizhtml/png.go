@@ -82,7 +82,15 @@ func HeatPNG(a nd.Array, cmap Colormap, r Range) ([]byte, error) {
 		return nil, err
 	}
 	h, w := a.Shape[0], a.Shape[1]
-	// 8-bit indexed: the colormap's 256 levels are the palette (4× smaller than RGBA).
+	if h*w < 400 { // tiny tiles: RGB is smaller than an indexed image's 768-byte palette
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		for i, v := range a.Data {
+			cr, cg, cb := cmap.RGB(r.norm(float64(v)))
+			img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = cr, cg, cb, 255
+		}
+		return encodePNG(img)
+	}
+	// 8-bit indexed: the colormap's 256 levels are the palette.
 	img := image.NewPaletted(image.Rect(0, 0, w, h), cmap.palette())
 	for i, v := range a.Data {
 		img.Pix[i] = uint8(math.Round(255 * math.Max(0, math.Min(1, r.norm(float64(v))))))
@@ -110,7 +118,13 @@ func ImagePNG(a nd.Array, r Range) ([]byte, error) {
 
 func encodePNG(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	// Small indexed tiles shrink noticeably with the best compression; large RGB images
+	// cost 5-10× more time for a few percent, so they use the default.
+	level := png.DefaultCompression
+	if _, ok := img.(*image.Paletted); ok {
+		level = png.BestCompression
+	}
+	enc := png.Encoder{CompressionLevel: level}
 	if err := enc.Encode(&buf, img); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite and regenerates docs/PERFORMANCE.md (make bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+raw=${BENCH_RAW:-out/bench/raw.txt}
+mkdir -p "$(dirname "$raw")"
+: > "$raw"
+run() { echo "+ go test $*" | tee -a "$raw"; go test -run '^$' "$@" 2>&1 | tee -a "$raw"; }
+run -bench 'BenchmarkTrainStep' -benchtime 10x -timeout 60m ./training
+run -bench 'BenchmarkStatistics' -benchtime 200x ./training
+run -bench 'BenchmarkForwardVsTaps' -benchtime 100x ./layers
+run -bench 'BenchmarkViews' -benchtime 10x ./vizhtml
+python3 bench/perfdoc.py "$raw" > docs/PERFORMANCE.md
+echo "wrote docs/PERFORMANCE.md"

@@ -1,0 +1,85 @@
+package training_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/training"
+)
+
+func benchTrainer(b *testing.B, be *backend.Backend, model string, batch int) (*training.Trainer, []float32, []int32) {
+	h, w, c := 28, 28, 1
+	if model == "tinyvgg" {
+		h, w, c = 32, 32, 3
+	}
+	ds, err := data.Synthetic(batch, h, w, c, 10, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec, err := layers.Preset(model, h, w, c, 10)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := layers.New(spec, be, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := training.NewTrainer(m, ds, ds, training.Config{Batch: batch, Steps: 1 << 30, StatsEvery: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tr, ds.Images, ds.Labels
+}
+
+// BenchmarkTrainStep measures one Adam step (forward, backward, update) per backend,
+// model and batch size; the metric images/s is what docs/PERFORMANCE.md compares.
+func BenchmarkTrainStep(b *testing.B) {
+	backends := map[string]*backend.Backend{"xla": testutil.XLA(b), "go": testutil.Go(b)}
+	for _, bname := range []string{"xla", "go"} {
+		for _, model := range []string{"lenet", "tinyvgg"} {
+			for _, batch := range []int{64, 256} {
+				b.Run(fmt.Sprintf("%s/%s/batch=%d", bname, model, batch), func(b *testing.B) {
+					tr, images, labels := benchTrainer(b, backends[bname], model, batch)
+					for i := 0; i < 2; i++ { // compile and warm up
+						if _, err := tr.TrainBatch(images, labels, false); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if _, err := tr.TrainBatch(images, labels, false); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkStatistics compares a plain step with one that also returns every weight and
+// gradient and summarises them (histograms, mean, std, min, max, norm).
+func BenchmarkStatistics(b *testing.B) {
+	for _, mode := range []string{"plain", "stats"} {
+		b.Run("xla/lenet/batch=64/"+mode, func(b *testing.B) {
+			tr, images, labels := benchTrainer(b, testutil.XLA(b), "lenet", 64)
+			stats := mode == "stats"
+			for i := 0; i < 2; i++ {
+				if _, err := tr.TrainBatch(images, labels, stats); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := tr.TrainBatch(images, labels, stats); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
