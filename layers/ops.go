@@ -3,6 +3,7 @@ package layers
 import (
 	"math"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 )
 
@@ -45,7 +46,13 @@ func pool2d(x *graph.Node, l Layer, portable bool) *graph.Node {
 	b, c := x.Shape().Dimensions[0], x.Shape().Dimensions[3]
 	if isMax {
 		p, ho, wo := patches(x, l.Kernel, l.Stride, ph, pw, -math.MaxFloat32)
-		return toImage(graph.ReduceMax(p, 1), b, ho, wo, c)
+		// Select the first maximum of each window with a one-hot mask, so the gradient
+		// goes to that element alone, as XLA's SelectAndScatter does; ReduceMax's gradient
+		// would go to every tied element.
+		k2 := l.Kernel * l.Kernel
+		first := graph.OneHot(graph.ArgMax(p, 1, dtypes.Int32), k2, p.DType()) // [Ho*Wo, B, C, k*k]
+		mask := graph.StopGradient(graph.TransposeAllAxes(first, 0, 3, 1, 2))
+		return toImage(graph.ReduceSum(graph.Mul(p, mask), 1), b, ho, wo, c)
 	}
 	p, ho, wo := patches(x, l.Kernel, l.Stride, ph, pw, 0)
 	sum := graph.ReduceSum(p, 1) // [Ho*Wo, B, C]

@@ -52,7 +52,7 @@ func OverlayPNG(img, heat nd.Array, opt OverlayOptions) ([]byte, error) {
 	}
 	C := len(img.Data) / (H * W)
 	heat = nd.Array{Shape: heat.Shape[:2], Data: heat.Data}
-	up := resizeBilinear(heat, H*opt.Scale, W*opt.Scale)
+	up := nd.ResizeBilinear(heat, H*opt.Scale, W*opt.Scale)
 	r := RangeOf(heat.Data, opt.Signed)
 	out := image.NewRGBA(image.Rect(0, 0, W*opt.Scale, H*opt.Scale))
 	for y := 0; y < H*opt.Scale; y++ {

@@ -136,31 +136,6 @@ func DataURI(pngBytes []byte) string {
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes)
 }
 
-// resizeBilinear resamples a [h,w] array to [H,W].
-func resizeBilinear(a nd.Array, H, W int) nd.Array {
-	h, w := a.Shape[0], a.Shape[1]
-	if h == H && w == W {
-		return a
-	}
-	out := nd.New(H, W)
-	for y := 0; y < H; y++ {
-		fy := math.Max(0, (float64(y)+0.5)*float64(h)/float64(H)-0.5)
-		y0 := min(int(fy), h-1)
-		y1 := min(y0+1, h-1)
-		dy := float32(fy - float64(y0))
-		for x := 0; x < W; x++ {
-			fx := math.Max(0, (float64(x)+0.5)*float64(w)/float64(W)-0.5)
-			x0 := min(int(fx), w-1)
-			x1 := min(x0+1, w-1)
-			dx := float32(fx - float64(x0))
-			top := a.Data[y0*w+x0]*(1-dx) + a.Data[y0*w+x1]*dx
-			bot := a.Data[y1*w+x0]*(1-dx) + a.Data[y1*w+x1]*dx
-			out.Data[y*W+x] = top*(1-dy) + bot*dy
-		}
-	}
-	return out
-}
-
 // palette is the colormap sampled at 256 levels.
 func (c Colormap) palette() color.Palette {
 	p := make(color.Palette, 256)

@@ -1,0 +1,238 @@
+// Package explain answers "why did the network say that?" with attribution methods that
+// share one call shape — Attribute(explainer, images, targets) — and run batched on XLA
+// and on SimpleGo: saliency, gradient × input, SmoothGrad (a wrapper around any method),
+// integrated gradients, Grad-CAM, Grad-CAM++, occlusion; plus activation maximisation and
+// the sanity checks of Adebayo et al. (2018). It returns maps; vizhtml draws them.
+package explain
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Maps holds one attribution map per image.
+type Maps struct {
+	Method string
+	// Pixels is [N, H, W] at the input's resolution (CAM maps are upsampled bilinearly).
+	Pixels nd.Array
+	// Raw is the input-shaped attribution [N, H, W, C] of gradient methods (empty otherwise).
+	Raw nd.Array
+	// Signed reports whether negative values carry meaning (draw with a diverging colormap).
+	Signed bool
+	// Targets are the classes explained.
+	Targets []int
+}
+
+// Image returns the map of image i as [H, W].
+func (m *Maps) Image(i int) nd.Array { return m.Pixels.Sub(i) }
+
+// Method is an attribution method. Attribute explains, for each image [N,H,W,C] (raw pixel
+// values), the logit of its target class (nil targets: the predicted classes).
+type Method interface {
+	Name() string
+	Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error)
+}
+
+// Explainer wraps a model with the compiled gradient programs the methods share.
+type Explainer struct {
+	Model *layers.Model
+	// MaxBatch bounds how many images one compiled call processes (default 64); larger
+	// inputs are split, so memory stays bounded whatever N is.
+	MaxBatch int
+
+	mu    sync.Mutex
+	execs map[string]*context.Exec
+}
+
+// New returns an explainer for m.
+func New(m *layers.Model) *Explainer {
+	return &Explainer{Model: m, MaxBatch: 64, execs: map[string]*context.Exec{}}
+}
+
+// prepare validates images and targets, filling in predicted classes for nil targets.
+func (ex *Explainer) prepare(images nd.Array, targets []int) ([]int, error) {
+	if err := ex.Model.CheckImages(images); err != nil {
+		return nil, err
+	}
+	n := images.Shape[0]
+	if targets == nil {
+		return ex.Model.Predict(images)
+	}
+	if len(targets) != n {
+		return nil, fmt.Errorf("%d targets for %d images", len(targets), n)
+	}
+	for i, t := range targets {
+		if t < 0 || t >= ex.Model.Spec.Classes {
+			return nil, fmt.Errorf("target %d of image %d outside [0, %d)", t, i, ex.Model.Spec.Classes)
+		}
+	}
+	return targets, nil
+}
+
+// checkConvLayer validates a layer name usable for CAM methods (a spatial tap).
+func (ex *Explainer) checkSpatialLayer(layer string) error {
+	if err := ex.Model.CheckTapNames([]string{layer}); err != nil {
+		return err
+	}
+	shapes, _ := ex.Model.Spec.Shapes()
+	for i, l := range ex.Model.Spec.Layers {
+		if l.Name == layer || l.Name+layers.PreSuffix == layer {
+			if len(shapes[i]) != 3 {
+				return fmt.Errorf("layer %q outputs shape %v: CAM methods need a spatial (H×W×C) layer", layer, shapes[i])
+			}
+		}
+	}
+	return nil
+}
+
+// grads is what one gradient pass returns for a batch.
+type grads struct {
+	Scores []float32 // target logit per image
+	Input  nd.Array  // d score / d input, [N,H,W,C]
+	Acts   nd.Array  // layer output, [N,h,w,K] (when a layer was asked for)
+	Grads  nd.Array  // d score / d layer output
+}
+
+// gradients computes target scores and their gradients with respect to the input and,
+// if layer is not empty, to that layer's output, in chunks of MaxBatch images.
+func (ex *Explainer) gradients(images nd.Array, targets []int, layer string) (*grads, error) {
+	exec, err := ex.gradExec(layer)
+	if err != nil {
+		return nil, err
+	}
+	n := images.Shape[0]
+	chunk := min(max(ex.MaxBatch, 1), n)
+	size := len(images.Data) / n
+	classes := ex.Model.Spec.Classes
+	out := &grads{}
+	for start := 0; start < n; start += chunk {
+		k := min(chunk, n-start)
+		batch := make([]float32, chunk*size)
+		copy(batch, images.Data[start*size:(start+k)*size])
+		onehot := make([]float32, chunk*classes)
+		for i := 0; i < k; i++ {
+			onehot[i*classes+targets[start+i]] = 1
+		}
+		shape := append([]int{chunk}, images.Shape[1:]...)
+		var res []*tensors.Tensor
+		err := layers.Safe("gradients", func() error {
+			var err error
+			res, err = exec.Exec(tensors.FromFlatDataAndDimensions(batch, shape...), tensors.FromFlatDataAndDimensions(onehot, chunk, classes))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		arrays := make([]nd.Array, len(res))
+		for i, t := range res {
+			if arrays[i], err = layers.ToArray(t); err != nil {
+				return nil, err
+			}
+			arrays[i] = head(arrays[i], k)
+		}
+		out.Scores = append(out.Scores, arrays[0].Data...)
+		out.Input = appendRows(out.Input, arrays[1])
+		if layer != "" {
+			out.Acts = appendRows(out.Acts, arrays[2])
+			out.Grads = appendRows(out.Grads, arrays[3])
+		}
+	}
+	return out, nil
+}
+
+func (ex *Explainer) gradExec(layer string) (*context.Exec, error) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if e, ok := ex.execs[layer]; ok {
+		return e, nil
+	}
+	m := ex.Model
+	var exec *context.Exec
+	err := layers.Safe("compiling gradients", func() error {
+		var err error
+		exec, err = context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x, onehot *graph.Node) []*graph.Node {
+			f := m.Build(ctx, x, false)
+			scores := graph.ReduceSum(graph.Mul(f.Logits, onehot), -1)
+			total := graph.ReduceAllSum(scores)
+			if layer == "" {
+				return append([]*graph.Node{scores}, graph.Gradient(total, x)...)
+			}
+			act := f.Taps[layer]
+			g := graph.Gradient(total, x, act)
+			return []*graph.Node{scores, g[0], act, g[1]}
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ex.execs[layer] = exec
+	return exec, nil
+}
+
+// head keeps the first k rows of a batch.
+func head(a nd.Array, k int) nd.Array {
+	if len(a.Shape) == 0 || a.Shape[0] == k {
+		return a
+	}
+	shape := append([]int{k}, a.Shape[1:]...)
+	return nd.Array{Shape: shape, Data: a.Data[:k*(len(a.Data)/a.Shape[0])]}
+}
+
+func appendRows(a, b nd.Array) nd.Array {
+	if len(a.Shape) == 0 {
+		return nd.Array{Shape: append([]int(nil), b.Shape...), Data: append([]float32(nil), b.Data...)}
+	}
+	a.Shape[0] += b.Shape[0]
+	a.Data = append(a.Data, b.Data...)
+	return a
+}
+
+// Scores returns the target logits of images (a forward pass).
+func (ex *Explainer) Scores(images nd.Array, targets []int) ([]float32, error) {
+	logits, err := ex.Model.Logits(images)
+	if err != nil {
+		return nil, err
+	}
+	k := logits.Shape[1]
+	out := make([]float32, len(targets))
+	for i, t := range targets {
+		out[i] = logits.Data[i*k+t]
+	}
+	return out, nil
+}
+
+// channelReduce combines the channels of [N,H,W,C] into [N,H,W] with fn.
+func channelReduce(a nd.Array, fn func(vals []float32) float32) nd.Array {
+	n, h, w, c := a.Shape[0], a.Shape[1], a.Shape[2], a.Shape[3]
+	out := nd.New(n, h, w)
+	for p := 0; p < n*h*w; p++ {
+		out.Data[p] = fn(a.Data[p*c : (p+1)*c])
+	}
+	return out
+}
+
+func sumOf(v []float32) float32 {
+	var s float32
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+func maxAbsOf(v []float32) float32 {
+	var m float32
+	for _, x := range v {
+		if x < 0 {
+			x = -x
+		}
+		m = max(m, x)
+	}
+	return m
+}

@@ -1,0 +1,110 @@
+package layers
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/convlens/convlens/nd"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Variable returns a copy of a layer's variable (VarWeights, VarBiases, ...) as an array.
+func (m *Model) Variable(layer, name string) (nd.Array, error) {
+	v := m.Ctx.GetVariableByScopeAndName(Scope(layer), name)
+	if v == nil {
+		return nd.Array{}, fmt.Errorf("model %q has no variable %s/%s", m.Spec.Name, layer, name)
+	}
+	t, err := v.Value()
+	if err != nil {
+		return nd.Array{}, err
+	}
+	d, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nd.Array{}, fmt.Errorf("variable %s/%s: %w", layer, name, err)
+	}
+	return nd.Array{Shape: slices.Clone(v.Shape().Dimensions), Data: d}, nil
+}
+
+// SetVariable replaces a layer's variable with values of the same shape.
+func (m *Model) SetVariable(layer, name string, value nd.Array) error {
+	v := m.Ctx.GetVariableByScopeAndName(Scope(layer), name)
+	if v == nil {
+		return fmt.Errorf("model %q has no variable %s/%s", m.Spec.Name, layer, name)
+	}
+	if !slices.Equal(v.Shape().Dimensions, value.Shape) || value.Validate() != nil {
+		return fmt.Errorf("variable %s/%s has shape %v, got %v with %d values", layer, name, v.Shape().Dimensions, value.Shape, len(value.Data))
+	}
+	return v.SetValue(tensors.FromFlatDataAndDimensions(slices.Clone(value.Data), value.Shape...))
+}
+
+// Clone returns an independent copy of the model (same spec, backend and variable values).
+func (m *Model) Clone() (*Model, error) {
+	c, err := NewEmpty(m.Spec, m.Backend)
+	if err != nil {
+		return nil, err
+	}
+	c.Portable = m.Portable
+	err = Safe("cloning model", func() error {
+		var err error
+		m.Ctx.EnumerateVariables(func(v *context.Variable) {
+			if err != nil {
+				return
+			}
+			var t *tensors.Tensor
+			if t, err = v.Value(); err != nil {
+				return
+			}
+			var cl *tensors.Tensor
+			if cl, err = t.LocalClone(); err != nil {
+				return
+			}
+			c.Ctx.InAbsPath(v.Scope()).VariableWithValue(v.Name(), cl).SetTrainable(v.Trainable)
+		})
+		return err
+	})
+	return c, err
+}
+
+// Reinitialize draws fresh initial values (seeded) for one layer's weights and biases,
+// as New would: the model-parameter randomisation of saliency sanity checks.
+func (m *Model) Reinitialize(layer string, seed int64) error {
+	fresh, err := New(m.Spec, m.Backend, seed)
+	if err != nil {
+		return err
+	}
+	l, _, ok := m.Spec.Layer(layer)
+	if !ok {
+		return fmt.Errorf("unknown layer %q in model %q", layer, m.Spec.Name)
+	}
+	var names []string
+	switch l.Kind {
+	case Conv2D, Dense:
+		names = []string{VarWeights, VarBiases}
+	case BatchNorm:
+		names = []string{VarGamma, VarBeta}
+	default:
+		return fmt.Errorf("layer %q (%s) has no parameters", layer, l.Kind)
+	}
+	for _, n := range names {
+		v, err := fresh.Variable(layer, n)
+		if err != nil {
+			return err
+		}
+		if err := m.SetVariable(layer, n, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ParamLayers lists the layers with trainable parameters, in forward order.
+func (s *Spec) ParamLayers() []string {
+	var out []string
+	for _, l := range s.Layers {
+		if l.Kind == Conv2D || l.Kind == Dense || l.Kind == BatchNorm {
+			out = append(out, l.Name)
+		}
+	}
+	return out
+}
