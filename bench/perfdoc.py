@@ -67,6 +67,33 @@ w("")
 w("Taps include copying every activation to the host (4.7 MB for LeNet at batch 256). Statistics are recorded "
   "every 50 steps by default, so their amortised cost is a fiftieth of the per-step figure.\n")
 
+w("## Explanation methods relative to one forward + backward pass\n")
+w("Command: `go test -run '^$' -bench BenchmarkMethods -benchtime 5x ./explain` (XLA CPU, LeNet, random weights; "
+  "saliency = one forward + backward to the input, the unit). Grad-CAM stops its backward pass at the explained layer.\n")
+w("| method | batch 1 | ratio | batch 64 | ratio |")
+w("|---|---|---|---|---|")
+names = []
+for name in rows:
+    m = re.match(r"BenchmarkMethods/xla/lenet/batch=1/(.+)$", name)
+    if m:
+        names.append(m.group(1))
+for meth in names:
+    cells = []
+    for batch in [1, 64]:
+        v, base = get(f"BenchmarkMethods/xla/lenet/batch={batch}/{meth}"), get(f"BenchmarkMethods/xla/lenet/batch={batch}/saliency")
+        cells.append(f"{v/1e6:.2f} ms | {v/base:.2f}×" if v and base else "– | –")
+    w(f"| {meth} | {cells[0]} | {cells[1]} |")
+gc, sal = get("BenchmarkMethods/xla/lenet/batch=64/grad-cam"), get("BenchmarkMethods/xla/lenet/batch=64/saliency")
+if gc and sal:
+    w(f"\nTarget: Grad-CAM at batch 64 ≤ 1.3× one forward + backward: {gc/sal:.2f}× ({'met' if gc/sal <= 1.3 else 'missed'}).\n")
+m50 = get("BenchmarkIntegratedGradientsMemory/xla/lenet/batch=64/steps=50", "peak-RSS-MB")
+m400 = get("BenchmarkIntegratedGradientsMemory/xla/lenet/batch=64/steps=400", "peak-RSS-MB")
+if m50 and m400:
+    w(f"Integrated gradients memory (`go test -run '^$' -bench BenchmarkIntegratedGradientsMemory -benchtime 2x ./explain`): "
+      f"path points go through the model 64 at a time (Explainer.MaxBatch), so memory does not grow with the number of "
+      f"steps: peak process RSS {m50:.0f} MB with 50 steps and {m400:.0f} MB with 400 steps on 64 images "
+      f"(bound: MaxBatch × one image's activations and gradients, plus the N×H×W×C attribution sums).\n")
+
 w("## Render time and size of each view\n")
 w("Command: `go test -run '^$' -bench BenchmarkViews -benchtime 10x ./vizhtml`. Size is the HTML fragment "
   "(PNG images inline as base64); the ECharts library adds 1,034,102 bytes once per page.\n")

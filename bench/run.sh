@@ -10,5 +10,7 @@ run -bench 'BenchmarkTrainStep' -benchtime 10x -timeout 60m ./training
 run -bench 'BenchmarkStatistics' -benchtime 200x ./training
 run -bench 'BenchmarkForwardVsTaps' -benchtime 100x ./layers
 run -bench 'BenchmarkViews' -benchtime 10x ./vizhtml
+run -bench 'BenchmarkMethods' -benchtime 5x ./explain
+run -bench 'BenchmarkIntegratedGradientsMemory' -benchtime 2x ./explain
 python3 bench/perfdoc.py "$raw" > docs/PERFORMANCE.md
 echo "wrote docs/PERFORMANCE.md"

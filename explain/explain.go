@@ -94,13 +94,14 @@ func (ex *Explainer) checkSpatialLayer(layer string) error {
 // grads is what one gradient pass returns for a batch.
 type grads struct {
 	Scores []float32 // target logit per image
-	Input  nd.Array  // d score / d input, [N,H,W,C]
+	Input  nd.Array  // d score / d input, [N,H,W,C] (when no layer was asked for)
 	Acts   nd.Array  // layer output, [N,h,w,K] (when a layer was asked for)
 	Grads  nd.Array  // d score / d layer output
 }
 
-// gradients computes target scores and their gradients with respect to the input and,
-// if layer is not empty, to that layer's output, in chunks of MaxBatch images.
+// gradients computes target scores and their gradients with respect to the input or, if
+// layer is not empty, to that layer's output (with its activations), in chunks of
+// MaxBatch images.
 func (ex *Explainer) gradients(images nd.Array, targets []int, layer string) (*grads, error) {
 	exec, err := ex.gradExec(layer)
 	if err != nil {
@@ -137,10 +138,11 @@ func (ex *Explainer) gradients(images nd.Array, targets []int, layer string) (*g
 			arrays[i] = head(arrays[i], k)
 		}
 		out.Scores = append(out.Scores, arrays[0].Data...)
-		out.Input = appendRows(out.Input, arrays[1])
-		if layer != "" {
-			out.Acts = appendRows(out.Acts, arrays[2])
-			out.Grads = appendRows(out.Grads, arrays[3])
+		if layer == "" {
+			out.Input = appendRows(out.Input, arrays[1])
+		} else {
+			out.Acts = appendRows(out.Acts, arrays[1])
+			out.Grads = appendRows(out.Grads, arrays[2])
 		}
 	}
 	return out, nil
@@ -163,9 +165,8 @@ func (ex *Explainer) gradExec(layer string) (*context.Exec, error) {
 			if layer == "" {
 				return append([]*graph.Node{scores}, graph.Gradient(total, x)...)
 			}
-			act := f.Taps[layer]
-			g := graph.Gradient(total, x, act)
-			return []*graph.Node{scores, g[0], act, g[1]}
+			act := f.Taps[layer] // CAM methods need no input gradient: stop at the layer
+			return []*graph.Node{scores, act, graph.Gradient(total, act)[0]}
 		})
 		return err
 	})

@@ -100,3 +100,29 @@ func FeatureMaps(input, maps nd.Array, opt FeatureMapOptions) (Fragment, error) 
 	fmt.Fprintf(&b, `<p class="cl-note">%d×%d×%d, %s colormap, %s.</p>`, h, w, c, esc(string(opt.Colormap)), scale)
 	return Fragment{HTML: b.String()}, nil
 }
+
+// Tile is one labelled image ([H,W,1|3], values 0..1).
+type Tile struct {
+	Image nd.Array
+	Label string
+}
+
+// Tiles shows labelled images in a wrapping grid, each side px CSS pixels wide.
+func Tiles(tiles []Tile, side int) (Fragment, error) {
+	if side <= 0 {
+		side = 96
+	}
+	var b strings.Builder
+	b.WriteString(`<div class="cl-grid">`)
+	for i, t := range tiles {
+		png, err := ImagePNG(t.Image, Range{0, 1})
+		if err != nil {
+			return Fragment{}, fmt.Errorf("tile %d: %w", i, err)
+		}
+		h := side * t.Image.Shape[0] / max(t.Image.Shape[1], 1)
+		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="%s"><span>%s</span></div>`,
+			DataURI(png), side, h, esc(t.Label), esc(t.Label))
+	}
+	b.WriteString(`</div>`)
+	return Fragment{HTML: b.String()}, nil
+}

@@ -10,8 +10,9 @@ import (
 )
 
 var commands = map[string]func(args []string) error{
-	"train":  runTrain,
-	"report": runReport,
+	"train":   runTrain,
+	"report":  runReport,
+	"explain": runExplain,
 }
 
 func usage() {
@@ -22,6 +23,7 @@ usage: convlens <command> [flags]
 commands:
   train    train a model and write checkpoints and a metrics file
   report   write one offline HTML page with every view of a trained model
+  explain  write an offline HTML page of attribution maps, class visualisations and sanity checks
 
 run "convlens <command> -h" for its flags.
 `)

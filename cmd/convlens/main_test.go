@@ -195,3 +195,46 @@ func TestReportDrawsEveryChart(t *testing.T) {
 		t.Errorf("corrupt checkpoint: %v %s", err, out)
 	}
 }
+
+// convlens explain draws every method's maps, class visualisations and the sanity chart
+// offline; an unknown layer or method is a clear error.
+func TestExplainPage(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	if out, err := convlens(t, "train", "-data", "synthetic", "-steps", "20", "-batch", "32", "-backend", "go", "-checkpoint", ckpt, "-quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	page := filepath.Join(dir, "explain.html")
+	out, err := convlens(t, "explain", "-checkpoint", ckpt, "-backend", "go", "-images", "2", "-method", "saliency,gradcam,occlusion", "-out", page)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	html, _ := os.ReadFile(page)
+	for _, want := range []string{"<th>saliency</th>", "<th>grad-cam</th>", "<th>occlusion</th>", "Class visualisations", "Sanity checks"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("explain page lacks %q", want)
+		}
+	}
+	if chromium := browser.Find(); chromium != "" {
+		dom, err := browser.DumpDOM(chromium, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if browser.DrawnCharts(dom) != 1 {
+			t.Errorf("sanity chart did not draw")
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-layer", "conv9"}, `unknown layer "conv9"`},
+		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "lime"}, "unknown method"},
+		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-images", "0"}, "-images"},
+	} {
+		out, err := convlens(t, c.args...)
+		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {
+			t.Errorf("%v: %v %q (want %q)", c.args, err, out, c.want)
+		}
+	}
+}

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,19 +50,5 @@ func runReport(args []string) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := page.Render(&buf); err != nil {
-		return err
-	}
-	if dir := filepath.Dir(*out); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "report: %s (%d sections, %d charts, %.2f MB, %.1f s)\n", *out, len(page.Sections), page.Charts(),
-		float64(buf.Len())/1e6, time.Since(start).Seconds())
-	return nil
+	return writePage(page, *out, start)
 }

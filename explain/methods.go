@@ -1,0 +1,59 @@
+package explain
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/convlens/convlens/layers"
+)
+
+// MethodNames lists the names MethodByName accepts.
+var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "occlusion"}
+
+// MethodByName returns a method with default settings; layer is used by CAM methods.
+func MethodByName(name, layer string) (Method, error) {
+	switch strings.ToLower(name) {
+	case "saliency":
+		return Saliency{}, nil
+	case "gradxinput", "gradient×input", "gradientxinput":
+		return GradientXInput{}, nil
+	case "smoothgrad":
+		return SmoothGrad{Base: Saliency{}}, nil
+	case "ig", "integratedgradients", "integrated-gradients":
+		return IntegratedGradients{}, nil
+	case "gradcam", "grad-cam":
+		return GradCAM{Layer: layer}, nil
+	case "gradcam++", "grad-cam++", "gradcampp":
+		return GradCAMPlusPlus{Layer: layer}, nil
+	case "occlusion":
+		return Occlusion{}, nil
+	}
+	return nil, fmt.Errorf("unknown method %q (known: %s, all)", name, strings.Join(MethodNames, ", "))
+}
+
+// Methods parses a comma-separated list of method names ("all" for every method).
+func Methods(list, layer string) ([]Method, error) {
+	if list == "all" {
+		list = strings.Join(MethodNames, ",")
+	}
+	var out []Method
+	for _, name := range strings.Split(list, ",") {
+		m, err := MethodByName(strings.TrimSpace(name), layer)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// LastConvLayer returns the name of the model's last conv layer, the usual Grad-CAM layer.
+func LastConvLayer(s *layers.Spec) string {
+	last := ""
+	for _, l := range s.Layers {
+		if l.Kind == layers.Conv2D {
+			last = l.Name
+		}
+	}
+	return last
+}
