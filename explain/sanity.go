@@ -186,4 +186,3 @@ func DataRandomization(trained, randomLabels *Explainer, methods []Method, image
 	}
 	return out, nil
 }
-
