@@ -26,6 +26,18 @@ func BenchmarkForwardVsTaps(b *testing.B) {
 			}
 		}
 	})
+	// Same executable (every tap computed), only the logits copied to the host: the device cost of taps.
+	b.Run("xla/lenet/batch=256/taps_logits_fetched", func(b *testing.B) {
+		if _, err := m.Taps(images, "logits"); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := m.Taps(images, "logits"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("xla/lenet/batch=256/taps", func(b *testing.B) {
 		if _, err := m.Taps(images); err != nil {
 			b.Fatal(err)

@@ -60,3 +60,6 @@ func chartFragment(option any, width, height string) (Fragment, error) {
 
 // esc HTML-escapes text for element content and attribute values.
 func esc(s string) string { return html.EscapeString(s) }
+
+// Escape HTML-escapes text, for callers assembling their own markup around fragments.
+func Escape(s string) string { return esc(s) }
