@@ -152,3 +152,20 @@ func (l *Live) Update(f vizhtml.Fragment) {
 }
 
 func htmlEscape(s string) string { return vizhtml.Escape(s) }
+
+// CacheDir returns a folder for files shared between notebook cells and notebooks (such
+// as checkpoints): $CONVLENS_NB_CACHE/name, else .cache/name beside the notebook, else
+// under the system temporary folder. It is created if missing.
+func CacheDir(name string) string {
+	base := os.Getenv("CONVLENS_NB_CACHE")
+	if base == "" {
+		if d := os.Getenv(protocol.GONB_DIR_ENV); d != "" {
+			base = filepath.Join(d, ".cache")
+		} else {
+			base = filepath.Join(os.TempDir(), "convlens-nb")
+		}
+	}
+	dir := filepath.Join(base, name)
+	_ = os.MkdirAll(dir, 0o755)
+	return dir
+}

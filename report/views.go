@@ -230,3 +230,9 @@ func className(classes []string, c int) string {
 	}
 	return fmt.Sprintf("class %d", c)
 }
+
+// ArchitectureFragment is the architecture view of a summary, for direct display.
+func ArchitectureFragment(sum *layers.Summary) (vizhtml.Fragment, error) {
+	_, _, f, err := Architecture(sum)
+	return f, err
+}

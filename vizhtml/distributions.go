@@ -219,3 +219,20 @@ func percentile(h nd.Histogram, p float64) (float64, error) {
 	}
 	return h.Edges[len(h.Edges)-1], nil
 }
+
+// LineChart draws named series against a shared numeric x axis, zoomable.
+func LineChart(titleText, xName, yName string, series []nd.Series) (Fragment, error) {
+	if len(series) == 0 {
+		return Fragment{}, fmt.Errorf("line chart %q: no series", titleText)
+	}
+	var xy [][2][]float64
+	var names []string
+	for _, s := range series {
+		if err := checkSeries(titleText+" "+s.Name, s.X, s.Y); err != nil {
+			return Fragment{}, err
+		}
+		xy = append(xy, [2][]float64{s.X, s.Y})
+		names = append(names, s.Name)
+	}
+	return render(lineChart(titleText, "", xName, yName, xy, names, false), "100%", "340px")
+}

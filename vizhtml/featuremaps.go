@@ -69,7 +69,8 @@ func FeatureMaps(input, maps nd.Array, opt FeatureMapOptions) (Fragment, error) 
 		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="input"><span>input</span></div>`,
 			DataURI(png), side, side*input.Shape[0]/max(input.Shape[1], 1))
 	}
-	shared := RangeOf(maps.Data, false)
+	signed := opt.Colormap == Diverging // diverging maps centre zero on white
+	shared := RangeOf(maps.Data, signed)
 	shown := min(c, opt.MaxChannels)
 	tileW := opt.TileSize
 	tileH := max(1, opt.TileSize*h/max(w, 1))
@@ -80,7 +81,7 @@ func FeatureMaps(input, maps nd.Array, opt FeatureMapOptions) (Fragment, error) 
 		m := maps.Channel(ch)
 		r := shared
 		if !opt.SharedScale {
-			r = RangeOf(m.Data, false)
+			r = RangeOf(m.Data, signed)
 		}
 		png, err := HeatPNG(m, opt.Colormap, r)
 		if err != nil {

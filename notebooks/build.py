@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Builds notebooks/NN-name.ipynb from notebooks/src/NN-name.go.md.
+
+Source format: cells separated by lines "# %% md" (markdown) or "# %%" (Go code for the
+GoNB kernel). Every notebook gets the same first cell, which pins GoNB's module to this
+checkout of convlens (GoNB's autoget would ask the Go proxy for @latest, which is refused
+here). Run without arguments to rebuild all; with --check to fail if any is stale.
+"""
+import glob, json, os, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PIN = ("!*ROOT=${CONVLENS_ROOT:-$GONB_DIR/..}; "
+       "go mod edit -require=github.com/convlens/convlens@v0.0.0 -replace=github.com/convlens/convlens=$ROOT "
+       "-require=github.com/janpfeifer/gonb@v0.11.1 && cat $ROOT/go.sum >> go.sum && echo \"convlens: $(cd $ROOT && pwd)\"")
+
+def cells_of(text):
+    cells, kind, lines = [], None, []
+    for line in text.splitlines():
+        if line.strip() in ("# %% md", "# %%"):
+            if kind is not None:
+                cells.append((kind, "\n".join(lines).strip("\n")))
+            kind, lines = ("markdown" if line.strip() == "# %% md" else "code"), []
+        else:
+            lines.append(line)
+    if kind is not None:
+        cells.append((kind, "\n".join(lines).strip("\n")))
+    return cells
+
+def build(src):
+    cells = [("code", PIN)] + cells_of(open(src).read())
+    nb = {
+        "cells": [
+            {"cell_type": k, "id": f"c{i:02d}", "metadata": {}, "source": s.splitlines(True), **({"outputs": [], "execution_count": None} if k == "code" else {})}
+            for i, (k, s) in enumerate(cells)
+        ],
+        "metadata": {"kernelspec": {"display_name": "Go (gonb)", "language": "go", "name": "gonb"},
+                     "language_info": {"name": "go"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+def main():
+    check = "--check" in sys.argv
+    stale = []
+    for src in sorted(glob.glob(os.path.join(HERE, "src", "*.go.md"))):
+        out = os.path.join(HERE, os.path.basename(src)[:-len(".go.md")] + ".ipynb")
+        text = build(src)
+        old = open(out).read() if os.path.exists(out) else None
+        if old != text:
+            if check:
+                stale.append(out)
+            else:
+                open(out, "w").write(text)
+                print("wrote", out)
+    if stale:
+        sys.exit("stale notebooks (run notebooks/build.py): " + ", ".join(stale))
+
+main()

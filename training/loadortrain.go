@@ -1,0 +1,47 @@
+package training
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/layers"
+)
+
+// LoadOrTrain returns the model in cfg.CheckpointDir when its newest checkpoint has
+// reached the configured number of steps; otherwise it trains spec from scratch (seeded
+// by cfg.Seed) and checkpoints into that folder. Notebooks use it to share one trained
+// model between cells, which GoNB runs as separate processes.
+func LoadOrTrain(spec *layers.Spec, b Backend, train, heldOut *data.Dataset, cfg Config, log io.Writer) (*Loaded, error) {
+	if cfg.CheckpointDir == "" {
+		return nil, errors.New("LoadOrTrain needs Config.CheckpointDir")
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	want := int64(cfg.Steps)
+	if want == 0 {
+		want = int64(max(cfg.Epochs, 1) * (train.N / max(cfg.Batch, 1)))
+	}
+	if loaded, err := Load(cfg.CheckpointDir, b); err == nil && loaded.Step >= want && loaded.Meta.Spec.Name == spec.Name {
+		fmt.Fprintf(log, "loaded %s (step %d)\n", loaded.Path, loaded.Step)
+		return loaded, nil
+	}
+	_ = os.RemoveAll(cfg.CheckpointDir)
+	m, err := layers.New(spec, b, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := NewTrainer(m, train, heldOut, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := tr.Run()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "trained %s for %d steps: held-out accuracy %.4f\n", spec.Name, res.Steps, res.TestAccuracy)
+	return &Loaded{Model: m, Meta: tr.Meta, History: tr.History, Step: tr.Step(), Path: res.Checkpoint}, nil
+}
