@@ -137,8 +137,14 @@ type Live struct {
 	id string
 }
 
-// NewLive reserves an output area.
-func NewLive() *Live { return &Live{id: "convlens-live-" + gonbui.UniqueID()} }
+// NewLive reserves an output area. The ECharts library, if not yet sent, goes into a
+// static output just before it: an area updated in place loses what earlier updates held.
+func NewLive() *Live {
+	if lib := libraryHTML(); lib != "" {
+		display(lib)
+	}
+	return &Live{id: "convlens-live-" + gonbui.UniqueID()}
+}
 
 // Update replaces the area's content with f.
 func (l *Live) Update(f vizhtml.Fragment) {

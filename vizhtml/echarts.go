@@ -1,6 +1,7 @@
 package vizhtml
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -16,7 +17,25 @@ type option interface {
 
 func render(c option, width, height string) (Fragment, error) {
 	c.Validate()
-	return chartFragment(c.JSON(), width, height)
+	b, err := json.Marshal(c.JSON())
+	if err != nil {
+		return Fragment{}, fmt.Errorf("chart option: %w", err)
+	}
+	var opt map[string]any
+	if err := json.Unmarshal(b, &opt); err != nil {
+		return Fragment{}, fmt.Errorf("chart option: %w", err)
+	}
+	// ECharts renders series of 3,000+ items progressively over animation frames; in
+	// headless browsers and nbconvert exports that never settles (a 40-bin × 75-step
+	// heatmap hung Chromium). Our series are bounded, so draw them in one pass.
+	if series, ok := opt["series"].([]any); ok {
+		for _, s := range series {
+			if m, ok := s.(map[string]any); ok {
+				m["progressive"] = 0
+			}
+		}
+	}
+	return chartFragment(opt, width, height)
 }
 
 func tf(b bool) *bool { return &b }

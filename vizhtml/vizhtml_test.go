@@ -36,12 +36,14 @@ func allViews(t testing.TB) *Page {
 	p.Add("RGB filters", "", f, err)
 	f, err = KernelHeatmap(ramp(5, 5), hostile)
 	p.Add("Kernel", "", f, err)
+	// 80 steps × 40 bins = 3,200 cells: above ECharts' progressive-rendering threshold,
+	// which once kept headless Chromium from ever finishing the page.
 	var snaps []HistogramAt
-	for s := 0; s < 5; s++ {
-		_, h := nd.Summarize(ramp(100).Data[s*10:], 20)
+	for s := 0; s < 80; s++ {
+		_, h := nd.Summarize(ramp(1000).Data[s*10:], 20)
 		snaps = append(snaps, HistogramAt{Step: int64(s * 10), Hist: h})
 	}
-	f, err = Distributions(hostile, snaps, 30)
+	f, err = Distributions(hostile, snaps, 40)
 	p.Add("Distributions", "", f, err)
 	series := []nd.Series{{Name: hostile, X: []float64{0, 1, 2}, Y: []float64{3, 2, 1}}, {Name: "held-out", X: []float64{2}, Y: []float64{1.5}}}
 	f, err = TrainingCurves(series, series)
