@@ -1,0 +1,169 @@
+// Package notebooks holds the tutorial notebooks; its test executes every one of them
+// headless through Jupyter with the GoNB kernel, exports them to HTML and checks in
+// headless Chromium that every chart drew.
+package notebooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convlens/convlens/internal/browser"
+)
+
+// tools returns jupyter's path, skipping (or failing under CONVLENS_REQUIRE_NOTEBOOKS=1,
+// set by `make test`) when Jupyter or GoNB is missing.
+func tools(t *testing.T) string {
+	jupyter, err := exec.LookPath("jupyter")
+	_, gonbErr := exec.LookPath("gonb")
+	if err != nil || gonbErr != nil {
+		msg := "Jupyter nbconvert or GoNB not installed (scripts/install-notebook-tools.sh installs both)"
+		if os.Getenv("CONVLENS_REQUIRE_NOTEBOOKS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return jupyter
+}
+
+func TestNotebooksAreBuiltFromTheirSources(t *testing.T) {
+	out, err := exec.Command("python3", "build.py", "--check").CombinedOutput()
+	if err != nil {
+		t.Fatalf("notebooks out of date with src/: %v\n%s", err, out)
+	}
+}
+
+type cellOutput struct {
+	OutputType string         `json:"output_type"`
+	Ename      string         `json:"ename"`
+	Evalue     string         `json:"evalue"`
+	Data       map[string]any `json:"data"`
+	Metadata   map[string]any `json:"metadata"`
+}
+
+type notebook struct {
+	Cells []struct {
+		CellType string       `json:"cell_type"`
+		Outputs  []cellOutput `json:"outputs"`
+	} `json:"cells"`
+}
+
+func htmlOf(o cellOutput) string {
+	switch v := o.Data["text/html"].(type) {
+	case string:
+		return v
+	case []any:
+		var b strings.Builder
+		for _, s := range v {
+			b.WriteString(fmt.Sprint(s))
+		}
+		return b.String()
+	}
+	return ""
+}
+
+var chartRE = regexp.MustCompile(`class="cl-chart"`)
+
+// Every notebook executes without a cell error, in order (notebook 2 trains the model the
+// others reuse), in at most 5 minutes each; its HTML export draws every chart offline; the
+// executed notebook carries the ECharts library exactly once and loads nothing remote.
+func TestNotebooksExecuteAndDraw(t *testing.T) {
+	jupyter := tools(t)
+	chromium := browser.Require(t)
+	outDir := os.Getenv("CONVLENS_NB_OUT")
+	if outDir == "" {
+		outDir = t.TempDir()
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(outDir, "cache")
+	os.RemoveAll(cache)
+	files, _ := filepath.Glob("[0-9][0-9]-*.ipynb")
+	sort.Strings(files)
+	if len(files) != 6 {
+		t.Fatalf("found %d notebooks, want 6", len(files))
+	}
+	root, _ := filepath.Abs("..")
+	var total time.Duration
+	for _, file := range files {
+		name := strings.TrimSuffix(file, ".ipynb")
+		t.Run(name, func(t *testing.T) {
+			executed := filepath.Join(outDir, name+".ipynb")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			start := time.Now()
+			cmd := exec.CommandContext(ctx, jupyter, "nbconvert", "--to", "notebook", "--execute",
+				"--ExecutePreprocessor.timeout=600", file, "--output", executed)
+			cmd.Env = append(os.Environ(), "CONVLENS_NB_CACHE="+cache, "CONVLENS_ROOT="+root)
+			out, err := cmd.CombinedOutput()
+			took := time.Since(start)
+			total += took
+			if err != nil {
+				t.Fatalf("executing %s: %v\n%s", file, err, tail(string(out), 4000))
+			}
+			if took > 5*time.Minute {
+				t.Errorf("%s took %s (budget 5 minutes)", file, took.Round(time.Second))
+			}
+			raw, err := os.ReadFile(executed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nb notebook
+			if err := json.Unmarshal(raw, &nb); err != nil {
+				t.Fatal(err)
+			}
+			charts, libraries := 0, 0
+			for i, c := range nb.Cells {
+				for _, o := range c.Outputs {
+					if o.OutputType == "error" {
+						t.Errorf("cell %d: %s: %s", i, o.Ename, tail(o.Evalue, 2000))
+					}
+					h := htmlOf(o)
+					charts += len(chartRE.FindAllString(h, -1))
+					libraries += strings.Count(h, "embedded by convlens")
+					if strings.Contains(h, `class="cl-error"`) {
+						t.Errorf("cell %d shows an error box", i)
+					}
+					if regexp.MustCompile(`<script[^>]+src="https?:`).MatchString(h) {
+						t.Errorf("cell %d loads a remote script", i)
+					}
+				}
+			}
+			if charts > 0 && libraries != 1 {
+				t.Errorf("%d charts but the library appears %d times", charts, libraries)
+			}
+			html := filepath.Join(outDir, name+".html")
+			if out, err := exec.Command(jupyter, "nbconvert", "--to", "html", executed, "--output", html).CombinedOutput(); err != nil {
+				t.Fatalf("HTML export: %v\n%s", err, tail(string(out), 2000))
+			}
+			dom, err := browser.DumpDOM(chromium, html)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if drawn := browser.DrawnCharts(dom); drawn != charts {
+				t.Errorf("%d of %d charts drew in the HTML export", drawn, charts)
+			}
+			t.Logf("%s: %s, %d charts, executed notebook %.2f MB", name, took.Round(time.Second), charts, float64(len(raw))/1e6)
+		})
+	}
+	t.Logf("all notebooks: %s", total.Round(time.Second))
+	if total > 30*time.Minute {
+		t.Errorf("notebooks took %s in all (budget 30 minutes)", total.Round(time.Second))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
