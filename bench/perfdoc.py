@@ -112,4 +112,19 @@ for name, m in rows.items():
 w("")
 w("Bounds checked by tests: a 64-channel 28×28 feature-map grid ≤ 150 KB (`TestFeatureMapSizeBound`); "
   "the full LeNet/MNIST report ≤ 3 MB (`TestReportDrawsEveryChart`, and `make demo` prints its size).\n")
+if len(sys.argv) > 2 and os.path.exists(sys.argv[2]):
+    import json
+    nbs = json.load(open(sys.argv[2]))
+    w("## Tutorial notebooks\n")
+    w("Command: `make notebooks` (executes all six headless through Jupyter + GoNB on XLA CPU, in order; notebook 2 "
+      "trains the LeNet the others load). Times include compiling each cell's Go program (each GoNB cell is a new "
+      "program). Budget: ≤ 5 minutes each, ≤ 30 minutes in all.\n")
+    w("| notebook | time | charts | executed notebook |")
+    w("|---|---|---|---|")
+    total = 0
+    for n in nbs:
+        total += n["seconds"]
+        w(f"| {n['notebook']} | {n['seconds']:.0f} s | {n['charts']} | {n['bytes']/1e6:.2f} MB |")
+    w(f"| all | {total/60:.1f} min | | |\n")
+    w("Each executed notebook carries the ECharts library (1.03 MB) once; the rest is inline PNG images and chart data.\n")
 print("\n".join(out))

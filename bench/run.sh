@@ -12,5 +12,7 @@ run -bench 'BenchmarkForwardVsTaps' -benchtime 100x ./layers
 run -bench 'BenchmarkViews' -benchtime 10x ./vizhtml
 run -bench 'BenchmarkMethods' -benchtime 5x ./explain
 run -bench 'BenchmarkIntegratedGradientsMemory' -benchtime 2x ./explain
-python3 bench/perfdoc.py "$raw" > docs/PERFORMANCE.md
+# Executed tutorial notebooks: time and bytes (written to out/notebooks/summary.json by the notebook test).
+CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_NB_OUT="$PWD/out/notebooks" go test -count=1 -timeout 40m ./notebooks | tee -a "$raw"
+python3 bench/perfdoc.py "$raw" out/notebooks/summary.json > docs/PERFORMANCE.md
 echo "wrote docs/PERFORMANCE.md"
