@@ -346,3 +346,26 @@ func TestBadInputsGiveClearErrors(t *testing.T) {
 		t.Error("channel out of range: no error")
 	}
 }
+
+// The data randomisation test gives 1 for a model compared with itself and less for a
+// differently initialised one.
+func TestDataRandomization(t *testing.T) {
+	b := testutil.Go(t)
+	m1, _ := layers.New(layers.LeNet(), b, 1)
+	m2, _ := layers.New(layers.LeNet(), b, 2)
+	images := testutil.RandomArray(3, 0, 1, 4, 28, 28, 1)
+	methods := []explain.Method{explain.Saliency{}, explain.GradCAM{Layer: "conv2"}}
+	same, err := explain.DataRandomization(explain.New(m1), explain.New(m1), methods, images, []int{0, 1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := explain.DataRandomization(explain.New(m1), explain.New(m2), methods, images, []int{0, 1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range methods {
+		if math.Abs(same[i]-1) > 1e-9 || !(other[i] < 0.9) {
+			t.Errorf("%s: self %.3f, other model %.3f", methods[i].Name(), same[i], other[i])
+		}
+	}
+}

@@ -284,3 +284,52 @@ func TestBadTrainingConfigs(t *testing.T) {
 		t.Errorf("divergence: %v", err)
 	}
 }
+
+// A model with batch norm and dropout trains on both backends: the loss falls, batch-norm
+// moving statistics move away from their initial values, and inference is deterministic
+// (dropout off, moving statistics used).
+func TestBatchNormAndDropoutTrainOnBothBackends(t *testing.T) {
+	train, test := synthetic(t)
+	for bname, b := range testutil.Both(t) {
+		spec := layers.NewSpec("bn-dropout", 28, 28, 1, 10).
+			Conv("conv", 8, 3, layers.WithActivation(layers.ReLU)).
+			BatchNorm("bn").
+			MaxPool("pool", 2).
+			Flatten("flatten").
+			Dropout("drop", 0.3).
+			Dense("logits", 10)
+		m, err := layers.New(spec, b, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := training.NewTrainer(m, train, test, training.Config{Steps: 30, Batch: 32, StatsEvery: -1, EvalEvery: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Run(); err != nil {
+			t.Fatalf("%s: %v", bname, err)
+		}
+		h := tr.History.Train
+		first, last := (h[0].Loss+h[1].Loss)/2, (h[28].Loss+h[29].Loss)/2
+		if !(last < first) {
+			t.Errorf("%s: loss %.3f → %.3f", bname, first, last)
+		}
+		mean, err := m.Variable("bn", layers.VarMovingMean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := false
+		for _, v := range mean.Data {
+			moved = moved || v != 0
+		}
+		if !moved {
+			t.Errorf("%s: batch-norm moving mean never updated", bname)
+		}
+		images := testutil.RandomArray(1, 0, 1, 4, 28, 28, 1)
+		a, _ := m.Logits(images)
+		c, _ := m.Logits(images)
+		if d := testutil.MaxRelDiff(a.Data, c.Data); d != 0 {
+			t.Errorf("%s: inference not deterministic (%g)", bname, d)
+		}
+	}
+}
