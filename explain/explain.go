@@ -148,6 +148,20 @@ func (ex *Explainer) gradients(images nd.Array, targets []int, layer string) (*g
 	return out, nil
 }
 
+// inputGradient validates images and targets and returns the targets and the gradient of
+// each target logit with respect to the input.
+func (ex *Explainer) inputGradient(images nd.Array, targets []int) ([]int, nd.Array, error) {
+	targets, err := ex.prepare(images, targets)
+	if err != nil {
+		return nil, nd.Array{}, err
+	}
+	g, err := ex.gradients(images, targets, "")
+	if err != nil {
+		return nil, nd.Array{}, err
+	}
+	return targets, g.Input, nil
+}
+
 func (ex *Explainer) gradExec(layer string) (*context.Exec, error) {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()

@@ -9,16 +9,12 @@ type GradientXInput struct{}
 func (GradientXInput) Name() string { return "gradient×input" }
 
 func (GradientXInput) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
-	targets, err := ex.prepare(images, targets)
+	targets, grad, err := ex.inputGradient(images, targets)
 	if err != nil {
 		return nil, err
 	}
-	g, err := ex.gradients(images, targets, "")
-	if err != nil {
-		return nil, err
-	}
-	raw := nd.Array{Shape: g.Input.Shape, Data: make([]float32, len(g.Input.Data))}
-	for i, v := range g.Input.Data {
+	raw := nd.Array{Shape: grad.Shape, Data: make([]float32, len(grad.Data))}
+	for i, v := range grad.Data {
 		raw.Data[i] = v * images.Data[i]
 	}
 	return &Maps{Method: "gradient×input", Raw: raw, Pixels: channelReduce(raw, sumOf), Signed: true, Targets: targets}, nil

@@ -9,13 +9,9 @@ type Saliency struct{}
 func (Saliency) Name() string { return "saliency" }
 
 func (Saliency) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
-	targets, err := ex.prepare(images, targets)
+	targets, grad, err := ex.inputGradient(images, targets)
 	if err != nil {
 		return nil, err
 	}
-	g, err := ex.gradients(images, targets, "")
-	if err != nil {
-		return nil, err
-	}
-	return &Maps{Method: "saliency", Raw: g.Input, Pixels: channelReduce(g.Input, maxAbsOf), Targets: targets}, nil
+	return &Maps{Method: "saliency", Raw: grad, Pixels: channelReduce(grad, maxAbsOf), Targets: targets}, nil
 }

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/convlens/convlens/backend"
 	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/report"
-	"github.com/convlens/convlens/training"
 	"github.com/convlens/convlens/vizhtml"
 )
 
@@ -31,18 +29,10 @@ func runExplain(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *ckpt == "" {
-		return fmt.Errorf("-checkpoint is required")
-	}
 	if *images < 1 || *images > 256 {
 		return fmt.Errorf("-images %d outside [1, 256]", *images)
 	}
-	b, err := backend.Open(*backendName)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, b)
-	loaded, err := training.Load(*ckpt, b)
+	loaded, test, err := loadCheckpoint(*ckpt, *backendName, *dataName, *dataDir)
 	if err != nil {
 		return err
 	}
@@ -61,14 +51,6 @@ func runExplain(args []string) error {
 				return err
 			}
 		}
-	}
-	name := *dataName
-	if name == "" {
-		name, _, _ = strings.Cut(loaded.Meta.Dataset, "-")
-	}
-	_, test, err := loadData(name, *dataDir, loaded.Meta.Config.Seed)
-	if err != nil {
-		return err
 	}
 	start := time.Now()
 	page, err := report.Explain(ex, test, report.ExplainOptions{Methods: methods, Images: *images, Sanity: *sanity,

@@ -2,14 +2,9 @@ package main
 
 import (
 	"flag"
-	"fmt"
-	"os"
-	"strings"
 	"time"
 
-	"github.com/convlens/convlens/backend"
 	"github.com/convlens/convlens/report"
-	"github.com/convlens/convlens/training"
 )
 
 func runReport(args []string) error {
@@ -24,23 +19,7 @@ func runReport(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *ckpt == "" {
-		return fmt.Errorf("-checkpoint is required")
-	}
-	b, err := backend.Open(*backendName)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, b)
-	loaded, err := training.Load(*ckpt, b)
-	if err != nil {
-		return err
-	}
-	name := *dataName
-	if name == "" {
-		name, _, _ = strings.Cut(loaded.Meta.Dataset, "-")
-	}
-	_, test, err := loadData(name, *dataDir, loaded.Meta.Config.Seed)
+	loaded, test, err := loadCheckpoint(*ckpt, *backendName, *dataName, *dataDir)
 	if err != nil {
 		return err
 	}
