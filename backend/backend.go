@@ -58,7 +58,7 @@ func Open(choice string) (*Backend, error) {
 			b.Reason = fmt.Sprintf("$%s=%s; %s", backends.ConfigEnvVar, env, b.Reason)
 			return b, nil
 		}
-		return openAuto(), nil
+		return openAuto()
 	case choice == "go" || choice == "simplego":
 		return openGo("requested")
 	case choice == "xla":
@@ -83,13 +83,9 @@ func openGo(reason string) (*Backend, error) {
 	return &Backend{Backend: b, Kind: Go, Reason: reason}, nil
 }
 
-func openAuto() *Backend {
+func openAuto() (*Backend, error) {
 	if !xlaCompiledIn {
-		b, err := openGo("this binary was built without XLA (tag noxla)")
-		if err != nil {
-			panic(err) // SimpleGo is compiled in and has no failure mode on open.
-		}
-		return b
+		return openGo("this binary was built without XLA (tag noxla)")
 	}
 	plugins := installedPlugins()
 	var tried []string
@@ -107,7 +103,7 @@ func openAuto() *Backend {
 			if len(tried) > 0 {
 				b.Reason += " (" + strings.Join(tried, "; ") + ")"
 			}
-			return b
+			return b, nil
 		}
 		tried = append(tried, fmt.Sprintf("%s plugin failed: %v", name, err))
 	}
@@ -115,11 +111,7 @@ func openAuto() *Backend {
 	if len(tried) > 0 {
 		reason = "auto: " + strings.Join(tried, "; ")
 	}
-	b, err := openGo(reason + "; using SimpleGo")
-	if err != nil {
-		panic(err)
-	}
-	return b
+	return openGo(reason + "; using SimpleGo")
 }
 
 func openXLA(plugin string, allowInstall bool) (*Backend, error) {

@@ -75,7 +75,7 @@ func (ex *Explainer) prepare(images nd.Array, targets []int) ([]int, error) {
 	return targets, nil
 }
 
-// checkConvLayer validates a layer name usable for CAM methods (a spatial tap).
+// checkSpatialLayer validates a layer name usable by CAM methods (a tap with H×W×C output).
 func (ex *Explainer) checkSpatialLayer(layer string) error {
 	if err := ex.Model.CheckTapNames([]string{layer}); err != nil {
 		return err

@@ -104,7 +104,7 @@ func Show(f vizhtml.Fragment, err error) {
 
 // ShowError displays an error box.
 func ShowError(err error) {
-	display(vizhtml.Style + fmt.Sprintf(`<div class="cl-error">%s</div>`, htmlEscape(err.Error())))
+	display(vizhtml.Style + fmt.Sprintf(`<div class="cl-error">%s</div>`, vizhtml.Escape(err.Error())))
 }
 
 // ShowPage displays every section of a page inline.
@@ -114,7 +114,7 @@ func ShowPage(p *vizhtml.Page, err error) {
 		return
 	}
 	for _, s := range p.Sections {
-		head := vizhtml.Fragment{HTML: fmt.Sprintf("<h3>%s</h3>", htmlEscape(s.Title))}
+		head := vizhtml.Fragment{HTML: fmt.Sprintf("<h3>%s</h3>", vizhtml.Escape(s.Title))}
 		if s.Err != nil {
 			Show(head, nil)
 			ShowError(s.Err)
@@ -156,8 +156,6 @@ func (l *Live) Update(f vizhtml.Fragment) {
 	}
 	appendToFile(html)
 }
-
-func htmlEscape(s string) string { return vizhtml.Escape(s) }
 
 // CacheDir returns a folder for files shared between notebook cells and notebooks (such
 // as checkpoints): $CONVLENS_NB_CACHE/name, else .cache/name beside the notebook, else

@@ -151,7 +151,7 @@ func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt 
 		img := nd.Array{Shape: []int{ds.H, ds.W, ds.C}, Data: ds.Image(i)}
 		pred, p := argmaxProb(taps.Logits.Sub(i).Data)
 		head := vizhtml.Fragment{HTML: fmt.Sprintf("<h3>Example %d: true %s, predicted %s (%.0f%%)</h3>",
-			i, htmlEsc(className(ds.Classes, int(ds.Labels[i]))), htmlEsc(className(ds.Classes, pred)), 100*p)}
+			i, vizhtml.Escape(className(ds.Classes, int(ds.Labels[i]))), vizhtml.Escape(className(ds.Classes, pred)), 100*p)}
 		out = vizhtml.Join(out, head)
 		shown := false
 		for _, l := range m.Spec.Layers {

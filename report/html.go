@@ -1,5 +1,0 @@
-package report
-
-import "html"
-
-func htmlEsc(s string) string { return html.EscapeString(s) }
