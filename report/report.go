@@ -98,6 +98,7 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	page.Add(Filters(m))
 	page.Add(FeatureMaps(m, ds, taps, opt))
 	page.Add(ActivationStats(m, taps))
+	page.Add(Attributions(m, ds, opt.Images))
 	classes := ds.Classes
 	truth := make([]int, n)
 	for i := range truth {

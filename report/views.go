@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/training"
@@ -235,4 +236,37 @@ func className(classes []string, c int) string {
 func ArchitectureFragment(sum *layers.Summary) (vizhtml.Fragment, error) {
 	_, _, f, err := Architecture(sum)
 	return f, err
+}
+
+// Attributions overlays saliency and Grad-CAM (on the last conv layer) on the first
+// example images; convlens explain has every method and the sanity checks.
+func Attributions(m *layers.Model, ds *data.Dataset, n int) (string, string, vizhtml.Fragment, error) {
+	const title = "Saliency and Grad-CAM"
+	n = min(n, ds.N)
+	images := nd.Array{Shape: []int{n, ds.H, ds.W, ds.C}, Data: ds.Images[:n*ds.ImageSize()]}
+	ex := explain.New(m)
+	methods := []explain.Method{explain.Saliency{}}
+	if l := explain.LastConvLayer(m.Spec); l != "" {
+		methods = append(methods, explain.GradCAM{Layer: l})
+	}
+	var cols []vizhtml.AttributionColumn
+	for _, method := range methods {
+		maps, err := method.Attribute(ex, images, nil)
+		if err != nil {
+			return title, "", vizhtml.Fragment{}, err
+		}
+		col := vizhtml.AttributionColumn{Method: method.Name(), Signed: maps.Signed}
+		for i := 0; i < n; i++ {
+			col.Maps = append(col.Maps, maps.Image(i))
+		}
+		cols = append(cols, col)
+	}
+	var imgs []nd.Array
+	var rows []string
+	for i := 0; i < n; i++ {
+		imgs = append(imgs, nd.Array{Shape: []int{ds.H, ds.W, ds.C}, Data: ds.Image(i)})
+		rows = append(rows, "true "+className(ds.Classes, int(ds.Labels[i])))
+	}
+	f, err := vizhtml.AttributionGrid(imgs, rows, cols)
+	return title, "Where the predicted class's evidence lies; `convlens explain` compares every method and runs the sanity checks.", f, err
 }
