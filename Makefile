@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build plugin chromium notebook-tools notebooks deps demo test test-go bench clean
+.PHONY: all build plugin chromium fashion notebook-tools notebooks deps demo test test-go bench clean
 
 all: build
 
@@ -20,6 +20,10 @@ plugin:
 # Debian's Chromium, for the headless checks that every chart draws.
 chromium:
 	@scripts/install-chromium.sh
+
+# Fashion-MNIST from Debian (dataset-fashion-mnist).
+fashion:
+	@scripts/install-fashion-mnist.sh
 
 # Jupyter nbconvert/nbclient (Debian) and GoNB v0.11.1, to execute the notebooks headless.
 notebook-tools:
@@ -43,8 +47,8 @@ demo: plugin build
 	@echo "  report:     $(OUT)/demo/report.html (open it in a browser; it works offline)"
 
 # All tests, on both backends (XLA is required, not skipped).
-test: plugin chromium notebook-tools deps
-	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 \
+test: plugin chromium fashion notebook-tools deps
+	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 \
 	CONVLENS_NB_OUT=$(CURDIR)/$(OUT)/notebooks $(GO) test -timeout 40m ./...
 
 # Executes the tutorial notebooks (also part of make test); executed copies and HTML exports go to out/notebooks.

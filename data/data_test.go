@@ -172,3 +172,31 @@ func TestBatchesAreSeededAndSeekable(t *testing.T) {
 		t.Error("batch > N: no error")
 	}
 }
+
+// Fashion-MNIST from Debian's dataset-fashion-mnist (installed by `make test`).
+func TestLoadFashionMNIST(t *testing.T) {
+	if _, err := os.Stat(FashionDir); err != nil {
+		if os.Getenv("CONVLENS_REQUIRE_FASHION") == "1" {
+			t.Fatalf("Fashion-MNIST required: %v", err)
+		}
+		t.Skip("dataset-fashion-mnist not installed")
+	}
+	for split, n := range map[Split]int{Train: 60000, Test: 10000} {
+		ds, err := LoadFashionMNIST("", split)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ds.N != n || ds.H != 28 || ds.W != 28 || ds.C != 1 || len(ds.Classes) != 10 {
+			t.Errorf("%s: %d images %dx%dx%d, %d classes", split, ds.N, ds.H, ds.W, ds.C, len(ds.Classes))
+		}
+		counts := make([]int, 10)
+		for _, l := range ds.Labels {
+			counts[l]++
+		}
+		for c, k := range counts {
+			if k != n/10 { // Fashion-MNIST is exactly balanced
+				t.Errorf("%s: class %q has %d images, want %d", split, ds.Classes[c], k, n/10)
+			}
+		}
+	}
+}
