@@ -55,9 +55,6 @@ func (b *Batches) shuffle(epoch int) {
 // StepsPerEpoch is the number of full batches per pass over the data.
 func (b *Batches) StepsPerEpoch() int { return b.ds.N / b.size }
 
-// Epoch is the index of the current pass.
-func (b *Batches) Epoch() int { return b.epoch }
-
 // Next returns the next batch; the slices are reused by the following call.
 func (b *Batches) Next() (images []float32, labels []int32) {
 	if b.pos+b.size > len(b.order) {

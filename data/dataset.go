@@ -48,18 +48,6 @@ func (d *Dataset) Validate() error {
 	return nil
 }
 
-// Subset returns the first n examples (or all if n exceeds N), sharing memory.
-func (d *Dataset) Subset(n int) *Dataset {
-	if n > d.N || n <= 0 {
-		n = d.N
-	}
-	out := *d
-	out.N = n
-	out.Images = d.Images[:n*d.ImageSize()]
-	out.Labels = d.Labels[:n]
-	return &out
-}
-
 // Normalization is a per-dataset affine map x' = (x - Mean) / Std applied to images.
 type Normalization struct {
 	Mean float64 `json:"mean"`

@@ -53,18 +53,6 @@ func (a Array) Validate() error {
 	return nil
 }
 
-// Index returns the flat offset of the given coordinates (no bounds checks beyond rank).
-func (a Array) Index(coords ...int) int {
-	off := 0
-	for i, c := range coords {
-		off = off*a.Shape[i] + c
-	}
-	for i := len(coords); i < len(a.Shape); i++ {
-		off *= a.Shape[i]
-	}
-	return off
-}
-
 // Sub returns the sub-array at index i of the first axis, sharing data.
 func (a Array) Sub(i int) Array {
 	inner := 1

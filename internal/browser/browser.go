@@ -65,6 +65,3 @@ var instanceRE = regexp.MustCompile(`_echarts_instance_="[^"]+"`)
 
 // DrawnCharts counts the containers ECharts initialised in a DOM dump.
 func DrawnCharts(dom string) int { return len(instanceRE.FindAllString(dom, -1)) }
-
-// CanvasCount counts canvas elements (ECharts draws each chart on a canvas).
-func CanvasCount(dom string) int { return len(regexp.MustCompile(`<canvas`).FindAllString(dom, -1)) }
