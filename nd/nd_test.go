@@ -1,0 +1,46 @@
+package nd
+
+import (
+	"math"
+	"testing"
+)
+
+func TestSummarize(t *testing.T) {
+	s, h := Summarize([]float32{1, 2, 3, 4, float32(math.NaN()), float32(math.Inf(1))}, 3)
+	if s.Mean != 2.5 || s.Min != 1 || s.Max != 4 || s.NonFinite != 2 || math.Abs(s.Norm-math.Sqrt(30)) > 1e-12 || math.Abs(s.Std-math.Sqrt(1.25)) > 1e-12 {
+		t.Errorf("stats %+v", s)
+	}
+	if len(h.Counts) != 3 || h.Counts[0]+h.Counts[1]+h.Counts[2] != 4 || h.Edges[0] != 1 || h.Edges[3] != 4 || h.Counts[2] != 2 {
+		t.Errorf("histogram %+v", h)
+	}
+	s, h = Summarize([]float32{5, 5}, 4) // constant values still get a valid histogram
+	if s.Std != 0 || len(h.Counts) != 4 || h.Counts[0] != 2 {
+		t.Errorf("constant: %+v %+v", s, h)
+	}
+	if s, h := Summarize(nil, 4); s.Norm != 0 || len(h.Counts) != 0 {
+		t.Errorf("empty: %+v %+v", s, h)
+	}
+}
+
+func TestValidateAndResize(t *testing.T) {
+	for _, bad := range []Array{{}, {Shape: []int{2, 0}}, {Shape: []int{2, 2}, Data: make([]float32, 3)}, {Shape: []int{1 << 20, 1 << 20}}} {
+		if bad.Validate() == nil {
+			t.Errorf("%v validated", bad.Shape)
+		}
+	}
+	a := Array{Shape: []int{2, 2}, Data: []float32{0, 1, 2, 3}}
+	if r := ResizeBilinear(a, 2, 2); &r.Data[0] != &a.Data[0] {
+		t.Error("same-size resize copied")
+	}
+	r := ResizeBilinear(a, 4, 4)
+	if r.Data[0] != 0 || r.Data[15] != 3 || r.Data[5] < 0.5 || r.Data[5] > 1.5 {
+		t.Errorf("resize %v", r.Data)
+	}
+	hwc := Array{Shape: []int{1, 2, 2}, Data: []float32{1, 2, 3, 4}}
+	if c := hwc.Channel(1); c.Data[0] != 2 || c.Data[1] != 4 {
+		t.Errorf("channel %v", c.Data)
+	}
+	if CheckFinite("x", []float32{1, float32(math.NaN())}) == nil {
+		t.Error("NaN passed")
+	}
+}
