@@ -34,6 +34,7 @@ func pool2d(x *graph.Node, l Layer, portable bool) *graph.Node {
 	h, w := x.Shape().Dimensions[1], x.Shape().Dimensions[2]
 	ph, pw := padding(h, l.Kernel, l.Stride, l.Padding), padding(w, l.Kernel, l.Stride, l.Padding)
 	isMax := l.Kind == MaxPool2D
+	tiled := l.Padding == Valid && l.Stride == l.Kernel && h%l.Kernel == 0 && w%l.Kernel == 0
 	if !portable {
 		var pb *graph.PoolBuilder
 		if isMax {
@@ -41,7 +42,11 @@ func pool2d(x *graph.Node, l Layer, portable bool) *graph.Node {
 		} else {
 			pb = graph.MeanPool(x)
 		}
-		return pb.Window(l.Kernel).Strides(l.Stride).PaddingPerDim([][2]int{ph, pw}).Done()
+		out := pb.Window(l.Kernel).Strides(l.Stride).PaddingPerDim([][2]int{ph, pw}).Done()
+		if isMax && tiled && out.Type() == graph.NodeTypeReduceWindow {
+			out = withGradient(out, tiledMaxPoolGradient(l.Kernel))
+		}
+		return out
 	}
 	b, c := x.Shape().Dimensions[0], x.Shape().Dimensions[3]
 	if isMax {
