@@ -70,8 +70,8 @@ if p and s:
     w(f"| training step recording weight + gradient statistics vs plain step, XLA, LeNet, batch 64 | `go test -run '^$' -bench BenchmarkStatistics -benchtime 200x ./training` | {p/1e6:.2f} ms | {s/1e6:.2f} ms | {s/p:.3f} | ≤ 1.10 ({'met' if s/p <= 1.10 else 'missed'}) |")
 w("")
 w("Computing every tap inside the forward pass is within the target (second row); what the full-taps row adds on top "
-  "is copying all 13 activations (4.7 MB for LeNet at batch 256) from XLA's buffers into Go slices, twice (device buffer "
-  "to tensor, tensor to slice). Asking for fewer taps (`Model.Taps(images, names...)`) copies only those.")
+  "is copying all 13 activations (4.7 MB for LeNet at batch 256) out of XLA's output buffers into newly allocated Go "
+  "slices that callers own. Asking for fewer taps (`Model.Taps(images, names...)`) copies only those.")
 if p and s:
     w(f"Statistics copy every weight and gradient of the step to Go and summarise them there (histogram, mean, std, min, "
       f"max, norm): {(s-p)/1e6:.2f} ms for LeNet's 61,706 parameters in this run. They are recorded every 50 steps by "
