@@ -21,11 +21,7 @@ func LoadOrTrain(spec *layers.Spec, b Backend, train, heldOut *data.Dataset, cfg
 	if log == nil {
 		log = io.Discard
 	}
-	want := int64(cfg.Steps)
-	if want == 0 {
-		want = int64(max(cfg.Epochs, 1) * (train.N / max(cfg.Batch, 1)))
-	}
-	if loaded, err := Load(cfg.CheckpointDir, b); err == nil && loaded.Step >= want && loaded.Meta.Spec.Name == spec.Name {
+	if loaded, err := Load(cfg.CheckpointDir, b); err == nil && loaded.Step >= cfg.TotalSteps(train.N) && loaded.Meta.Spec.Name == spec.Name {
 		fmt.Fprintf(log, "loaded %s (step %d)\n", loaded.Path, loaded.Step)
 		return loaded, nil
 	}

@@ -167,12 +167,16 @@ func NewTrainer(m *layers.Model, train, heldOut *data.Dataset, cfg Config) (*Tra
 // Step is the global step (number of optimizer updates so far).
 func (t *Trainer) Step() int64 { return t.step }
 
-func (t *Trainer) totalSteps() int64 {
-	if t.Config.Steps > 0 {
-		return int64(t.Config.Steps)
+func (t *Trainer) totalSteps() int64 { return t.Config.TotalSteps(t.Train.N) }
+
+// TotalSteps is the number of steps the configuration trains on a dataset of n examples:
+// Steps, else Epochs (at least one) full passes of Batch-sized batches, defaults applied.
+func (c Config) TotalSteps(n int) int64 {
+	c.setDefaults()
+	if c.Steps > 0 {
+		return int64(c.Steps)
 	}
-	epochs := max(t.Config.Epochs, 1)
-	return int64(epochs * (t.Train.N / t.Config.Batch))
+	return int64(max(c.Epochs, 1) * (n / c.Batch))
 }
 
 func (t *Trainer) trainGraph(withStats bool) func(*context.Context, *graph.Node, *graph.Node) []*graph.Node {

@@ -333,3 +333,26 @@ func TestBatchNormAndDropoutTrainOnBothBackends(t *testing.T) {
 		}
 	}
 }
+
+// LoadOrTrain trains once and then loads, deriving the target step count like the trainer
+// does (the default batch of 64 included).
+func TestLoadOrTrainTrainsOnceThenLoads(t *testing.T) {
+	train, test := synthetic(t)
+	b := testutil.Go(t)
+	cfg := training.Config{Epochs: 1, StatsEvery: -1, EvalEvery: -1, CheckpointDir: t.TempDir()}
+	if got := cfg.TotalSteps(train.N); got != int64(train.N/64) {
+		t.Fatalf("TotalSteps %d, want %d", got, train.N/64)
+	}
+	var log strings.Builder
+	first, err := training.LoadOrTrain(layers.LeNet(), b, train, test, cfg, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := training.LoadOrTrain(layers.LeNet(), b, train, test, cfg, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Step != int64(train.N/64) || second.Step != first.Step || !strings.Contains(log.String(), "trained") || !strings.Contains(log.String(), "loaded") {
+		t.Errorf("steps %d/%d, log %q", first.Step, second.Step, log.String())
+	}
+}
