@@ -6,6 +6,7 @@ package backend
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func openAuto() (*Backend, error) {
 	plugins := installedPlugins()
 	var tried []string
 	for _, name := range []string{"cuda", "cpu"} {
-		if !contains(plugins, name) {
+		if !slices.Contains(plugins, name) {
 			continue
 		}
 		if name == "cuda" && !gpuPresent() {
@@ -121,9 +122,9 @@ func openXLA(plugin string, allowInstall bool) (*Backend, error) {
 	if plugin == "" {
 		plugins := installedPlugins()
 		switch {
-		case contains(plugins, "cuda") && gpuPresent():
+		case slices.Contains(plugins, "cuda") && gpuPresent():
 			plugin = "cuda"
-		case contains(plugins, "cpu"):
+		case slices.Contains(plugins, "cpu"):
 			plugin = "cpu"
 		case allowInstall:
 			if err := withTimeout("installing the XLA plugin (GoMLX auto-install, needs internet)", autoInstall); err != nil {
@@ -184,13 +185,4 @@ func withTimeout(what string, fn func() error) error {
 func gpuPresent() bool {
 	_, err := os.Stat("/dev/nvidia0")
 	return err == nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -139,10 +139,10 @@ func (ex *Explainer) gradients(images nd.Array, targets []int, layer string) (*g
 		}
 		out.Scores = append(out.Scores, arrays[0].Data...)
 		if layer == "" {
-			out.Input = appendRows(out.Input, arrays[1])
+			out.Input = nd.AppendRows(out.Input, arrays[1])
 		} else {
-			out.Acts = appendRows(out.Acts, arrays[1])
-			out.Grads = appendRows(out.Grads, arrays[2])
+			out.Acts = nd.AppendRows(out.Acts, arrays[1])
+			out.Grads = nd.AppendRows(out.Grads, arrays[2])
 		}
 	}
 	return out, nil
@@ -198,15 +198,6 @@ func head(a nd.Array, k int) nd.Array {
 	}
 	shape := append([]int{k}, a.Shape[1:]...)
 	return nd.Array{Shape: shape, Data: a.Data[:k*(len(a.Data)/a.Shape[0])]}
-}
-
-func appendRows(a, b nd.Array) nd.Array {
-	if len(a.Shape) == 0 {
-		return nd.Array{Shape: append([]int(nil), b.Shape...), Data: append([]float32(nil), b.Data...)}
-	}
-	a.Shape[0] += b.Shape[0]
-	a.Data = append(a.Data, b.Data...)
-	return a
 }
 
 // Scores returns the target logits of images (a forward pass).

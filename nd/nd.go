@@ -62,6 +62,17 @@ func (a Array) Sub(i int) Array {
 	return Array{Shape: append([]int(nil), a.Shape[1:]...), Data: a.Data[i*inner : (i+1)*inner]}
 }
 
+// AppendRows returns a followed by b along the first axis; a may be empty (no shape).
+// It may reuse a's storage, so callers must own a.
+func AppendRows(a, b Array) Array {
+	if len(a.Shape) == 0 {
+		return Array{Shape: append([]int(nil), b.Shape...), Data: append([]float32(nil), b.Data...)}
+	}
+	shape := append([]int(nil), a.Shape...)
+	shape[0] += b.Shape[0]
+	return Array{Shape: shape, Data: append(a.Data, b.Data...)}
+}
+
 // Channel extracts channel c of an HWC array as a [H, W] array (a copy).
 func (a Array) Channel(c int) Array {
 	h, w, ch := a.Shape[0], a.Shape[1], a.Shape[2]

@@ -44,3 +44,12 @@ func TestValidateAndResize(t *testing.T) {
 		t.Error("NaN passed")
 	}
 }
+
+func TestAppendRows(t *testing.T) {
+	b := Array{Shape: []int{1, 2}, Data: []float32{1, 2}}
+	a := AppendRows(Array{}, b)
+	a = AppendRows(a, Array{Shape: []int{2, 2}, Data: []float32{3, 4, 5, 6}})
+	if a.Shape[0] != 3 || a.Shape[1] != 2 || len(a.Data) != 6 || a.Data[5] != 6 || b.Shape[0] != 1 || b.Data[0] != 1 {
+		t.Errorf("got %v %v (first batch %v)", a.Shape, a.Data, b.Shape)
+	}
+}

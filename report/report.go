@@ -132,18 +132,12 @@ func Taps(m *layers.Model, ds *data.Dataset, n int) (*layers.TapResult, error) {
 			out = r
 			continue
 		}
-		out.Logits = concat(out.Logits, r.Logits)
+		out.Logits = nd.AppendRows(out.Logits, r.Logits)
 		for name, a := range r.Outputs {
-			out.Outputs[name] = concat(out.Outputs[name], a)
+			out.Outputs[name] = nd.AppendRows(out.Outputs[name], a)
 		}
 	}
 	return out, nil
-}
-
-func concat(a, b nd.Array) nd.Array {
-	shape := slices.Clone(a.Shape)
-	shape[0] += b.Shape[0]
-	return nd.Array{Shape: shape, Data: append(slices.Clip(a.Data), b.Data...)}
 }
 
 // smoothAll smooths the first series (per-step training values) and keeps the others
