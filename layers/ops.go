@@ -3,7 +3,6 @@ package layers
 import (
 	"math"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 )
 
@@ -51,13 +50,10 @@ func pool2d(x *graph.Node, l Layer, portable bool) *graph.Node {
 	b, c := x.Shape().Dimensions[0], x.Shape().Dimensions[3]
 	if isMax {
 		p, ho, wo := patches(x, l.Kernel, l.Stride, ph, pw, -math.MaxFloat32)
-		// Select the first maximum of each window with a one-hot mask, so the gradient
-		// goes to that element alone, as XLA's SelectAndScatter does; ReduceMax's gradient
-		// would go to every tied element.
-		k2 := l.Kernel * l.Kernel
-		first := graph.OneHot(graph.ArgMax(p, 1, dtypes.Int32), k2, p.DType()) // [Ho*Wo, B, C, k*k]
-		mask := graph.StopGradient(graph.TransposeAllAxes(first, 0, 3, 1, 2))
-		return toImage(graph.ReduceSum(graph.Mul(p, mask), 1), b, ho, wo, c)
+		// The first maximum of each window, so the gradient goes to that element alone,
+		// as XLA's SelectAndScatter does (ReduceMax's would go to every tied element).
+		p = graph.TransposeAllAxes(p, 0, 2, 3, 1) // [Ho*Wo, B, C, k*k]
+		return toImage(graph.ReduceSum(graph.Mul(p, firstMax(p)), -1), b, ho, wo, c)
 	}
 	p, ho, wo := patches(x, l.Kernel, l.Stride, ph, pw, 0)
 	sum := graph.ReduceSum(p, 1) // [Ho*Wo, B, C]
