@@ -49,11 +49,8 @@ func Methods(list, layer string) ([]Method, error) {
 
 // LastConvLayer returns the name of the model's last conv layer, the usual Grad-CAM layer.
 func LastConvLayer(s *layers.Spec) string {
-	last := ""
-	for _, l := range s.Layers {
-		if l.Kind == layers.Conv2D {
-			last = l.Name
-		}
+	if convs := s.ConvLayers(); len(convs) > 0 {
+		return convs[len(convs)-1]
 	}
-	return last
+	return ""
 }

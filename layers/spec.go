@@ -313,6 +313,17 @@ func padding(in, k, s int, p Padding) [2]int {
 	return [2]int{total / 2, total - total/2}
 }
 
+// ConvLayers lists the names of the conv layers in forward order.
+func (s *Spec) ConvLayers() []string {
+	var out []string
+	for _, l := range s.Layers {
+		if l.Kind == Conv2D {
+			out = append(out, l.Name)
+		}
+	}
+	return out
+}
+
 // TapNames lists every tap of the model in forward order: each layer's output, and
 // "<name>.pre" before it for conv and dense layers with an activation.
 func (s *Spec) TapNames() []string {

@@ -80,10 +80,8 @@ func Dashboard(m *layers.Model, p *training.Progress, probe nd.Array) (vizhtml.F
 }
 
 func firstConv(s *layers.Spec) string {
-	for _, l := range s.Layers {
-		if l.Kind == layers.Conv2D {
-			return l.Name
-		}
+	if convs := s.ConvLayers(); len(convs) > 0 {
+		return convs[0]
 	}
 	return ""
 }
