@@ -19,6 +19,17 @@ type OverlayOptions struct {
 	Scale int
 }
 
+// colormap is the configured map, or Viridis (Diverging for signed maps).
+func (o OverlayOptions) colormap() Colormap {
+	switch {
+	case o.Colormap != "":
+		return o.Colormap
+	case o.Signed:
+		return Diverging
+	}
+	return Viridis
+}
+
 // OverlayPNG blends a heatmap [h,w] (any resolution; resized bilinearly) over an image
 // [H,W,1|3] with pixel values 0..1, as PNG.
 func OverlayPNG(img, heat nd.Array, opt OverlayOptions) ([]byte, error) {
@@ -28,12 +39,7 @@ func OverlayPNG(img, heat nd.Array, opt OverlayOptions) ([]byte, error) {
 	if err := checkImage("overlay heatmap", heat, 1); err != nil {
 		return nil, err
 	}
-	if opt.Colormap == "" {
-		opt.Colormap = Viridis
-		if opt.Signed {
-			opt.Colormap = Diverging
-		}
-	}
+	opt.Colormap = opt.colormap()
 	if err := opt.Colormap.Valid(); err != nil {
 		return nil, err
 	}
@@ -85,14 +91,7 @@ func Overlay(img, heat nd.Array, caption string, opt OverlayOptions) (Fragment, 
 	if err != nil {
 		return Fragment{}, err
 	}
-	cm := opt.Colormap
-	if cm == "" {
-		cm = Viridis
-		if opt.Signed {
-			cm = Diverging
-		}
-	}
-	hp, err := HeatPNG(nd.Array{Shape: heat.Shape[:2], Data: heat.Data}, cm, RangeOf(heat.Data, opt.Signed))
+	hp, err := HeatPNG(nd.Array{Shape: heat.Shape[:2], Data: heat.Data}, opt.colormap(), RangeOf(heat.Data, opt.Signed))
 	if err != nil {
 		return Fragment{}, err
 	}
