@@ -102,6 +102,10 @@ func Show(f vizhtml.Fragment, err error) {
 	display(wrap(f))
 }
 
+// ShowSectionBody displays the body of a report section (report.Filters, report.GradientFlow,
+// ...), whose title and note a notebook usually states in its own markdown.
+func ShowSectionBody(_, _ string, f vizhtml.Fragment, err error) { Show(f, err) }
+
 // ShowError displays an error box.
 func ShowError(err error) {
 	display(vizhtml.Style + fmt.Sprintf(`<div class="cl-error">%s</div>`, vizhtml.Escape(err.Error())))

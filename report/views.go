@@ -232,12 +232,6 @@ func className(classes []string, c int) string {
 	return fmt.Sprintf("class %d", c)
 }
 
-// ArchitectureFragment is the architecture view of a summary, for direct display.
-func ArchitectureFragment(sum *layers.Summary) (vizhtml.Fragment, error) {
-	_, _, f, err := Architecture(sum)
-	return f, err
-}
-
 // Attributions overlays saliency and Grad-CAM (on the last conv layer) on the first
 // example images; convlens explain has every method and the sanity checks.
 func Attributions(m *layers.Model, ds *data.Dataset, n int) (string, string, vizhtml.Fragment, error) {
