@@ -24,7 +24,7 @@ func TestLoadMNISTFixture(t *testing.T) {
 		t.Errorf("pixel range [%v, %v], want [0, 1]", lo, hi)
 	}
 	nz := ds.ComputeNormalization()
-	if nz.Mean < 0.1 || nz.Mean > 0.15 || nz.Std < 0.28 || nz.Std > 0.33 {
+	if len(nz.Mean) != 1 || nz.Mean[0] < 0.1 || nz.Mean[0] > 0.15 || nz.Std[0] < 0.28 || nz.Std[0] > 0.33 {
 		t.Errorf("normalisation %+v, MNIST is about mean 0.13 std 0.31", nz)
 	}
 	img := slices.Clone(ds.Image(0))

@@ -48,41 +48,46 @@ func (d *Dataset) Validate() error {
 	return nil
 }
 
-// Normalization is a per-dataset affine map x' = (x - Mean) / Std applied to images.
+// Normalization is a per-channel affine map x' = (x - Mean[c]) / Std[c] applied to images.
 type Normalization struct {
-	Mean float64 `json:"mean"`
-	Std  float64 `json:"std"`
+	Mean []float64 `json:"mean"`
+	Std  []float64 `json:"std"`
 }
 
-// ComputeNormalization measures the mean and standard deviation of all pixel values.
+// ComputeNormalization measures the mean and standard deviation of each channel's pixel values.
 func (d *Dataset) ComputeNormalization() Normalization {
-	var sum, sumSq float64
-	for _, v := range d.Images {
-		sum += float64(v)
-		sumSq += float64(v) * float64(v)
+	c := max(d.C, 1)
+	sum, sumSq := make([]float64, c), make([]float64, c)
+	for i, v := range d.Images {
+		sum[i%c] += float64(v)
+		sumSq[i%c] += float64(v) * float64(v)
 	}
-	n := float64(len(d.Images))
-	mean := sum / n
-	std := math.Sqrt(math.Max(sumSq/n-mean*mean, 0))
-	if std < 1e-8 {
-		std = 1
+	nz := Normalization{Mean: make([]float64, c), Std: make([]float64, c)}
+	n := float64(len(d.Images) / c)
+	for k := range sum {
+		mean := sum[k] / n
+		std := math.Sqrt(math.Max(sumSq[k]/n-mean*mean, 0))
+		if !(std >= 1e-8) {
+			std = 1
+		}
+		nz.Mean[k], nz.Std[k] = mean, std
 	}
-	return Normalization{Mean: mean, Std: std}
+	return nz
 }
 
-// Apply normalises values in place.
+// Apply normalises channels-last values in place.
 func (nz Normalization) Apply(values []float32) {
-	m, s := float32(nz.Mean), float32(nz.Std)
+	c := len(nz.Mean)
 	for i, v := range values {
-		values[i] = (v - m) / s
+		values[i] = (v - float32(nz.Mean[i%c])) / float32(nz.Std[i%c])
 	}
 }
 
 // Invert undoes Apply in place.
 func (nz Normalization) Invert(values []float32) {
-	m, s := float32(nz.Mean), float32(nz.Std)
+	c := len(nz.Mean)
 	for i, v := range values {
-		values[i] = v*s + m
+		values[i] = v*float32(nz.Std[i%c]) + float32(nz.Mean[i%c])
 	}
 }
 

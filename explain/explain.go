@@ -77,16 +77,12 @@ func (ex *Explainer) prepare(images nd.Array, targets []int) ([]int, error) {
 
 // checkSpatialLayer validates a layer name usable by CAM methods (a tap with H×W×C output).
 func (ex *Explainer) checkSpatialLayer(layer string) error {
-	if err := ex.Model.CheckTapNames([]string{layer}); err != nil {
+	shape, err := ex.Model.Spec.TapShape(layer)
+	if err != nil {
 		return err
 	}
-	shapes, _ := ex.Model.Spec.Shapes()
-	for i, l := range ex.Model.Spec.Layers {
-		if l.Name == layer || l.Name+layers.PreSuffix == layer {
-			if len(shapes[i]) != 3 {
-				return fmt.Errorf("layer %q outputs shape %v: CAM methods need a spatial (H×W×C) layer", layer, shapes[i])
-			}
-		}
+	if len(shape) != 3 {
+		return fmt.Errorf("layer %q outputs shape %v: CAM methods need a spatial (H×W×C) layer", layer, shape)
 	}
 	return nil
 }

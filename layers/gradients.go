@@ -58,6 +58,18 @@ func matmul(a, b *graph.Node) *graph.Node {
 	})
 }
 
+// batchedMatmul multiplies a [g, m, k] by b [g, k, n] group by group, with the same
+// textbook gradient.
+func batchedMatmul(a, b *graph.Node) *graph.Node {
+	return withGradient(graph.DotGeneral(a, []int{2}, []int{0}, b, []int{1}, []int{0}), func(node, g *graph.Node) []*graph.Node {
+		a, b := node.Inputs()[0], node.Inputs()[1]
+		return []*graph.Node{
+			graph.DotGeneral(g, []int{2}, []int{0}, b, []int{2}, []int{0}), // [g,m,n]·[g,k,n]ᵀ → [g,m,k]
+			graph.DotGeneral(a, []int{1}, []int{0}, g, []int{1}, []int{0}), // [g,m,k]ᵀ·[g,m,n] → [g,k,n]
+		}
+	})
+}
+
 // tiles reshapes x [B,H,W,C] (H and W multiples of k) into non-overlapping k×k windows,
 // [B, H/k, W/k, C, k*k].
 func tiles(x *graph.Node, k int) *graph.Node {

@@ -40,6 +40,36 @@ var layerCases = []layerCase{
 	{"act_leakyrelu", func(s *layers.Spec) { s.Act("L", layers.LeakyReLU, layers.WithLeakyReLU(0.2)) }, false},
 	{"dropout_inference", func(s *layers.Spec) { s.Dropout("L", 0.5) }, false},
 	{"dense_relu", func(s *layers.Spec) { s.Flatten("flat0").Dense("L", 7, layers.WithActivation(layers.ReLU)) }, false},
+	{"conv3_dilation2_same", func(s *layers.Spec) {
+		s.Conv("L", 4, 3, layers.WithPadding(layers.Same), layers.WithDilation(2), layers.WithActivation(layers.Tanh))
+	}, false},
+	{"conv2_dilation2_stride2", func(s *layers.Spec) { s.Conv("L", 3, 2, layers.WithDilation(2), layers.WithStride(2)) }, false},
+	{"conv3_groups3", func(s *layers.Spec) { s.Conv("L", 6, 3, layers.WithGroups(3), layers.WithPadding(layers.Same)) }, false},
+	{"conv3_depthwise_stride2", func(s *layers.Spec) {
+		s.Conv("L", 3, 3, layers.WithGroups(3), layers.WithStride(2), layers.WithActivation(layers.Sigmoid))
+	}, false},
+	{"conv3_explicit_pads", func(s *layers.Spec) { s.Conv("L", 2, 3, layers.WithPads(1, 2, 0, 1), layers.WithStride(2)) }, false},
+	{"maxpool3_explicit_pads", func(s *layers.Spec) { s.MaxPool("L", 3, layers.WithStride(2), layers.WithPads(1, 1, 1, 0)) }, false},
+	{"avgpool3_explicit_pads", func(s *layers.Spec) { s.AvgPool("L", 3, layers.WithStride(2), layers.WithPads(0, 1, 1, 1)) }, false},
+	{"add_residual_relu", func(s *layers.Spec) {
+		s.Conv("a", 3, 3, layers.WithPadding(layers.Same)).Add("L", []string{"a", layers.InputName}, layers.WithActivation(layers.ReLU))
+	}, false},
+	{"add_three", func(s *layers.Spec) {
+		s.Conv("a", 3, 1).Conv("b", 3, 3, layers.WithPadding(layers.Same), layers.From(layers.InputName)).Add("L", []string{"a", "b", layers.InputName})
+	}, false},
+	{"concat_branches", func(s *layers.Spec) {
+		s.Conv("a", 2, 1, layers.WithActivation(layers.ReLU)).
+			Conv("b", 4, 3, layers.WithPadding(layers.Same), layers.From(layers.InputName)).
+			Concat("L", []string{"a", "b", layers.InputName})
+	}, false},
+	{"globalavgpool", func(s *layers.Spec) { s.Conv("a", 4, 3).GlobalAvgPool("L") }, false},
+	{"softmax_channels", func(s *layers.Spec) { s.Conv("a", 4, 3).Softmax("L") }, false},
+	{"identity", func(s *layers.Spec) { s.Identity("L") }, false},
+	{"resblock_batchnorm_training", func(s *layers.Spec) {
+		s.Conv("c1", 4, 3, layers.WithPadding(layers.Same), layers.WithStride(2)).BatchNorm("bn1").
+			Conv("proj", 4, 1, layers.WithStride(2), layers.From(layers.InputName)).
+			Add("L", []string{"bn1", "proj"}, layers.WithActivation(layers.ReLU))
+	}, true},
 }
 
 func (c layerCase) spec() *layers.Spec {

@@ -22,9 +22,6 @@ const (
 	VarMovingVar  = "moving_var"
 )
 
-// bnMomentum is the weight of the old value in batch-norm moving averages.
-const bnMomentum = 0.9
-
 // Model is a Spec with its variables on a backend. Its methods are safe for concurrent use.
 type Model struct {
 	Spec    *Spec
@@ -72,36 +69,24 @@ func Scope(layer string) string { return context.RootScope + layer }
 
 func (m *Model) initVariables(seed int64) error {
 	return Safe("initialising variables", func() error {
-		shapes, _ := m.Spec.Shapes()
-		in := []int{m.Spec.Height, m.Spec.Width, m.Spec.Chans}
-		for i, l := range m.Spec.Layers {
-			rng := rand.New(rand.NewPCG(uint64(seed), uint64(i)+1))
-			c := m.Ctx.InAbsPath(Scope(l.Name))
-			switch l.Kind {
-			case Conv2D:
-				fanIn, fanOut := l.Kernel*l.Kernel*in[2], l.Kernel*l.Kernel*l.Filters
-				w := initWeights(rng, fanIn*l.Filters, fanIn, fanOut, l.Activation)
-				c.VariableWithValue(VarWeights, tensors.FromFlatDataAndDimensions(w, l.Kernel, l.Kernel, in[2], l.Filters))
-				c.VariableWithValue(VarBiases, make([]float32, l.Filters))
-			case Dense:
-				w := initWeights(rng, in[0]*l.Units, in[0], l.Units, l.Activation)
-				c.VariableWithValue(VarWeights, tensors.FromFlatDataAndDimensions(w, in[0], l.Units))
-				c.VariableWithValue(VarBiases, make([]float32, l.Units))
-			case BatchNorm:
-				n := in[len(in)-1]
-				ones := make([]float32, n)
-				for j := range ones {
-					ones[j] = 1
-				}
-				c.VariableWithValue(VarGamma, ones)
-				c.VariableWithValue(VarBeta, make([]float32, n))
-				c.VariableWithValue(VarMovingMean, make([]float32, n)).SetTrainable(false)
-				c.VariableWithValue(VarMovingVar, append([]float32(nil), ones...)).SetTrainable(false)
+		t, err := m.Spec.Topology()
+		if err != nil {
+			return err
+		}
+		for _, n := range t.Nodes {
+			rng := rand.New(rand.NewPCG(uint64(seed), uint64(n.Index)+1))
+			c := m.Ctx.InAbsPath(Scope(n.Name))
+			for _, v := range kinds[n.Kind].def.variables(n.Layer, n.InShapes) {
+				c.VariableWithValue(v.Name, tensors.FromFlatDataAndDimensions(v.init(rng), v.Shape...)).SetTrainable(v.Trainable)
 			}
-			in = shapes[i]
 		}
 		return m.Ctx.SetRNGStateFromSeed(seed)
 	})
+}
+
+// zeros is a trainable variable of n zeros.
+func zeros(name string, n int) VariableSpec {
+	return VariableSpec{Name: name, Shape: []int{n}, Trainable: true, init: func(*rand.Rand) []float32 { return make([]float32, n) }}
 }
 
 func initWeights(rng *rand.Rand, n, fanIn, fanOut int, a Activation) []float32 {
@@ -127,80 +112,45 @@ type Forward struct {
 // graph errors, like every GoMLX graph-building function; wrap callers with Safe.
 func (m *Model) Build(ctx *context.Context, images *graph.Node, training bool) *Forward {
 	s := m.Spec
+	t, err := s.Topology()
+	if err != nil {
+		panic(err)
+	}
 	dims := images.Shape().Dimensions
 	if len(dims) != 4 || dims[1] != s.Height || dims[2] != s.Width || dims[3] != s.Chans {
 		panic(fmt.Errorf("input shape %v does not match model %q input [batch %d %d %d]", dims, s.Name, s.Height, s.Width, s.Chans))
 	}
-	g := images.Graph()
-	x := images
-	if s.InputStd > 0 {
-		x = graph.DivScalar(graph.AddScalar(x, -s.InputMean), s.InputStd)
+	values := map[string]*graph.Node{InputName: m.normalize(images)}
+	f := &Forward{Taps: make(map[string]*graph.Node, 2*len(t.Nodes))}
+	for _, n := range t.Nodes {
+		in := make([]*graph.Node, len(n.Inputs))
+		for i, name := range n.Inputs {
+			in[i] = values[name]
+		}
+		b := &buildCtx{ctx: ctx, training: training, portable: m.Portable, layer: n.Name}
+		x := kinds[n.Kind].def.build(b, n.Layer, in)
+		if n.HasActivation() {
+			f.Taps[n.Name+PreSuffix] = x
+			x = activate(x, n.Activation, n.Alpha)
+		}
+		f.Taps[n.Name] = x
+		values[n.Name] = x
 	}
-	f := &Forward{Taps: make(map[string]*graph.Node, 2*len(s.Layers))}
-	for _, l := range s.Layers {
-		variable := func(name string) *graph.Node {
-			v := ctx.GetVariableByScopeAndName(Scope(l.Name), name)
-			if v == nil {
-				panic(fmt.Errorf("layer %q: variable %q missing (checkpoint does not match the model?)", l.Name, name))
-			}
-			return v.ValueGraph(g)
-		}
-		switch l.Kind {
-		case Conv2D:
-			x = conv2d(x, variable(VarWeights), l, m.Portable)
-			x = graph.Add(x, graph.Reshape(variable(VarBiases), 1, 1, 1, l.Filters))
-		case MaxPool2D, AvgPool2D:
-			x = pool2d(x, l, m.Portable)
-		case Dense:
-			x = matmul(x, variable(VarWeights))
-			x = graph.Add(x, graph.Reshape(variable(VarBiases), 1, l.Units))
-		case Flatten:
-			x = graph.Reshape(x, dims[0], -1)
-		case Dropout:
-			if training && l.Rate > 0 {
-				keep := graph.GreaterOrEqual(ctx.RandomUniform(g, x.Shape()), graph.Scalar(g, x.DType(), l.Rate))
-				x = graph.Where(keep, graph.DivScalar(x, 1-l.Rate), graph.ZerosLike(x))
-			}
-		case BatchNorm:
-			x = m.batchNorm(ctx, x, l, training, variable)
-		case Activate:
-			x = activate(x, l.Activation, l.Alpha)
-		}
-		if l.HasActivation() {
-			f.Taps[l.Name+PreSuffix] = x
-			x = activate(x, l.Activation, l.Alpha)
-		}
-		f.Taps[l.Name] = x
-	}
-	f.Logits = x
+	f.Logits = values[t.Logits]
 	return f
 }
 
-func (m *Model) batchNorm(ctx *context.Context, x *graph.Node, l Layer, training bool, variable func(string) *graph.Node) *graph.Node {
-	rank := x.Rank()
-	c := x.Shape().Dimensions[rank-1]
-	axes := make([]int, rank-1)
-	bshape := make([]int, rank)
-	for i := range axes {
-		axes[i] = i
-		bshape[i] = 1
+// normalize applies the spec's per-channel input normalisation.
+func (m *Model) normalize(x *graph.Node) *graph.Node {
+	s := m.Spec
+	if len(s.InputStd) == 0 {
+		return x
 	}
-	bshape[rank-1] = c
-	var mean, variance *graph.Node
-	if training {
-		mean = graph.ReduceMean(x, axes...)
-		centered := graph.Sub(x, graph.Reshape(mean, bshape...))
-		variance = graph.ReduceMean(graph.Square(centered), axes...)
-		for name, batch := range map[string]*graph.Node{VarMovingMean: mean, VarMovingVar: variance} {
-			v := ctx.GetVariableByScopeAndName(Scope(l.Name), name)
-			old := v.ValueGraph(x.Graph())
-			v.SetValueGraph(graph.Add(graph.MulScalar(old, bnMomentum), graph.MulScalar(graph.StopGradient(batch), 1-bnMomentum)))
-		}
-	} else {
-		mean, variance = variable(VarMovingMean), variable(VarMovingVar)
+	mean, inv := make([]float32, s.Chans), make([]float32, s.Chans)
+	for c := range mean {
+		mean[c], inv[c] = float32(s.InputMean.At(c)), float32(1/s.InputStd.At(c))
 	}
-	inv := graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, 1e-3)))
-	scale := graph.Mul(inv, variable(VarGamma))
-	x = graph.Mul(graph.Sub(x, graph.Reshape(mean, bshape...)), graph.Reshape(scale, bshape...))
-	return graph.Add(x, graph.Reshape(variable(VarBeta), bshape...))
+	g := x.Graph()
+	x = graph.Sub(x, graph.ConvertDType(graph.Reshape(graph.Const(g, mean), 1, 1, 1, s.Chans), x.DType()))
+	return graph.Mul(x, graph.ConvertDType(graph.Reshape(graph.Const(g, inv), 1, 1, 1, s.Chans), x.DType()))
 }

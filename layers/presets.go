@@ -33,6 +33,37 @@ func TinyVGG(h, w, c, classes int) *Spec {
 		Dense("output", classes)
 }
 
+// ResNet is a small residual network for h×w×c images: a 16-channel stem, one residual
+// block at full resolution and two downsampling blocks (32 and 64 channels, stride 2 with
+// 1×1 projection shortcuts), each conv followed by batch norm, then global average pooling
+// and the logits. About 78k parameters; it trains in minutes on 32×32×3 on two CPU cores.
+func ResNet(h, w, c, classes int) *Spec {
+	s := NewSpec("resnet", h, w, c, classes).
+		Conv("stem", 16, 3, WithPadding(Same)).
+		BatchNorm("stem_bn").
+		Act("stem_relu", ReLU)
+	s.residualBlock("block1", "stem_relu", 16, 16, 1)
+	s.residualBlock("block2", "block1", 16, 32, 2)
+	s.residualBlock("block3", "block2", 32, 64, 2)
+	return s.GlobalAvgPool("gap").Dense("logits", classes)
+}
+
+// residualBlock adds conv-bn-relu-conv-bn plus a shortcut (a 1×1 conv and batch norm when the
+// stride or width changes), summed and rectified in a layer named name.
+func (s *Spec) residualBlock(name, from string, inFilters, filters, stride int) {
+	s.Conv(name+"_conv1", filters, 3, From(from), WithStride(stride), WithPadding(Same)).
+		BatchNorm(name+"_bn1").
+		Act(name+"_relu1", ReLU).
+		Conv(name+"_conv2", filters, 3, WithPadding(Same)).
+		BatchNorm(name + "_bn2")
+	shortcut := from
+	if stride != 1 || inFilters != filters {
+		s.Conv(name+"_proj", filters, 1, From(from), WithStride(stride)).BatchNorm(name + "_proj_bn")
+		shortcut = name + "_proj_bn"
+	}
+	s.Add(name, []string{name + "_bn2", shortcut}, WithActivation(ReLU))
+}
+
 var presets = map[string]func(h, w, c, classes int) *Spec{
 	"lenet": func(h, w, c, classes int) *Spec {
 		s := LeNet()
@@ -41,6 +72,7 @@ var presets = map[string]func(h, w, c, classes int) *Spec{
 		return s
 	},
 	"tinyvgg": TinyVGG,
+	"resnet":  ResNet,
 }
 
 // PresetNames lists the names Preset accepts.

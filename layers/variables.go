@@ -78,12 +78,12 @@ func (m *Model) Reinitialize(layer string, seed int64) error {
 		return fmt.Errorf("unknown layer %q in model %q", layer, m.Spec.Name)
 	}
 	var names []string
-	switch l.Kind {
-	case Conv2D, Dense:
-		names = []string{VarWeights, VarBiases}
-	case BatchNorm:
-		names = []string{VarGamma, VarBeta}
-	default:
+	for _, v := range fresh.layerVariables(l) {
+		if v.Trainable {
+			names = append(names, v.Name)
+		}
+	}
+	if len(names) == 0 {
 		return fmt.Errorf("layer %q (%s) has no parameters", layer, l.Kind)
 	}
 	for _, n := range names {
@@ -98,12 +98,32 @@ func (m *Model) Reinitialize(layer string, seed int64) error {
 	return nil
 }
 
+// layerVariables lists a layer's variables (nil for an unknown layer).
+func (m *Model) layerVariables(l Layer) []VariableSpec {
+	t, err := m.Spec.Topology()
+	if err != nil {
+		return nil
+	}
+	n, ok := t.Node(l.Name)
+	if !ok {
+		return nil
+	}
+	return kinds[n.Kind].def.variables(n.Layer, n.InShapes)
+}
+
 // ParamLayers lists the layers with trainable parameters, in forward order.
 func (s *Spec) ParamLayers() []string {
+	t, err := s.Topology()
+	if err != nil {
+		return nil
+	}
 	var out []string
-	for _, l := range s.Layers {
-		if l.Kind == Conv2D || l.Kind == Dense || l.Kind == BatchNorm {
-			out = append(out, l.Name)
+	for _, n := range t.Nodes {
+		for _, v := range kinds[n.Kind].def.variables(n.Layer, n.InShapes) {
+			if v.Trainable {
+				out = append(out, n.Name)
+				break
+			}
 		}
 	}
 	return out

@@ -10,7 +10,6 @@ import (
 	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/training"
 	"github.com/convlens/convlens/vizhtml"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
 // Each function returns a section's title, note, body and error, ready for Page.Add.
@@ -25,7 +24,7 @@ func Architecture(sum *layers.Summary) (string, string, vizhtml.Fragment, error)
 func ArchRows(sum *layers.Summary) []vizhtml.ArchLayer {
 	rows := make([]vizhtml.ArchLayer, len(sum.Layers))
 	for i, l := range sum.Layers {
-		rows[i] = vizhtml.ArchLayer{Name: l.Name, Kind: string(l.Kind), Activation: l.Activation, OutShape: l.OutShape, Params: l.Params, FLOPs: l.FLOPs}
+		rows[i] = vizhtml.ArchLayer{Name: l.Name, Kind: string(l.Kind), Activation: l.Activation, OutShape: l.OutShape, Params: l.Params, FLOPs: l.FLOPs, Inputs: l.Inputs}
 	}
 	return rows
 }
@@ -96,11 +95,9 @@ func Distributions(h *training.History) (string, string, vizhtml.Fragment, error
 func Filters(m *layers.Model) (string, string, vizhtml.Fragment, error) {
 	var out vizhtml.Fragment
 	first := true
-	for _, l := range m.Spec.Layers {
-		if l.Kind != layers.Conv2D {
-			continue
-		}
-		w, err := Weights(m, l.Name)
+	for _, name := range m.Spec.ConvLayers() {
+		l, _, _ := m.Spec.Layer(name)
+		w, err := m.Variable(l.Name, layers.VarWeights)
 		if err != nil {
 			return "Filters", "", out, err
 		}
@@ -128,23 +125,6 @@ func Filters(m *layers.Model) (string, string, vizhtml.Fragment, error) {
 	return "Filters", "What each convolution looks for.", out, nil
 }
 
-// Weights returns a layer's weights variable as an array.
-func Weights(m *layers.Model, layer string) (nd.Array, error) {
-	v := m.Ctx.GetVariableByScopeAndName(layers.Scope(layer), layers.VarWeights)
-	if v == nil {
-		return nd.Array{}, fmt.Errorf("layer %q has no weights", layer)
-	}
-	t, err := v.Value()
-	if err != nil {
-		return nd.Array{}, err
-	}
-	d, err := tensors.CopyFlatData[float32](t)
-	if err != nil {
-		return nd.Array{}, err
-	}
-	return nd.Array{Shape: v.Shape().Dimensions, Data: d}, nil
-}
-
 // FeatureMaps shows, for the first opt.Images examples, every conv and pool layer's output.
 func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt Options) (string, string, vizhtml.Fragment, error) {
 	var out vizhtml.Fragment
@@ -155,10 +135,7 @@ func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt 
 			i, vizhtml.Escape(className(ds.Classes, int(ds.Labels[i]))), vizhtml.Escape(className(ds.Classes, pred)), 100*p)}
 		out = vizhtml.Join(out, head)
 		shown := false
-		for _, l := range m.Spec.Layers {
-			if l.Kind != layers.Conv2D && l.Kind != layers.MaxPool2D && l.Kind != layers.AvgPool2D {
-				continue
-			}
+		for _, l := range spatialLayers(m.Spec) {
 			in := nd.Array{}
 			if !shown {
 				in, shown = img, true
@@ -176,7 +153,7 @@ func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt 
 // ActivationStats charts per-channel statistics of every activated layer.
 func ActivationStats(m *layers.Model, taps *layers.TapResult) (string, string, vizhtml.Fragment, error) {
 	var out vizhtml.Fragment
-	for _, l := range m.Spec.Layers {
+	for _, l := range topoLayers(m.Spec) {
 		if !l.HasActivation() && l.Kind != layers.Activate {
 			continue
 		}
@@ -210,10 +187,10 @@ func Misclassified(ds *data.Dataset, taps *layers.TapResult, truth, preds []int)
 
 // Embedding projects the penultimate layer's outputs with PCA.
 func Embedding(m *layers.Model, taps *layers.TapResult, truth []int, classes []string) (string, string, vizhtml.Fragment, error) {
-	if len(m.Spec.Layers) < 2 {
+	layer := penultimate(m.Spec)
+	if layer == "" {
 		return "Embedding", "", vizhtml.Fragment{}, fmt.Errorf("model has no penultimate layer")
 	}
-	layer := m.Spec.Layers[len(m.Spec.Layers)-2].Name
 	feat := taps.Outputs[layer]
 	flat := nd.Array{Shape: []int{feat.Shape[0], len(feat.Data) / feat.Shape[0]}, Data: feat.Data}
 	pts, explained, err := vizhtml.PCA(flat)
@@ -223,6 +200,45 @@ func Embedding(m *layers.Model, taps *layers.TapResult, truth []int, classes []s
 	sub := fmt.Sprintf("PCA of %q outputs; PC1 %.0f%%, PC2 %.0f%% of variance", layer, 100*explained[0], 100*explained[1])
 	f, err := vizhtml.EmbeddingScatter("Penultimate-layer embedding", sub, pts, truth, classes)
 	return "Embedding", "Each point is one held-out image, coloured by its true class.", f, err
+}
+
+// topoLayers lists a valid spec's layers in topological order.
+func topoLayers(s *layers.Spec) []layers.Layer {
+	t, err := s.Topology()
+	if err != nil {
+		return nil
+	}
+	out := make([]layers.Layer, len(t.Nodes))
+	for i, n := range t.Nodes {
+		out[i] = n.Layer
+	}
+	return out
+}
+
+// spatialLayers lists the layers whose feature maps are worth showing: convolutions, pools
+// and merges (batch norm, activation and identity outputs repeat their input's pattern).
+func spatialLayers(s *layers.Spec) []layers.Layer {
+	var out []layers.Layer
+	for _, l := range topoLayers(s) {
+		switch l.Kind {
+		case layers.Conv2D, layers.MaxPool2D, layers.AvgPool2D, layers.Add, layers.Concat:
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// penultimate is the layer feeding the logits layer ("" if that is the input).
+func penultimate(s *layers.Spec) string {
+	t, err := s.Topology()
+	if err != nil {
+		return ""
+	}
+	n, _ := t.Node(t.Logits)
+	if len(n.Inputs) == 0 || n.Inputs[0] == layers.InputName {
+		return ""
+	}
+	return n.Inputs[0]
 }
 
 func className(classes []string, c int) string {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/layers"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -39,6 +40,8 @@ const (
 type Meta struct {
 	Spec    *layers.Spec `json:"spec"`
 	Dataset string       `json:"dataset"`
+	// Source is where the data came from (absent in older checkpoints).
+	Source  *data.Source `json:"source,omitempty"`
 	Classes []string     `json:"classes"`
 	Config  Config       `json:"config"`
 }

@@ -13,10 +13,14 @@ type ArchLayer struct {
 	OutShape   []int
 	Params     int
 	FLOPs      int64
+	// Inputs names the layers feeding this one ("input" for the image); empty means the previous row.
+	Inputs []string
 }
 
-// Architecture shows a model as a flow of boxes (name, kind, output shape) and as a table
-// of output shapes, parameters and FLOPs per layer, with each layer's share of the totals.
+// Architecture shows a model as a graph of boxes (name, kind, output shape, parameters;
+// branches side by side, merges joined, skip connections as arcs) and as a table of output
+// shapes, parameters and FLOPs per layer (rows in topological order), with each layer's
+// share of the totals.
 func Architecture(model string, input []int, rows []ArchLayer) (Fragment, error) {
 	if len(rows) == 0 {
 		return Fragment{}, fmt.Errorf("architecture of %q: no layers", model)
@@ -31,34 +35,28 @@ func Architecture(model string, input []int, rows []ArchLayer) (Fragment, error)
 		flops += r.FLOPs
 	}
 	var b strings.Builder
-	b.WriteString(`<div class="cl-flow">`)
-	fmt.Fprintf(&b, `<div class="cl-box"><b>input</b>%s</div>`, shapeText(input))
-	for _, r := range rows {
-		act := ""
-		if r.Activation != "" {
-			act = " + " + esc(r.Activation)
-		}
-		fmt.Fprintf(&b, `<span class="cl-arrow">→</span><div class="cl-box" title="%s: %d params, %s FLOPs"><b>%s</b>%s%s<br>%s</div>`,
-			esc(r.Name), r.Params, human(float64(r.FLOPs)), esc(r.Name), esc(r.Kind), act, shapeText(r.OutShape))
+	svg, err := archGraph(input, rows)
+	if err != nil {
+		return Fragment{}, fmt.Errorf("architecture of %q: %w", model, err)
 	}
-	b.WriteString(`</div><br>`)
-	b.WriteString(`<table class="cl-table"><tr><th>layer</th><th>kind</th><th>output shape</th><th>parameters</th><th>% params</th><th>FLOPs / image</th><th>% FLOPs</th></tr>`)
+	b.WriteString(svg)
+	b.WriteString(`<table class="cl-table"><tr><th>layer</th><th>inputs</th><th>kind</th><th>output shape</th><th>parameters</th><th>% params</th><th>FLOPs / image</th><th>% FLOPs</th></tr>`)
 	share := func(x, total float64) string {
 		if total <= 0 {
 			return "0.0"
 		}
 		return fmt.Sprintf("%.1f", 100*x/total)
 	}
-	for _, r := range rows {
+	for i, r := range rows {
 		ps, fs := share(float64(r.Params), float64(params)), share(float64(r.FLOPs), float64(flops))
 		kind := esc(r.Kind)
 		if r.Activation != "" {
 			kind += " + " + esc(r.Activation)
 		}
-		fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td><span class="cl-bar" style="width:%spx"></span> %s</td><td>%d</td><td><span class="cl-bar" style="width:%spx"></span> %s</td></tr>`,
-			esc(r.Name), kind, shapeText(r.OutShape), r.Params, ps, ps, r.FLOPs, fs, fs)
+		fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td><span class="cl-bar" style="width:%spx"></span> %s</td><td>%d</td><td><span class="cl-bar" style="width:%spx"></span> %s</td></tr>`,
+			esc(r.Name), esc(strings.Join(inputsOf(rows, i), ", ")), kind, shapeText(r.OutShape), r.Params, ps, ps, r.FLOPs, fs, fs)
 	}
-	fmt.Fprintf(&b, `<tr><th>total</th><th></th><th></th><th>%d</th><th>100</th><th>%d</th><th>100</th></tr></table>`, params, flops)
+	fmt.Fprintf(&b, `<tr><th>total</th><th></th><th></th><th></th><th>%d</th><th>100</th><th>%d</th><th>100</th></tr></table>`, params, flops)
 	fmt.Fprintf(&b, `<p class="cl-note">%s: %s parameters, %s FLOPs per image (a multiply-add counts 2).</p>`, esc(model), human(float64(params)), human(float64(flops)))
 	return Fragment{HTML: b.String()}, nil
 }

@@ -17,8 +17,8 @@ type FilterOptions struct {
 }
 
 // Filters shows a conv layer's kernels, weights [kh,kw,cin,cout]. With 3 input channels
-// (an RGB first layer) each filter is one colour image, scaled to its own range; otherwise
-// each row is a filter and each column an input channel, on a diverging colormap with one
+// (an RGB first layer) each filter is first shown as one colour image, scaled to its own
+// range; then (with more than one input channel) each row is a filter and each column an input channel, on a diverging colormap with one
 // symmetric range for the layer (blue negative, white zero, red positive).
 func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 	if err := weights.Validate(); err != nil {
@@ -76,8 +76,9 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 				DataURI(png), opt.TileSize, th, o, o)
 		}
 		b.WriteString(`</div>`)
-		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d×3 shown as colour images, each scaled to its own range.</p>`, cout, kh, kw)
-	} else if cin == 1 {
+		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d×3 shown as colour images, each scaled to its own range; below, each input channel (R, G, B) apart.</p>`, cout, kh, kw)
+	}
+	if cin == 1 {
 		r := RangeOf(weights.Data, true)
 		b.WriteString(`<div class="cl-grid">`)
 		for o := 0; o < nf; o++ {

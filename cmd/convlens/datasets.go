@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/convlens/convlens/backend"
@@ -25,33 +27,33 @@ func loadCheckpoint(ckpt, backendName, dataName, dataDir string) (*training.Load
 	if err != nil {
 		return nil, nil, err
 	}
-	if dataName == "" {
-		dataName, _, _ = strings.Cut(loaded.Meta.Dataset, "-")
+	src := data.Source{Name: dataName, Dir: dataDir}
+	switch {
+	case dataName == "" && loaded.Meta.Source != nil:
+		src = *loaded.Meta.Source
+		if dataDir != "" {
+			src.Dir = dataDir
+		}
+	case dataName == "":
+		src.Name, _, _ = strings.Cut(loaded.Meta.Dataset, "-")
 	}
-	_, test, err := loadData(dataName, dataDir, loaded.Meta.Config.Seed)
+	if s := loaded.Model.Spec; src.Height == 0 && !slices.Contains(data.Names(), src.Name) {
+		src.Height, src.Width = s.Height, s.Width // an image folder is read at the model's size
+	}
+	_, test, err := data.Load(src, loaded.Meta.Config.Seed)
 	return loaded, test, err
 }
 
-// loadData returns the train and held-out parts of a named dataset.
-func loadData(name, dir string, seed int64) (train, test *data.Dataset, err error) {
-	switch name {
-	case "mnist":
-		if train, err = data.LoadMNIST(dir, data.Train); err != nil {
-			return nil, nil, err
-		}
-		test, err = data.LoadMNIST(dir, data.Test)
-	case "fashion":
-		if train, err = data.LoadFashionMNIST(dir, data.Train); err != nil {
-			return nil, nil, err
-		}
-		test, err = data.LoadFashionMNIST(dir, data.Test)
-	case "synthetic":
-		if train, err = data.Synthetic(6000, 28, 28, 1, 10, uint64(seed)); err != nil {
-			return nil, nil, err
-		}
-		test, err = data.Synthetic(1000, 28, 28, 1, 10, uint64(seed)+1)
-	default:
-		return nil, nil, fmt.Errorf("unknown dataset %q (want mnist, fashion or synthetic)", name)
+// parseSize reads "HxW" (or "" for none).
+func parseSize(s string) (h, w int, err error) {
+	if s == "" {
+		return 0, 0, nil
 	}
-	return train, test, err
+	a, b, ok := strings.Cut(strings.ToLower(s), "x")
+	h, err1 := strconv.Atoi(a)
+	w, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || h < 1 || w < 1 || h > 4096 || w > 4096 {
+		return 0, 0, fmt.Errorf("-resize %q: want HxW, e.g. 64x64", s)
+	}
+	return h, w, nil
 }

@@ -13,6 +13,7 @@ var commands = map[string]func(args []string) error{
 	"train":   runTrain,
 	"report":  runReport,
 	"explain": runExplain,
+	"images":  runImages,
 }
 
 func usage() {
@@ -24,6 +25,7 @@ commands:
   train    train a model and write checkpoints and a metrics file
   report   write one offline HTML page with every view of a trained model
   explain  write an offline HTML page of attribution maps, class visualisations and sanity checks
+  images   write a dataset as a folder of PNG images (train/<class>/*.png, test/<class>/*.png)
 
 run "convlens <command> -h" for its flags.
 `)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/training"
 )
@@ -17,6 +19,8 @@ type Metrics struct {
 	Backend            string                `json:"backend"`
 	BackendReason      string                `json:"backend_reason"`
 	Dataset            string                `json:"dataset"`
+	InputShape         []int                 `json:"input_shape"`
+	Classes            []string              `json:"classes"`
 	Model              string                `json:"model"`
 	Steps              int64                 `json:"steps"`
 	Batch              int                   `json:"batch"`
@@ -34,9 +38,10 @@ type Metrics struct {
 
 func runTrain(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	dataName := fs.String("data", "mnist", "dataset: mnist, fashion or synthetic")
-	dataDir := fs.String("data-dir", "", "folder with the IDX files (default: the dataset's standard place)")
-	model := fs.String("model", "lenet", "model preset: lenet or tinyvgg")
+	dataName := fs.String("data", "mnist", "dataset: mnist, fashion, dogscats, synthetic, or a folder (DIR/train/<class>/*.png|jpg, DIR/test/...; or cifar-10-batches-bin)")
+	dataDir := fs.String("data-dir", "", "where a named dataset's files are (default: its standard place)")
+	resize := fs.String("resize", "", "resize folder images to HxW (e.g. 64x64)")
+	model := fs.String("model", "lenet", "model preset: "+strings.Join(layers.PresetNames(), ", "))
 	epochs := fs.Int("epochs", 0, "passes over the training data (default 1 when -steps is 0)")
 	steps := fs.Int("steps", 0, "training steps (overrides -epochs)")
 	batch := fs.Int("batch", 64, "batch size")
@@ -62,7 +67,12 @@ func runTrain(args []string) error {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, b)
-	train, test, err := loadData(*dataName, *dataDir, *seed)
+	h, w, err := parseSize(*resize)
+	if err != nil {
+		return err
+	}
+	src := data.Source{Name: *dataName, Dir: *dataDir, Height: h, Width: w}.Absolute()
+	train, test, err := data.Load(src, *seed)
 	if err != nil {
 		return err
 	}
@@ -74,6 +84,9 @@ func runTrain(args []string) error {
 			return err
 		}
 		m, hist = loaded.Model, loaded.History
+		if s := m.Spec; train.H != s.Height || train.W != s.Width || train.C != s.Chans || len(train.Classes) != s.Classes {
+			return fmt.Errorf("-resume: %s has %dx%dx%d images in %d classes, the checkpoint's model wants %dx%dx%d in %d", *dataName, train.H, train.W, train.C, len(train.Classes), s.Height, s.Width, s.Chans, s.Classes)
+		}
 		fmt.Fprintf(os.Stderr, "resuming %s from step %d\n", loaded.Path, loaded.Step)
 	} else {
 		spec, err := layers.Preset(*model, train.H, train.W, train.C, len(train.Classes))
@@ -82,6 +95,7 @@ func runTrain(args []string) error {
 		}
 		norm := train.ComputeNormalization()
 		spec.InputMean, spec.InputStd = norm.Mean, norm.Std
+		spec.ClassNames = train.Classes
 		if m, err = layers.New(spec, b, *seed); err != nil {
 			return err
 		}
@@ -99,6 +113,7 @@ func runTrain(args []string) error {
 		tr.History = hist
 	}
 	tr.Meta.Dataset = *dataName
+	tr.Meta.Source = &src
 	res, err := tr.Run()
 	if err != nil {
 		return err
@@ -107,7 +122,8 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	out := Metrics{Backend: b.Kind, BackendReason: b.Reason, Dataset: *dataName, Model: m.Spec.Name, Steps: res.Steps,
+	out := Metrics{Backend: b.Kind, BackendReason: b.Reason, Dataset: *dataName, Model: m.Spec.Name,
+		InputShape: []int{m.Spec.Height, m.Spec.Width, m.Spec.Chans}, Classes: train.Classes, Steps: res.Steps,
 		Batch: *batch, Seed: *seed, TestAccuracy: res.TestAccuracy, TestLoss: res.TestLoss,
 		FinalTrainLoss: res.FinalTrainLoss, ImagesPerSecMedian: res.ImagesPerSecMedian,
 		ParamsTotal: sum.TotalParams, FLOPsPerImage: sum.TotalFLOPs, WallSeconds: res.WallSeconds,

@@ -1,0 +1,379 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // JPEG decoder
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// FolderOptions tunes LoadImageFolder.
+type FolderOptions struct {
+	// Height and Width resize every image (bilinear); 0 keeps the size, which must then be
+	// the same for all images.
+	Height, Width int
+	// HoldOut is the share of each class held out as the test split when the folder has no
+	// test/ or val/ part (default 0.1).
+	HoldOut float64
+	Seed    uint64
+	// MaxImages bounds the images read (default 1,000,000).
+	MaxImages int
+}
+
+// FolderInfo says what LoadImageFolder read and skipped.
+type FolderInfo struct {
+	Skipped []string // files that are not PNG or JPEG by name
+	HeldOut bool     // the test split was drawn from the training folders
+}
+
+type imageFile struct {
+	path  string
+	label int32
+}
+
+var imageExt = map[string]bool{".png": true, ".jpg": true, ".jpeg": true}
+
+// LoadImageFolder reads DIR/train/<class>/* and DIR/test/<class>/* (or val/), or, with
+// class folders only (DIR/<class>/*), holds out a seeded share of each class. PNG and
+// JPEG, gray or colour (all images must agree); pixels scaled to [0, 1]. Files with other
+// endings are skipped and counted; an unreadable image is an error naming it.
+func LoadImageFolder(dir string, opt FolderOptions) (train, test *Dataset, info *FolderInfo, err error) {
+	if opt.HoldOut == 0 {
+		opt.HoldOut = 0.1
+	}
+	if !(opt.HoldOut > 0 && opt.HoldOut < 1) {
+		return nil, nil, nil, fmt.Errorf("image folder %s: hold-out share %v outside (0, 1)", dir, opt.HoldOut)
+	}
+	if opt.MaxImages == 0 {
+		opt.MaxImages = 1_000_000
+	}
+	if opt.Height < 0 || opt.Width < 0 || opt.Height > 4096 || opt.Width > 4096 || (opt.Height == 0) != (opt.Width == 0) {
+		return nil, nil, nil, fmt.Errorf("image folder %s: resize %dx%d (want both sides in 1..4096, or none)", dir, opt.Height, opt.Width)
+	}
+	info = &FolderInfo{}
+	trainDir := filepath.Join(dir, "train")
+	testDir := ""
+	for _, name := range []string{"test", "val"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.IsDir() {
+			testDir = filepath.Join(dir, name)
+			break
+		}
+	}
+	if st, err := os.Stat(trainDir); err != nil || !st.IsDir() {
+		if testDir != "" {
+			return nil, nil, nil, fmt.Errorf("image folder %s: has %s but no train/ folder", dir, filepath.Base(testDir))
+		}
+		trainDir = dir
+	}
+	classes, trainFiles, err := listClasses(trainDir, nil, info)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var testFiles []imageFile
+	if testDir != "" {
+		if _, testFiles, err = listClasses(testDir, classes, info); err != nil {
+			return nil, nil, nil, err
+		}
+	} else {
+		info.HeldOut = true
+		trainFiles, testFiles = holdOut(trainFiles, len(classes), opt.HoldOut, opt.Seed)
+	}
+	if len(trainFiles)+len(testFiles) > opt.MaxImages {
+		return nil, nil, nil, fmt.Errorf("image folder %s: %d images, more than the limit of %d", dir, len(trainFiles)+len(testFiles), opt.MaxImages)
+	}
+	h, w, c, err := probeShape(append(slices.Clone(trainFiles), testFiles...), opt)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	name := filepath.Base(filepath.Clean(dir))
+	if train, err = decodeAll(name+"-train", trainFiles, classes, h, w, c); err != nil {
+		return nil, nil, nil, err
+	}
+	if test, err = decodeAll(name+"-test", testFiles, classes, h, w, c); err != nil {
+		return nil, nil, nil, err
+	}
+	return train, test, info, nil
+}
+
+// listClasses lists class folders and their image files. With want set (the training
+// classes), a class outside it is an error.
+func listClasses(dir string, want []string, info *FolderInfo) ([]string, []imageFile, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("image folder: %w", err)
+	}
+	var classes []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			classes = append(classes, e.Name())
+		} else if !e.IsDir() {
+			info.Skipped = append(info.Skipped, filepath.Join(dir, e.Name()))
+		}
+	}
+	if want == nil {
+		if len(classes) < 2 {
+			return nil, nil, fmt.Errorf("image folder %s: %d class folder(s) %q; want at least 2 (one folder of images per class)", dir, len(classes), classes)
+		}
+	} else {
+		for _, c := range classes {
+			if !slices.Contains(want, c) {
+				return nil, nil, fmt.Errorf("image folder %s: class %q is not among the training classes %q", dir, c, want)
+			}
+		}
+		classes = want
+	}
+	var files []imageFile
+	for label, class := range classes {
+		entries, err := os.ReadDir(filepath.Join(dir, class))
+		if err != nil {
+			if want != nil && errors.Is(err, os.ErrNotExist) {
+				continue // a test split may lack a class
+			}
+			return nil, nil, fmt.Errorf("image folder: %w", err)
+		}
+		n := 0
+		for _, e := range entries {
+			p := filepath.Join(dir, class, e.Name())
+			if e.IsDir() || !imageExt[strings.ToLower(filepath.Ext(e.Name()))] {
+				info.Skipped = append(info.Skipped, p)
+				continue
+			}
+			files = append(files, imageFile{path: p, label: int32(label)})
+			n++
+		}
+		if n == 0 && want == nil {
+			return nil, nil, fmt.Errorf("image folder %s: class %q has no PNG or JPEG images", dir, class)
+		}
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("image folder %s: no PNG or JPEG images", dir)
+	}
+	return classes, files, nil
+}
+
+// holdOut moves a seeded share (at least one image) of each class into the test split.
+func holdOut(files []imageFile, classes int, share float64, seed uint64) (train, test []imageFile) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	for c := 0; c < classes; c++ {
+		var of []imageFile
+		for _, f := range files {
+			if int(f.label) == c {
+				of = append(of, f)
+			}
+		}
+		rng.Shuffle(len(of), func(i, j int) { of[i], of[j] = of[j], of[i] })
+		k := max(1, int(share*float64(len(of))+0.5))
+		if k >= len(of) {
+			k = len(of) - 1
+		}
+		test = append(test, of[:k]...)
+		train = append(train, of[k:]...)
+	}
+	return train, test
+}
+
+// probeShape reads image headers: the common size (or the resize target) and channel count.
+func probeShape(files []imageFile, opt FolderOptions) (h, w, c int, err error) {
+	first := ""
+	for _, f := range files {
+		cfg, err := decodeConfig(f.path)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		ch := channelsOf(cfg.ColorModel)
+		if first == "" {
+			first, h, w, c = f.path, cfg.Height, cfg.Width, ch
+			continue
+		}
+		if ch != c {
+			return 0, 0, 0, fmt.Errorf("image %s has %d channel(s) but %s has %d: mixed gray and colour images", f.path, ch, first, c)
+		}
+		if opt.Height == 0 && (cfg.Height != h || cfg.Width != w) {
+			return 0, 0, 0, fmt.Errorf("image %s is %dx%d but %s is %dx%d: give a size to resize to (-resize HxW)", f.path, cfg.Height, cfg.Width, first, h, w)
+		}
+	}
+	if opt.Height > 0 {
+		h, w = opt.Height, opt.Width
+	}
+	if int64(h)*int64(w)*int64(c)*int64(len(files)) > 1<<31 {
+		return 0, 0, 0, fmt.Errorf("%d images of %dx%dx%d do not fit in memory limits (resize smaller)", len(files), h, w, c)
+	}
+	return h, w, c, nil
+}
+
+func decodeConfig(path string) (image.Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return image.Config{}, err
+	}
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return image.Config{}, fmt.Errorf("image %s: %w", path, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > 1<<14 || cfg.Height > 1<<14 {
+		return image.Config{}, fmt.Errorf("image %s: size %dx%d outside 1..16384", path, cfg.Width, cfg.Height)
+	}
+	return cfg, nil
+}
+
+func channelsOf(m color.Model) int {
+	if m == color.GrayModel || m == color.Gray16Model {
+		return 1
+	}
+	return 3
+}
+
+// decodeAll decodes files in parallel straight into one preallocated dataset.
+func decodeAll(name string, files []imageFile, classes []string, h, w, c int) (*Dataset, error) {
+	d := &Dataset{Name: name, N: len(files), H: h, W: w, C: c, Classes: classes,
+		Images: make([]float32, len(files)*h*w*c), Labels: make([]int32, len(files))}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int)
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := decodeInto(files[i].path, d.Image(i), h, w, c); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+				d.Labels[i] = files[i].label
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return d, d.Validate()
+}
+
+// decodeInto decodes one image, resized bilinearly to h×w, into dst (HWC, [0, 1]).
+func decodeInto(path string, dst []float32, h, w, c int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return fmt.Errorf("image %s: %w", path, err)
+	}
+	b := img.Bounds()
+	sh, sw := b.Dy(), b.Dx()
+	src := make([]float32, sh*sw*c)
+	for y := 0; y < sh; y++ {
+		for x := 0; x < sw; x++ {
+			px := img.At(b.Min.X+x, b.Min.Y+y)
+			o := (y*sw + x) * c
+			if c == 1 {
+				src[o] = float32(color.Gray16Model.Convert(px).(color.Gray16).Y) / 65535
+				continue
+			}
+			r, g, bl, _ := color.NRGBA64Model.Convert(px).RGBA()
+			src[o], src[o+1], src[o+2] = float32(r)/65535, float32(g)/65535, float32(bl)/65535
+		}
+	}
+	if sh == h && sw == w {
+		copy(dst, src)
+		return nil
+	}
+	Resize(src, sh, sw, c, dst, h, w)
+	return nil
+}
+
+// Resize resamples an HWC image bilinearly with half-pixel centres (as OpenCV's
+// INTER_LINEAR and PyTorch's align_corners=False), no antialiasing.
+func Resize(src []float32, sh, sw, c int, dst []float32, h, w int) {
+	for y := 0; y < h; y++ {
+		fy := max((float64(y)+0.5)*float64(sh)/float64(h)-0.5, 0)
+		y0 := min(int(fy), sh-1)
+		y1, ay := min(y0+1, sh-1), float32(fy-float64(y0))
+		for x := 0; x < w; x++ {
+			fx := max((float64(x)+0.5)*float64(sw)/float64(w)-0.5, 0)
+			x0 := min(int(fx), sw-1)
+			x1, ax := min(x0+1, sw-1), float32(fx-float64(x0))
+			for k := 0; k < c; k++ {
+				at := func(yy, xx int) float32 { return src[(yy*sw+xx)*c+k] }
+				top := at(y0, x0)*(1-ax) + at(y0, x1)*ax
+				bot := at(y1, x0)*(1-ax) + at(y1, x1)*ax
+				dst[(y*w+x)*c+k] = top*(1-ay) + bot*ay
+			}
+		}
+	}
+}
+
+// WriteImageFolder writes a dataset as DIR/<split>/<class>/<index>.png (8-bit gray or RGB,
+// from values in [0, 1]); class names become folder names, so they must be safe ones.
+func WriteImageFolder(ds *Dataset, dir string, split Split) error {
+	if err := ds.Validate(); err != nil {
+		return err
+	}
+	for _, c := range ds.Classes {
+		if c == "" || c == "." || c == ".." || strings.ContainsAny(c, `/\`) {
+			return fmt.Errorf("class name %q cannot be a folder name", c)
+		}
+	}
+	if ds.C != 1 && ds.C != 3 {
+		return fmt.Errorf("dataset %q has %d channels: PNG folders hold gray or RGB", ds.Name, ds.C)
+	}
+	for i := 0; i < ds.N; i++ {
+		p := filepath.Join(dir, string(split), ds.Classes[ds.Labels[i]], fmt.Sprintf("%05d.png", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := writePNG(p, ds.Image(i), ds.H, ds.W, ds.C); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writePNG(path string, px []float32, h, w, c int) error {
+	to8 := func(v float32) uint8 { return uint8(min(max(v*255+0.5, 0), 255)) }
+	var img image.Image
+	if c == 1 {
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for i, v := range px {
+			g.Pix[i] = to8(v)
+		}
+		img = g
+	} else {
+		rgba := image.NewNRGBA(image.Rect(0, 0, w, h))
+		for i := 0; i < h*w; i++ {
+			rgba.Pix[4*i], rgba.Pix[4*i+1], rgba.Pix[4*i+2], rgba.Pix[4*i+3] = to8(px[3*i]), to8(px[3*i+1]), to8(px[3*i+2]), 255
+		}
+		img = rgba
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
