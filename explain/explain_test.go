@@ -28,38 +28,78 @@ func allMethods(layer string) []explain.Method {
 }
 
 // Every method runs on both backends with the same call shape, returns one finite map per
-// image at input resolution, and agrees across backends.
+// image at input resolution, and agrees across backends: on LeNet (gray) and on the ResNet
+// preset (colour, skip connections, batch norm; CAM on a residual merge).
 func TestEveryMethodOnBothBackends(t *testing.T) {
-	images := testutil.RandomArray(5, 0, 1, 3, 28, 28, 1)
-	targets := []int{1, 4, 7}
-	results := map[string]map[string]*explain.Maps{}
-	for bname, b := range testutil.Both(t) {
-		m, err := layers.New(layers.LeNet(), b, 11)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex := explain.New(m)
-		ex.MaxBatch = 16 // forces internal batching for IG and occlusion
-		results[bname] = map[string]*explain.Maps{}
-		for _, method := range allMethods("conv2") {
-			maps, err := method.Attribute(ex, images, targets)
-			if err != nil {
-				t.Fatalf("%s/%s: %v", bname, method.Name(), err)
-			}
-			if got := maps.Pixels.Shape; len(got) != 3 || got[0] != 3 || got[1] != 28 || got[2] != 28 {
-				t.Errorf("%s/%s: map shape %v", bname, method.Name(), got)
-			}
-			if err := nd.CheckFinite(method.Name(), maps.Pixels.Data); err != nil {
-				t.Error(err)
-			}
-			results[bname][method.Name()] = maps
-		}
+	cases := []struct {
+		name  string
+		spec  *layers.Spec
+		layer string
+	}{
+		{"lenet", layers.LeNet(), "conv2"},
+		{"resnet", layers.ResNet(16, 16, 3, 10), "block2"},
 	}
-	if x, g := results["xla"], results["go"]; x != nil {
-		for name, mx := range x {
-			if d := testutil.MaxRelDiff(mx.Pixels.Data, g[name].Pixels.Data); d > 1e-3 {
-				t.Errorf("%s: xla and go maps differ by %g", name, d)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h, w, ch := c.spec.Height, c.spec.Width, c.spec.Chans
+			images := testutil.RandomArray(5, 0, 1, 3, h, w, ch)
+			targets := []int{1, 4, 7}
+			results := map[string]map[string]*explain.Maps{}
+			for bname, b := range testutil.Both(t) {
+				m, err := layers.New(c.spec, b, 11)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ex := explain.New(m)
+				ex.MaxBatch = 16 // forces internal batching for IG and occlusion
+				results[bname] = map[string]*explain.Maps{}
+				for _, method := range allMethods(c.layer) {
+					maps, err := method.Attribute(ex, images, targets)
+					if err != nil {
+						t.Fatalf("%s/%s: %v", bname, method.Name(), err)
+					}
+					if got := maps.Pixels.Shape; len(got) != 3 || got[0] != 3 || got[1] != h || got[2] != w {
+						t.Errorf("%s/%s: map shape %v", bname, method.Name(), got)
+					}
+					if err := nd.CheckFinite(method.Name(), maps.Pixels.Data); err != nil {
+						t.Error(err)
+					}
+					results[bname][method.Name()] = maps
+				}
 			}
+			if x, g := results["xla"], results["go"]; x != nil {
+				for name, mx := range x {
+					if d := testutil.MaxRelDiff(mx.Pixels.Data, g[name].Pixels.Data); d > 1e-3 {
+						t.Errorf("%s: xla and go maps differ by %g", name, d)
+					}
+				}
+			}
+		})
+	}
+}
+
+// Integrated gradients are complete on a graph model with colour input too.
+func TestIntegratedGradientsCompletenessResNet(t *testing.T) {
+	m, err := layers.New(layers.ResNet(16, 16, 3, 4), testutil.XLA(t), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := explain.New(m)
+	images := testutil.RandomArray(8, 0, 1, 4, 16, 16, 3)
+	maps, err := explain.IntegratedGradients{Steps: 1024}.Attribute(ex, images, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, _ := ex.Scores(images, maps.Targets)
+	f0, _ := ex.Scores(nd.New(4, 16, 16, 3), maps.Targets)
+	for i := 0; i < 4; i++ {
+		var sum float64
+		for _, v := range maps.Raw.Sub(i).Data {
+			sum += float64(v)
+		}
+		want := float64(fx[i] - f0[i])
+		if math.Abs(sum-want) > 0.02*math.Abs(want)+1e-4 {
+			t.Errorf("image %d: attributions sum to %.5f, f(x)−f(0) = %.5f", i, sum, want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/internal/testutil"
 	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/training"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -355,4 +357,72 @@ func TestLoadOrTrainTrainsOnceThenLoads(t *testing.T) {
 	if first.Step != int64(train.N/64) || second.Step != first.Step || !strings.Contains(log.String(), "trained") || !strings.Contains(log.String(), "loaded") {
 		t.Errorf("steps %d/%d, log %q", first.Step, second.Step, log.String())
 	}
+}
+
+// The seeded ResNet preset (skip connections, batch norm, global pooling) trains alike on
+// XLA and SimpleGo on colour images, and its per-channel normalisation and class names
+// survive a checkpoint round trip with identical logits.
+func TestResNetTrainsAlikeOnBothBackendsAndRoundTrips(t *testing.T) {
+	train, err := data.Synthetic(128, 16, 16, 3, 3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := data.Synthetic(32, 16, 16, 3, 3, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nz := train.ComputeNormalization()
+	if len(nz.Mean) != 3 {
+		t.Fatalf("normalisation has %d channels", len(nz.Mean))
+	}
+	cfg := training.Config{Steps: 12, Batch: 16, Seed: 4, StatsEvery: 5, EvalEvery: -1}
+	var runs [][]training.StepPoint
+	for _, b := range []*backend.Backend{testutil.XLA(t), testutil.Go(t)} {
+		spec := layers.ResNet(16, 16, 3, 3)
+		spec.InputMean, spec.InputStd, spec.ClassNames = nz.Mean, nz.Std, train.Classes
+		m, err := layers.New(spec, b, 11)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := cfg
+		c.CheckpointDir = t.TempDir()
+		tr, err := training.NewTrainer(m, train, test, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tr.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, tr.History.Train)
+		loaded, err := training.Load(c.CheckpointDir, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := loaded.Model.Spec; !slices.Equal(got.InputStd, spec.InputStd) || !slices.Equal(got.InputMean, spec.InputMean) || !slices.Equal(got.ClassNames, train.Classes) {
+			t.Errorf("checkpoint spec normalisation %v/%v classes %v, want %v/%v %v", got.InputMean, got.InputStd, got.ClassNames, spec.InputMean, spec.InputStd, train.Classes)
+		}
+		images := nd.Array{Shape: []int{8, 16, 16, 3}, Data: test.Images[:8*16*16*3]}
+		want, err := m.Logits(images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := loaded.Model.Logits(images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := testutil.MaxRelDiff(want.Data, got.Data); d != 0 {
+			t.Errorf("%s: reloaded logits differ by %g", b, d)
+		}
+		if res.Steps != 12 || len(tr.History.Stats) == 0 {
+			t.Errorf("%s: %d steps, %d stats snapshots", b, res.Steps, len(tr.History.Stats))
+		}
+	}
+	xla, gob := runs[0], runs[1]
+	for i := range xla {
+		if d := math.Abs(xla[i].Loss - gob[i].Loss); d > 2e-3*math.Max(1, xla[i].Loss) {
+			t.Errorf("step %d: loss xla %.6f, go %.6f", i, xla[i].Loss, gob[i].Loss)
+		}
+	}
+	t.Logf("losses xla %.5f → %.5f, go %.5f → %.5f", xla[0].Loss, xla[len(xla)-1].Loss, gob[0].Loss, gob[len(gob)-1].Loss)
 }

