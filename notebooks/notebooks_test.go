@@ -90,8 +90,8 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 	os.RemoveAll(cache)
 	files, _ := filepath.Glob("[0-9][0-9]-*.ipynb")
 	sort.Strings(files)
-	if len(files) != 6 {
-		t.Fatalf("found %d notebooks, want 6", len(files))
+	if len(files) != 7 {
+		t.Fatalf("found %d notebooks, want 7", len(files))
 	}
 	root, _ := filepath.Abs("..")
 	var total time.Duration

@@ -87,9 +87,7 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	}
 	page.Add(Architecture(sum))
 	if h := in.History; h != nil && len(h.Train) > 0 {
-		loss, acc := h.Series()
-		f, err := vizhtml.TrainingCurves(smoothAll(loss), smoothAll(acc))
-		page.Add("Training curves", "Train curves are smoothed over 20 steps; held-out points are exact.", f, err)
+		page.Add(TrainingCurves(h))
 		if len(h.Stats) > 0 {
 			page.Add(GradientFlow(h))
 			page.Add(Distributions(h))

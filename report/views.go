@@ -29,6 +29,13 @@ func ArchRows(sum *layers.Summary) []vizhtml.ArchLayer {
 	return rows
 }
 
+// TrainingCurves plots loss and accuracy over training, train (smoothed) and held-out.
+func TrainingCurves(h *training.History) (string, string, vizhtml.Fragment, error) {
+	loss, acc := h.Series()
+	f, err := vizhtml.TrainingCurves(smoothAll(loss), smoothAll(acc))
+	return "Training curves", "Train curves are smoothed over 20 steps; held-out points are exact.", f, err
+}
+
 // GradientFlow plots every weight tensor's gradient norm over training.
 func GradientFlow(h *training.History) (string, string, vizhtml.Fragment, error) {
 	var series []nd.Series

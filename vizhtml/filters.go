@@ -96,7 +96,11 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 		r := RangeOf(weights.Data, true)
 		b.WriteString(`<table class="cl-table"><tr><th>filter</th>`)
 		for i := 0; i < ni; i++ {
-			fmt.Fprintf(&b, "<th>in %d</th>", i)
+			if cin == 3 {
+				fmt.Fprintf(&b, "<th>%s</th>", []string{"R", "G", "B"}[i])
+			} else {
+				fmt.Fprintf(&b, "<th>in %d</th>", i)
+			}
 		}
 		b.WriteString("</tr>")
 		for o := 0; o < nf; o++ {
