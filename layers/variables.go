@@ -128,3 +128,19 @@ func (s *Spec) ParamLayers() []string {
 	}
 	return out
 }
+
+// VariableShapes maps each layer variable ("<scope>/<name>", as checkpoints store it) to
+// the shape the spec implies.
+func (s *Spec) VariableShapes() (map[string][]int, error) {
+	t, err := s.Topology()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]int{}
+	for _, n := range t.Nodes {
+		for _, v := range kinds[n.Kind].def.variables(n.Layer, n.InShapes) {
+			out[Scope(n.Name)+"/"+v.Name] = v.Shape
+		}
+	}
+	return out, nil
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,11 +69,25 @@ var allowedDTypes = map[dtypes.DType]bool{
 func checkpointName(step int64) string { return fmt.Sprintf("ckpt-%08d.bin", step) }
 
 // SaveCheckpoint writes every variable of ctx to dir/ckpt-<step>.bin atomically and
-// deletes all but the newest keep checkpoints (keep <= 0 keeps all).
+// durably and deletes all but the newest keep checkpoints (keep <= 0 keeps all).
 func SaveCheckpoint(dir string, ctx *context.Context, step int64, keep int) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("checkpoint dir: %w", err)
 	}
+	b, err := encodeCheckpoint(ctx, step)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, checkpointName(step))
+	if err := writeAtomic(path, b); err != nil {
+		return "", err
+	}
+	pruneCheckpoints(dir, keep)
+	return path, nil
+}
+
+// encodeCheckpoint serialises every variable of ctx.
+func encodeCheckpoint(ctx *context.Context, step int64) ([]byte, error) {
 	var hdr ckptHeader
 	hdr.Step = step
 	var data bytes.Buffer
@@ -95,11 +110,11 @@ func SaveCheckpoint(dir string, ctx *context.Context, step int64, keep int) (str
 			Shape: v.Shape().Dimensions, Bytes: n, Trainable: v.Trainable})
 	})
 	if err != nil {
-		return "", fmt.Errorf("saving checkpoint: %w", err)
+		return nil, fmt.Errorf("saving checkpoint: %w", err)
 	}
 	hjson, err := json.Marshal(hdr)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var file bytes.Buffer
 	file.WriteString(ckptMagic)
@@ -107,28 +122,17 @@ func SaveCheckpoint(dir string, ctx *context.Context, step int64, keep int) (str
 	file.Write(hjson)
 	file.Write(data.Bytes())
 	_ = binary.Write(&file, binary.LittleEndian, crc32.ChecksumIEEE(file.Bytes()))
-	path := filepath.Join(dir, checkpointName(step))
-	if err := writeAtomic(path, file.Bytes()); err != nil {
-		return "", err
-	}
+	return file.Bytes(), nil
+}
+
+// pruneCheckpoints deletes all but the newest keep checkpoints (keep <= 0 keeps all).
+func pruneCheckpoints(dir string, keep int) {
 	if keep > 0 {
 		list, _ := ListCheckpoints(dir)
 		for i := 0; i+keep < len(list); i++ {
 			_ = os.Remove(list[i])
 		}
 	}
-	return path, nil
-}
-
-func writeAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
 
 // ListCheckpoints returns the checkpoint files of dir, oldest first.
@@ -196,8 +200,8 @@ func readCheckpoint(path string) (*ckptHeader, []byte, error) {
 		}
 		n := dt.Size()
 		for _, d := range v.Shape {
-			if d < 0 || d > 1<<30 {
-				return nil, nil, bad("variable %s/%s has shape %v", v.Scope, v.Name, v.Shape)
+			if d < 0 || d > 1<<30 || (d > 0 && n > len(b)/d) {
+				return nil, nil, bad("variable %s/%s has shape %v, larger than the file", v.Scope, v.Name, v.Shape)
 			}
 			n *= d
 		}
@@ -212,14 +216,10 @@ func readCheckpoint(path string) (*ckptHeader, []byte, error) {
 	return &hdr, data, nil
 }
 
-// loadCheckpointInto sets every variable of the checkpoint in ctx and returns its step.
-func loadCheckpointInto(path string, ctx *context.Context) (int64, error) {
-	hdr, data, err := readCheckpoint(path)
-	if err != nil {
-		return 0, err
-	}
+// setVariables sets every variable of a verified checkpoint in ctx.
+func setVariables(path string, hdr *ckptHeader, data []byte, ctx *context.Context) error {
 	off := 0
-	err = layers.Safe("loading "+path, func() error {
+	return layers.Safe("loading "+path, func() error {
 		for _, v := range hdr.Vars {
 			dt, _ := dtypes.DTypeString(v.DType)
 			t := tensors.FromShape(shapes.Make(dt, v.Shape...))
@@ -240,7 +240,6 @@ func loadCheckpointInto(path string, ctx *context.Context) (int64, error) {
 		}
 		return nil
 	})
-	return hdr.Step, err
 }
 
 // WriteMeta writes dir/model.json.
@@ -281,6 +280,8 @@ type Loaded struct {
 	History *History
 	Step    int64
 	Path    string
+	// Skipped says which newer checkpoints failed verification and why.
+	Skipped []string
 }
 
 // Load restores the newest checkpoint of dir (or the given .bin file) onto backend b.
@@ -293,24 +294,69 @@ func Load(dir string, b Backend) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	candidates := []string{path}
 	if path == "" {
-		if path, err = LatestCheckpoint(dir); err != nil {
+		if candidates, err = ListCheckpoints(dir); err != nil {
 			return nil, err
 		}
+		if len(candidates) == 0 {
+			return nil, fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
+		}
+		slices.Reverse(candidates)
 	}
-	m, err := layers.NewEmpty(meta.Spec, b)
+	want, err := meta.Spec.VariableShapes()
 	if err != nil {
 		return nil, err
 	}
-	step, err := loadCheckpointInto(path, m.Ctx)
-	if err != nil {
-		return nil, err
+	var skipped []string
+	for i, path := range candidates {
+		hdr, raw, err := readCheckpoint(path)
+		if err != nil {
+			if i+1 < len(candidates) {
+				skipped = append(skipped, err.Error())
+				continue // an older checkpoint may verify
+			}
+			if len(skipped) > 0 {
+				err = fmt.Errorf("%w (and %d newer checkpoint(s) skipped: %s)", err, len(skipped), strings.Join(skipped, "; "))
+			}
+			return nil, err
+		}
+		if err := checkShapes(path, hdr, want); err != nil {
+			return nil, err
+		}
+		m, err := layers.NewEmpty(meta.Spec, b)
+		if err != nil {
+			return nil, err
+		}
+		if err := setVariables(path, hdr, raw, m.Ctx); err != nil {
+			return nil, err
+		}
+		hist, err := ReadHistory(dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		hist.TruncateAfter(hdr.Step)
+		return &Loaded{Model: m, Meta: meta, History: hist, Step: hdr.Step, Path: path, Skipped: skipped}, nil
 	}
-	hist, err := ReadHistory(dir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+	return nil, fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
+}
+
+// checkShapes compares the checkpoint's layer variables with the shapes the spec implies.
+func checkShapes(path string, hdr *ckptHeader, want map[string][]int) error {
+	got := map[string][]int{}
+	for _, v := range hdr.Vars {
+		got[v.Scope+"/"+v.Name] = v.Shape
 	}
-	return &Loaded{Model: m, Meta: meta, History: hist, Step: step, Path: path}, nil
+	for key, shape := range want {
+		g, ok := got[key]
+		if !ok {
+			return fmt.Errorf("checkpoint %s lacks variable %s of the model", path, key)
+		}
+		if !slices.Equal(g, shape) {
+			return fmt.Errorf("checkpoint %s: variable %s has shape %v, the model wants %v", path, key, g, shape)
+		}
+	}
+	return nil
 }
 
 // ReadHistory reads dir/history.json.

@@ -1,6 +1,10 @@
 package training
 
-import "github.com/convlens/convlens/nd"
+import (
+	"slices"
+
+	"github.com/convlens/convlens/nd"
+)
 
 // History records a training run: per-step train loss and accuracy, held-out evaluations,
 // and per-layer weight and gradient statistics every StatsEvery steps.
@@ -59,4 +63,22 @@ func (h *History) Series() (loss, acc []nd.Series) {
 		ea.X, ea.Y = append(ea.X, float64(p.Step)), append(ea.Y, p.Accuracy)
 	}
 	return []nd.Series{tl, el}, []nd.Series{ta, ea}
+}
+
+// TruncateAfter drops what was recorded after step (a history written just ahead of a
+// checkpoint that did not land); nil-safe.
+func (h *History) TruncateAfter(step int64) {
+	if h == nil {
+		return
+	}
+	keep := 0
+	for keep < len(h.Train) && h.Train[keep].Step < step {
+		keep++
+	}
+	h.Train = h.Train[:keep]
+	if len(h.StepSeconds) > keep {
+		h.StepSeconds = h.StepSeconds[:keep]
+	}
+	h.Eval = slices.DeleteFunc(h.Eval, func(e EvalPoint) bool { return e.Step > step })
+	h.Stats = slices.DeleteFunc(h.Stats, func(s StatsSnapshot) bool { return s.Step >= step })
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/layers"
@@ -25,7 +24,10 @@ func LoadOrTrain(spec *layers.Spec, b Backend, train, heldOut *data.Dataset, cfg
 		fmt.Fprintf(log, "loaded %s (step %d)\n", loaded.Path, loaded.Step)
 		return loaded, nil
 	}
-	_ = os.RemoveAll(cfg.CheckpointDir)
+	// Start over, removing only what convlens wrote there (never a user's files).
+	if err := removeOwnFiles(cfg.CheckpointDir); err != nil {
+		return nil, fmt.Errorf("clearing %s: %w", cfg.CheckpointDir, err)
+	}
 	m, err := layers.New(spec, b, cfg.Seed)
 	if err != nil {
 		return nil, err

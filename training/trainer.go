@@ -4,10 +4,13 @@
 package training
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -194,8 +197,16 @@ func (t *Trainer) trainGraph(withStats bool) func(*context.Context, *graph.Node,
 			}
 		}
 		grads := graph.Gradient(loss, values...)
-		t.scheduleLearningRate(ctx, g, loss.DType())
-		t.opt.(gomlxtrain.OptimizeWithGradients).UpdateGraphWithGradients(ctx, grads, loss.DType())
+		finite := graph.IsFinite(loss)
+		for _, gr := range grads {
+			finite = graph.LogicalAnd(finite, graph.LogicalAll(graph.IsFinite(gr)))
+		}
+		update := make([]*graph.Node, len(grads))
+		for i, gr := range grads {
+			update[i] = graph.Where(finite, gr, graph.ZerosLike(gr))
+		}
+		t.guardedLearningRate(ctx, g, loss.DType(), finite)
+		t.opt.(gomlxtrain.OptimizeWithGradients).UpdateGraphWithGradients(ctx, update, loss.DType())
 		out := []*graph.Node{loss, acc}
 		if withStats {
 			t.statVars = vars
@@ -206,16 +217,19 @@ func (t *Trainer) trainGraph(withStats bool) func(*context.Context, *graph.Node,
 	}
 }
 
-// scheduleLearningRate sets Adam's learning-rate variable for the current step.
-func (t *Trainer) scheduleLearningRate(ctx *context.Context, g *graph.Graph, dtype dtypes.DType) {
-	if t.Config.Schedule != "cosine" {
-		return
+// guardedLearningRate sets Adam's learning-rate variable for the current step (the
+// schedule), or to 0 when the loss or any gradient is not finite: with zeroed gradients
+// such a step leaves the weights as they were (Adam's moments only decay).
+func (t *Trainer) guardedLearningRate(ctx *context.Context, g *graph.Graph, dtype dtypes.DType, finite *graph.Node) {
+	lr := graph.Scalar(g, dtype, t.Config.LearningRate)
+	if t.Config.Schedule == "cosine" {
+		const floor = 0.05
+		step := graph.ConvertDType(optimizers.GetGlobalStepVar(ctx).ValueGraph(g), dtype)
+		frac := graph.MinScalar(graph.DivScalar(step, float64(max(t.totalSteps(), 1))), 1.0)
+		cos := graph.MulScalar(graph.OnePlus(graph.Cos(graph.MulScalar(frac, math.Pi))), 0.5*(1-floor))
+		lr = graph.MulScalar(graph.AddScalar(cos, floor), t.Config.LearningRate)
 	}
-	const floor = 0.05
-	step := graph.ConvertDType(optimizers.GetGlobalStepVar(ctx).ValueGraph(g), dtype)
-	frac := graph.MinScalar(graph.DivScalar(step, float64(max(t.totalSteps(), 1))), 1.0)
-	cos := graph.MulScalar(graph.OnePlus(graph.Cos(graph.MulScalar(frac, math.Pi))), 0.5*(1-floor))
-	lr := graph.MulScalar(graph.AddScalar(cos, floor), t.Config.LearningRate)
+	lr = graph.Where(finite, lr, graph.ZerosLike(lr))
 	optimizers.LearningRateVar(ctx, dtype, t.Config.LearningRate).SetValueGraph(lr)
 }
 
@@ -256,6 +270,13 @@ func (t *Trainer) Run() (*Result, error) {
 
 func (t *Trainer) run() (*Result, error) {
 	cfg := t.Config
+	if cfg.CheckpointDir != "" {
+		unlock, err := lockDir(cfg.CheckpointDir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	if err := t.ensureExecs(); err != nil {
 		return nil, err
 	}
@@ -342,6 +363,9 @@ func (t *Trainer) TrainBatch(images []float32, labels []int32, withStats bool) (
 	if len(labels) != b || len(images) != b*ds.ImageSize() {
 		return StepPoint{}, fmt.Errorf("step %d: batch of %d images / %d labels, want %d of %dx%dx%d", t.step, len(images)/max(ds.ImageSize(), 1), len(labels), b, ds.H, ds.W, ds.C)
 	}
+	if err := t.checkBatch(images, labels); err != nil {
+		return StepPoint{}, fmt.Errorf("step %d: %w", t.step, err)
+	}
 	exec := t.stepExec
 	if withStats {
 		exec = t.statsExec
@@ -356,7 +380,8 @@ func (t *Trainer) TrainBatch(images []float32, labels []int32, withStats bool) (
 	point := StepPoint{Step: t.step, Loss: scalar(outs[0]), Accuracy: scalar(outs[1])}
 	t.History.StepSeconds = append(t.History.StepSeconds, time.Since(t0).Seconds())
 	if math.IsNaN(point.Loss) || math.IsInf(point.Loss, 0) {
-		return point, fmt.Errorf("step %d: loss is %v (diverged; lower the learning rate)", t.step, point.Loss)
+		// The step's graph applied no update (see guardedLearningRate).
+		return point, fmt.Errorf("step %d: loss is %v (diverged; lower the learning rate): the update was not applied", t.step, point.Loss)
 	}
 	if withStats {
 		if err := t.recordStats(outs[2:]); err != nil {
@@ -366,6 +391,19 @@ func (t *Trainer) TrainBatch(images []float32, labels []int32, withStats bool) (
 	t.History.Train = append(t.History.Train, point)
 	t.step++
 	return point, nil
+}
+
+// checkBatch rejects non-finite pixels and labels outside [0, classes) before they reach a step.
+func (t *Trainer) checkBatch(images []float32, labels []int32) error {
+	if err := nd.CheckFinite("images", images); err != nil {
+		return err
+	}
+	for i, l := range labels {
+		if l < 0 || int(l) >= t.Model.Spec.Classes {
+			return fmt.Errorf("label %d of example %d outside [0, %d)", l, i, t.Model.Spec.Classes)
+		}
+	}
+	return nil
 }
 
 func (t *Trainer) imagesPerSec() float64 {
@@ -385,7 +423,10 @@ func (t *Trainer) imagesPerSec() float64 {
 	return float64(t.Config.Batch) / med
 }
 
-// Save writes a checkpoint and the history into Config.CheckpointDir.
+// Save writes a checkpoint and the history into Config.CheckpointDir, durably and together:
+// both are written and synced first, then the history is renamed into place before the
+// checkpoint, so after a crash the history is never behind the newest checkpoint (Load
+// drops what it holds beyond it).
 func (t *Trainer) Save() (string, error) {
 	dir := t.Config.CheckpointDir
 	if dir == "" {
@@ -394,11 +435,37 @@ func (t *Trainer) Save() (string, error) {
 	if err := WriteMeta(dir, t.Meta); err != nil {
 		return "", err
 	}
-	path, err := SaveCheckpoint(dir, t.Model.Ctx, t.step, t.Config.KeepCheckpoints)
+	ckpt, err := encodeCheckpoint(t.Model.Ctx, t.step)
 	if err != nil {
 		return "", err
 	}
-	return path, writeHistory(dir, t.History)
+	hist, err := json.Marshal(t.History)
+	if err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	path := filepath.Join(dir, checkpointName(t.step))
+	histPath := filepath.Join(dir, historyFile)
+	ckptTmp, err := writeTemp(path, ckpt)
+	if err != nil {
+		return "", err
+	}
+	histTmp, err := writeTemp(histPath, hist)
+	if err == nil {
+		err = os.Rename(histTmp, histPath)
+	}
+	if err == nil {
+		err = os.Rename(ckptTmp, path)
+	}
+	if err != nil {
+		os.Remove(ckptTmp)
+		os.Remove(histTmp)
+		return "", fmt.Errorf("saving checkpoint %s: %w", path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", err
+	}
+	pruneCheckpoints(dir, t.Config.KeepCheckpoints)
+	return path, nil
 }
 
 func (t *Trainer) recordStats(outs []*tensors.Tensor) error {
@@ -433,6 +500,9 @@ func (t *Trainer) Evaluate(ds *data.Dataset, n int) (loss, acc float64, err erro
 	}
 	if n <= 0 || n > ds.N {
 		n = ds.N
+	}
+	if err := t.checkBatch(ds.Images[:n*ds.ImageSize()], ds.Labels[:n]); err != nil {
+		return 0, 0, fmt.Errorf("evaluating on %s: %w", ds.Name, err)
 	}
 	bs := min(500, n)
 	size := ds.ImageSize()

@@ -1,0 +1,125 @@
+package training
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// writeAtomic writes b to path durably: a temp file unique to this process, fsynced,
+// renamed over path, then the folder fsynced.
+func writeAtomic(path string, b []byte) error {
+	tmp, err := writeTemp(path, b)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// writeTemp writes and fsyncs path's temp file and returns its name.
+func writeTemp(path string, b []byte) (string, error) {
+	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return tmp, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	return nil
+}
+
+// lockFile is held by the one training run writing a checkpoint folder.
+const lockFile = "convlens.lock"
+
+// lockDir takes dir's lock (a file holding this process's id); a lock whose process no
+// longer runs is stale and taken over. It returns the release function.
+func lockDir(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("checkpoint dir: %w", err)
+	}
+	path := filepath.Join(dir, lockFile)
+	for attempt := 0; attempt < 3; attempt++ {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			fmt.Fprintf(f, "%d\n", os.Getpid())
+			f.Close()
+			return func() { os.Remove(path) }, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("locking %s: %w", dir, err)
+		}
+		b, _ := os.ReadFile(path)
+		pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
+		if perr == nil && pid > 0 && processAlive(pid) {
+			return nil, fmt.Errorf("checkpoint folder %s is in use by another training run (process %d holds %s)", dir, pid, path)
+		}
+		os.Remove(path) // stale: its process is gone (or the file is unreadable)
+	}
+	return nil, fmt.Errorf("could not lock %s", dir)
+}
+
+func processAlive(pid int) bool {
+	if pid == os.Getpid() {
+		return true
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// ownFile reports whether a file name in a checkpoint folder is one convlens writes.
+func ownFile(name string) bool {
+	base := name
+	if i := strings.Index(name, ".tmp"); i > 0 {
+		base = name[:i]
+	}
+	return base == metaFile || base == historyFile || base == lockFile ||
+		(strings.HasPrefix(base, "ckpt-") && strings.HasSuffix(base, ".bin"))
+}
+
+// removeOwnFiles deletes the files convlens writes in dir and nothing else.
+func removeOwnFiles(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() && ownFile(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+package training_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"hash/crc32"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/training"
+)
+
+func tinySpec() *layers.Spec {
+	return layers.NewSpec("tiny", 8, 8, 1, 3).Conv("conv", 2, 3, layers.WithActivation(layers.ReLU)).Flatten("flat").Dense("logits", 3)
+}
+
+func tinyData(t *testing.T) (*data.Dataset, *data.Dataset) {
+	t.Helper()
+	train, err := data.Synthetic(64, 8, 8, 1, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := data.Synthetic(16, 8, 8, 1, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return train, test
+}
+
+func weights(t *testing.T, m *layers.Model) []float32 {
+	t.Helper()
+	w, err := m.Variable("conv", layers.VarWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.Data
+}
+
+// LoadOrTrain starting over deletes only convlens' own files.
+func TestLoadOrTrainKeepsForeignFiles(t *testing.T) {
+	train, test := tinyData(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "important"), 0o755)
+	os.WriteFile(filepath.Join(dir, "important", "data.csv"), []byte("1,2"), 0o644)
+	os.WriteFile(filepath.Join(dir, "model.json"), []byte("{not json"), 0o644) // a broken old run
+	cfg := training.Config{Steps: 3, Batch: 8, StatsEvery: -1, EvalEvery: -1, CheckpointDir: dir}
+	if _, err := training.LoadOrTrain(tinySpec(), testutil.Go(t), train, test, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"notes.txt", "important/data.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s was deleted: %v", f, err)
+		}
+	}
+}
+
+// Bad batches are refused before the step; a step whose loss is not finite leaves the
+// weights exactly as they were, and training goes on from there.
+func TestBadBatchesNeverReachTheWeights(t *testing.T) {
+	train, test := tinyData(t)
+	for bname, b := range testutil.Both(t) {
+		t.Run(bname, func(t *testing.T) {
+			m, err := layers.New(tinySpec(), b, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := training.NewTrainer(m, train, test, training.Config{Steps: 10, Batch: 4, StatsEvery: -1, EvalEvery: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			good := slices.Clone(train.Images[:4*64])
+			labels := []int32{0, 1, 2, 0}
+			if _, err := tr.TrainBatch(good, labels, false); err != nil {
+				t.Fatal(err)
+			}
+			before := slices.Clone(weights(t, m))
+			nan := slices.Clone(good)
+			nan[7] = float32(math.NaN())
+			for name, c := range map[string]struct {
+				images []float32
+				labels []int32
+				want   string
+			}{
+				"nan pixel":    {nan, labels, "NaN"},
+				"label 200":    {good, []int32{0, 200, 1, 2}, "label 200"},
+				"label -1":     {good, []int32{-1, 0, 1, 2}, "label -1"},
+				"huge pixels":  {slices.Repeat([]float32{3e38}, len(good)), labels, "not applied"},
+				"short labels": {good, labels[:2], "batch"},
+			} {
+				if _, err := tr.TrainBatch(c.images, c.labels, name == "huge pixels"); err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%s: error %v, want %q", name, err, c.want)
+				}
+				if !slices.Equal(weights(t, m), before) {
+					t.Fatalf("%s changed the weights", name)
+				}
+			}
+			p, err := tr.TrainBatch(good, labels, false)
+			if err != nil || math.IsNaN(p.Loss) || slices.Equal(weights(t, m), before) {
+				t.Errorf("a good batch after the bad ones: loss %v, err %v", p.Loss, err)
+			}
+			bad := *test
+			bad.Labels = slices.Clone(test.Labels)
+			bad.Labels[3] = 99
+			bad.Classes = make([]string, 100)
+			if _, _, err := tr.Evaluate(&bad, 0); err == nil || !strings.Contains(err.Error(), "label 99") {
+				t.Errorf("evaluate with label 99: %v", err)
+			}
+		})
+	}
+}
+
+// One training run per folder: a live holder's lock refuses the second run, naming the
+// process; a stale lock (its process gone) is taken over.
+func TestCheckpointFolderLock(t *testing.T) {
+	train, test := tinyData(t)
+	dir := t.TempDir()
+	holder := exec.Command("sleep", "30")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "convlens.lock"), []byte(strconv.Itoa(holder.Process.Pid)+"\n"), 0o644)
+	run := func() error {
+		m, _ := layers.New(tinySpec(), testutil.Go(t), 1)
+		tr, err := training.NewTrainer(m, train, test, training.Config{Steps: 2, Batch: 8, StatsEvery: -1, EvalEvery: -1, CheckpointDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tr.Run()
+		return err
+	}
+	if err := run(); err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), strconv.Itoa(holder.Process.Pid)) {
+		t.Errorf("second run: %v", err)
+	}
+	holder.Process.Kill()
+	holder.Wait()
+	if err := run(); err != nil {
+		t.Errorf("stale lock not taken over: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "convlens.lock")); err == nil {
+		t.Error("lock left behind after the run")
+	}
+	if tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp*")); len(tmps) > 0 {
+		t.Errorf("temp files left: %v", tmps)
+	}
+}
+
+// A torn newest checkpoint is skipped (and named); the history is cut back to the
+// checkpoint that loaded; shapes are checked against the spec, also when they overflow.
+func TestLoadSkipsCorruptNewestAndChecksShapes(t *testing.T) {
+	train, test := tinyData(t)
+	dir := t.TempDir()
+	m, _ := layers.New(tinySpec(), testutil.Go(t), 1)
+	tr, err := training.NewTrainer(m, train, test, training.Config{Steps: 10, Batch: 8, CheckpointEvery: 5, StatsEvery: 2, EvalEvery: -1, CheckpointDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Run(); err != nil {
+		t.Fatal(err)
+	}
+	newest := filepath.Join(dir, "ckpt-00000010.bin")
+	b, _ := os.ReadFile(newest)
+	os.WriteFile(newest, b[:len(b)/2], 0o644) // torn
+	loaded, err := training.Load(dir, testutil.Go(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Checkpoints at 5 (every 5), 8 (the epoch) and 10 (the end).
+	if loaded.Step != 8 || len(loaded.Skipped) != 1 || !strings.Contains(loaded.Skipped[0], "ckpt-00000010.bin") {
+		t.Errorf("loaded step %d, skipped %v", loaded.Step, loaded.Skipped)
+	}
+	if h := loaded.History; len(h.Train) != 8 || h.Train[7].Step != 7 || h.Stats[len(h.Stats)-1].Step != 6 {
+		t.Errorf("history not cut back to step 8: %d points, last stats at %d", len(h.Train), h.Stats[len(h.Stats)-1].Step)
+	}
+	// A model.json whose spec no longer matches the weights.
+	meta, _ := training.ReadMeta(dir)
+	meta.Spec.Layers[0].Filters = 4
+	training.WriteMeta(dir, meta)
+	if _, err := training.Load(dir, testutil.Go(t)); err == nil || !strings.Contains(err.Error(), "/conv/weights") {
+		t.Errorf("mismatched spec: %v", err)
+	}
+	// A header whose shape multiplies past any file size.
+	hdr, _ := json.Marshal(map[string]any{"step": 1, "vars": []map[string]any{{"scope": "/conv", "name": "weights", "dtype": "Float32",
+		"shape": []int{1 << 30, 1 << 30, 1 << 30, 1 << 30}, "bytes": 0}}})
+	var f bytes.Buffer
+	f.WriteString("CLCKPT1\n")
+	binary.Write(&f, binary.LittleEndian, uint32(len(hdr)))
+	f.Write(hdr)
+	binary.Write(&f, binary.LittleEndian, crc32.ChecksumIEEE(f.Bytes()))
+	bomb := filepath.Join(dir, "ckpt-00000099.bin")
+	os.WriteFile(bomb, f.Bytes(), 0o644)
+	if _, err := training.Load(bomb, testutil.Go(t)); err == nil || !strings.Contains(err.Error(), "larger than the file") {
+		t.Errorf("overflowing shape: %v", err)
+	}
+}
