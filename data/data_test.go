@@ -2,7 +2,9 @@ package data
 
 import (
 	"bytes"
+	"compress/gzip"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -198,5 +200,29 @@ func TestLoadFashionMNIST(t *testing.T) {
 				t.Errorf("%s: class %q has %d images, want %d", split, ds.Classes[c], k, n/10)
 			}
 		}
+	}
+}
+
+// Decoding allocates the promised data once (a doubling buffer peaked at twice the data).
+func TestDecodeIDXAllocatesTheDataOnce(t *testing.T) {
+	const n = 20000
+	var raw bytes.Buffer
+	if err := EncodeIDX(&raw, []int{n, 28, 28}, make([]byte, n*784)); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(raw.Bytes())
+	w.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	idx, err := DecodeIDX(bytes.NewReader(gz.Bytes()))
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; float64(alloc) > 1.1*float64(len(idx.Data)) {
+		t.Errorf("decoding %d bytes allocated %d (%.2f×)", len(idx.Data), alloc, float64(alloc)/float64(len(idx.Data)))
 	}
 }

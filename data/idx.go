@@ -5,9 +5,9 @@ package data
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,18 +79,21 @@ func DecodeIDX(r io.Reader) (*IDX, error) {
 			return nil, fmt.Errorf("IDX dimensions %v too large", dims[:i+1])
 		}
 	}
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(in, int64(total)+1))
+	// One allocation of the promised size (its pages are only touched as data arrives), not
+	// a doubling buffer that peaks at twice the data.
+	data := make([]byte, total)
+	n, err := io.ReadFull(in, data)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("truncated: header %v promises %d bytes of data, found %d", dims, total, n)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading IDX data: %w", err)
 	}
-	if n < int64(total) {
-		return nil, fmt.Errorf("truncated: header %v promises %d bytes of data, found %d", dims, total, n)
-	}
-	if n > int64(total) {
+	var extra [1]byte
+	if k, _ := io.ReadFull(in, extra[:]); k > 0 {
 		return nil, fmt.Errorf("trailing data after the %d bytes promised by header %v", total, dims)
 	}
-	return &IDX{Dims: dims, Data: buf.Bytes()}, nil
+	return &IDX{Dims: dims, Data: data}, nil
 }
 
 // EncodeIDX writes data as an uncompressed IDX file of unsigned bytes.

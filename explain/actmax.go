@@ -66,8 +66,14 @@ func (a ActivationMaximization) Generate(ex *Explainer) (*Visualization, error) 
 	if a.Lo == 0 && a.Hi == 0 {
 		a.Hi = 1
 	}
-	if a.Steps < 1 || a.Steps > 100000 || a.Jitter < 0 || a.Jitter > min(s.Height, s.Width)/2 || !(a.Hi > a.Lo) {
+	if a.Steps < 1 || a.Steps > 100000 || a.Jitter < 0 || a.Jitter > min(s.Height, s.Width)/2 || !(a.Hi > a.Lo) ||
+		math.IsInf(float64(a.Hi-a.Lo), 0) {
 		return nil, fmt.Errorf("activation maximisation: steps %d, jitter %d, range [%v, %v]", a.Steps, a.Jitter, a.Lo, a.Hi)
+	}
+	// The blur kernel spans about 6σ: keep it within the image (and memory).
+	if !(a.LR > 0 && a.LR < 1e6) || !(a.L2 >= 0 && a.L2 < 1) || a.BlurEvery < 0 || !(a.BlurSigma > 0 && a.BlurSigma <= float64(max(s.Height, s.Width))) {
+		return nil, fmt.Errorf("activation maximisation: step size %v (want (0, 1e6)), L2 %v (want [0, 1)), blur every %d, blur sigma %v (want (0, %d])",
+			a.LR, a.L2, a.BlurEvery, a.BlurSigma, max(s.Height, s.Width))
 	}
 	if a.Layer == "" {
 		if a.Class < 0 || a.Class >= s.Classes {

@@ -77,6 +77,9 @@ func (ex *Explainer) prepare(images nd.Array, targets []int) ([]int, error) {
 
 // checkSpatialLayer validates a layer name usable by CAM methods (a tap with H×W×C output).
 func (ex *Explainer) checkSpatialLayer(layer string) error {
+	if layer == "" {
+		return fmt.Errorf("no layer given (want a conv or pool layer name)")
+	}
 	shape, err := ex.Model.Spec.TapShape(layer)
 	if err != nil {
 		return err

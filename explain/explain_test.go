@@ -385,6 +385,54 @@ func TestBadInputsGiveClearErrors(t *testing.T) {
 	if _, err := (explain.ActivationMaximization{Layer: "conv1", Channel: 99}).Generate(ex); err == nil {
 		t.Error("channel out of range: no error")
 	}
+	for name, a := range map[string]explain.ActivationMaximization{
+		"huge blur": {BlurSigma: 1e9}, "NaN blur": {BlurSigma: math.NaN()}, "NaN step": {LR: math.NaN()}, "Inf step": {LR: math.Inf(1)},
+	} {
+		if _, err := a.Generate(ex); err == nil || !strings.Contains(err.Error(), "activation maximisation") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if r, err := explain.Spearman([]float32{1, float32(math.NaN()), 3}, []float32{1, 2, 3}); err == nil || !math.IsNaN(r) {
+		t.Errorf("spearman with NaN: %v %v", r, err)
+	}
+	// One place validates every method's layer, before any work.
+	for _, c := range []struct {
+		methods []explain.Method
+		want    string
+	}{
+		{[]explain.Method{explain.Saliency{}, explain.GradCAMPlusPlus{Layer: "fc1"}}, "spatial"},
+		{[]explain.Method{explain.SmoothGrad{Base: explain.GradCAM{Layer: "conv9"}}}, `unknown layer "conv9"`},
+		{[]explain.Method{explain.GradCAMPlusPlus{Layer: "conv2.pre"}}, "ill-conditioned"},
+	} {
+		if err := ex.Check(c.methods...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("check %v: %v (want %q)", c.methods, err, c.want)
+		}
+	}
+	if err := ex.Check(explain.GradCAM{Layer: "conv2.pre"}, explain.GradCAMPlusPlus{Layer: "pool2"}); err != nil {
+		t.Errorf("valid layers refused: %v", err)
+	}
+}
+
+// SmoothGrad's noise is seeded per image: an image's map is the same alone or in a batch.
+func TestSmoothGradNoiseIsPerImage(t *testing.T) {
+	m, err := layers.New(layers.LeNet(), testutil.XLA(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := explain.New(m)
+	three := testutil.RandomArray(4, 0, 1, 3, 28, 28, 1)
+	sg := explain.SmoothGrad{Base: explain.Saliency{}, Samples: 5, Seed: 9}
+	batch, err := sg.Attribute(ex, three, []int{2, 2, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := sg.Attribute(ex, nd.Array{Shape: []int{1, 28, 28, 1}, Data: three.Data[:784]}, []int{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := testutil.MaxRelDiff(alone.Raw.Data, batch.Raw.Sub(0).Data); d > 1e-5 {
+		t.Errorf("image 0's map differs by %g alone and in a batch of 3", d)
+	}
 }
 
 // The data randomisation test gives 1 for a model compared with itself and less for a

@@ -1,6 +1,12 @@
 package explain
 
-import "github.com/convlens/convlens/nd"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+)
 
 // GradCAMPlusPlus weighs each channel by its positive gradients, each scaled by the
 // closed-form α of Chattopadhay et al. (2018) for an exponential score:
@@ -12,6 +18,9 @@ type GradCAMPlusPlus struct {
 func (GradCAMPlusPlus) Name() string { return "grad-cam++" }
 
 func (c GradCAMPlusPlus) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
+	if err := c.checkLayer(ex); err != nil {
+		return nil, err
+	}
 	return camAttribute(ex, c.Name(), c.Layer, gradCAMPPWeights, images, targets)
 }
 
@@ -38,4 +47,17 @@ func gradCAMPPWeights(acts, grads []float32, positions, channels int) []float64 
 		}
 	}
 	return w
+}
+
+// checkLayer refuses non-spatial taps and pre-activation ones: Grad-CAM++'s weights assume
+// the layer's values are non-negative (post-ReLU); on a pre-activation they can turn
+// negative and the map is ill-conditioned.
+func (c GradCAMPlusPlus) checkLayer(ex *Explainer) error {
+	if err := ex.checkSpatialLayer(c.Layer); err != nil {
+		return fmt.Errorf("%s: %w", c.Name(), err)
+	}
+	if strings.HasSuffix(c.Layer, layers.PreSuffix) {
+		return fmt.Errorf("%s on the pre-activation %q is ill-conditioned (its weights assume non-negative activations, as after a ReLU): use %q", c.Name(), c.Layer, strings.TrimSuffix(c.Layer, layers.PreSuffix))
+	}
+	return nil
 }

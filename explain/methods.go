@@ -54,3 +54,28 @@ func LastConvLayer(s *layers.Spec) string {
 	}
 	return ""
 }
+
+// Check validates methods against the explainer's model before any work: every CAM layer
+// (also inside SmoothGrad) must be a spatial tap, and Grad-CAM++ refuses a pre-activation
+// tap. One place resolves layer names for every method.
+func (ex *Explainer) Check(methods ...Method) error {
+	for _, m := range methods {
+		switch c := m.(type) {
+		case GradCAM:
+			if err := ex.checkSpatialLayer(c.Layer); err != nil {
+				return fmt.Errorf("%s: %w", c.Name(), err)
+			}
+		case GradCAMPlusPlus:
+			if err := c.checkLayer(ex); err != nil {
+				return err
+			}
+		case SmoothGrad:
+			if c.Base != nil {
+				if err := ex.Check(c.Base); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

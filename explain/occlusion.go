@@ -8,8 +8,10 @@ import (
 
 // Occlusion slides a Patch×Patch square of Baseline value over the image with the given
 // Stride and records how much the target logit drops (Zeiler & Fergus, 2014); each
-// pixel's value is the mean drop over the patches covering it. Occluded copies are
-// evaluated in batches of the explainer's MaxBatch.
+// pixel's value is the mean drop over the patches covering it. Patches start every Stride
+// pixels; where the last start would run past the border it is moved back to end at the
+// border, so every patch is a full Patch×Patch square and every pixel is covered. Occluded
+// copies are evaluated in batches of the explainer's MaxBatch.
 type Occlusion struct {
 	Patch, Stride int     // defaults 4 and 2
 	Baseline      float32 // value pasted over the patch (default 0)

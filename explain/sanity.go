@@ -13,6 +13,11 @@ func Spearman(a, b []float32) (float64, error) {
 	if len(a) != len(b) || len(a) < 2 {
 		return 0, fmt.Errorf("spearman: %d and %d values", len(a), len(b))
 	}
+	for _, v := range [][]float32{a, b} {
+		if err := nd.CheckFinite("spearman", v); err != nil {
+			return math.NaN(), err
+		}
+	}
 	ra, rb := ranks(a), ranks(b)
 	return pearson(ra, rb), nil
 }

@@ -51,12 +51,17 @@ func (s SmoothGrad) Attribute(ex *Explainer, images nd.Array, targets []int) (*M
 		img := images.Data[i*size : (i+1)*size]
 		sigmas[i] = s.Sigma * float64(slices.Max(img)-slices.Min(img))
 	}
-	rng := rand.New(rand.NewPCG(s.Seed, 0x5300))
+	// One noise stream per image, seeded by the seed and the image's index, so an image's
+	// map does not depend on how many images are explained with it.
+	rngs := make([]*rand.Rand, n)
+	for i := range rngs {
+		rngs[i] = rand.New(rand.NewPCG(s.Seed, 0x5300+uint64(i)))
+	}
 	var sum *Maps
 	noisy := nd.Array{Shape: images.Shape, Data: make([]float32, len(images.Data))}
 	for k := 0; k < s.Samples; k++ {
 		for i, v := range images.Data {
-			noisy.Data[i] = v + float32(rng.NormFloat64()*sigmas[i/size])
+			noisy.Data[i] = v + float32(rngs[i/size].NormFloat64()*sigmas[i/size])
 		}
 		m, err := s.Base.Attribute(ex, noisy, targets)
 		if err != nil {

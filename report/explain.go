@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/convlens/convlens/data"
@@ -55,8 +56,8 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 		cols = append(cols, col)
 	}
 	f, err := vizhtml.AttributionGrid(imgs, rows, cols)
-	if len(errs) > 0 && err == nil {
-		err = fmt.Errorf("%v", errs)
+	if len(errs) > 0 { // the methods' own errors say why, not the empty grid's
+		err = errors.Join(errs...)
 	}
 	page.Add("Attributions", "Rows: images; columns: methods. Diverging colours (red positive, blue negative) for signed maps.", f, err)
 	if opt.ClassVisualizations {

@@ -109,6 +109,10 @@ func lineChart(t, sub, xName, yName string, series [][2][]float64, names []strin
 		data := make([]opts.LineData, len(s[0]))
 		for j := range s[0] {
 			y := s[1][j]
+			if finite(s[0][j]) == nil { // no place on the x axis: a gap, as for a NaN y
+				data[j] = opts.LineData{Value: []any{nil, nil}}
+				continue
+			}
 			if logY && !(y > 0) {
 				data[j] = opts.LineData{Value: []any{s[0][j], nil}}
 				continue

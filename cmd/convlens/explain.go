@@ -29,8 +29,11 @@ func runExplain(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *images < 1 || *images > 256 {
-		return fmt.Errorf("-images %d outside [1, 256]", *images)
+	if err := intFlag("images", *images, 1, 256); err != nil {
+		return err
+	}
+	if err := writableFile("out", *out); err != nil {
+		return err
 	}
 	loaded, test, err := loadCheckpoint(*ckpt, *backendName, *dataName, *dataDir)
 	if err != nil {
@@ -45,12 +48,8 @@ func runExplain(args []string) error {
 		return err
 	}
 	ex := explain.New(loaded.Model)
-	for _, m := range methods { // validate the layer before the long work
-		if c, ok := m.(explain.GradCAM); ok {
-			if err := loaded.Model.CheckTapNames([]string{c.Layer}); err != nil {
-				return err
-			}
-		}
+	if err := ex.Check(methods...); err != nil { // before the long work
+		return err
 	}
 	start := time.Now()
 	page, err := report.Explain(ex, test, report.ExplainOptions{Methods: methods, Images: *images, Sanity: *sanity,

@@ -308,3 +308,52 @@ func TestColourImageFolderEndToEnd(t *testing.T) {
 		t.Errorf("resized tinyvgg: %+v", m)
 	}
 }
+
+// Numeric flags, output paths, resume mismatches and CAM layers are checked before any
+// work, with the flag named; nothing panics.
+func TestCLIRefusesBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	if out, err := convlens(t, "train", "-data", "synthetic", "-steps", "4", "-batch", "16", "-backend", "go", "-checkpoint", ckpt, "-quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	file := filepath.Join(dir, "plain-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	train := []string{"train", "-data", "synthetic", "-backend", "go", "-quiet"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{append(train, "-batch", "0"), "-batch 0 outside"},
+		{append(train, "-epochs", "9223372036854775807"), "-epochs"},
+		{append(train, "-lr", "0"), "-lr 0 outside"},
+		{append(train, "-lr", "NaN"), "-lr NaN"},
+		{append(train, "-lr", "Inf"), "-lr +Inf"},
+		{append(train, "-lr", "1e30"), "-lr 1e+30"},
+		{append(train, "-steps", "-3"), "-steps -3"},
+		{append(train, "-metrics", filepath.Join(file, "m.json")), "-metrics"},
+		{append(train, "-checkpoint", filepath.Join(file, "c")), "-checkpoint"},
+		{append(train, "-checkpoint", ckpt, "-resume", "-model", "tinyvgg"), "-model tinyvgg (checkpoint: lenet)"},
+		{append(train, "-checkpoint", ckpt, "-resume", "-batch", "32"), "-batch 32 (checkpoint: 16)"},
+		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-images", "0"}, "-images 0 outside"},
+		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-images", "-5"}, "-images -5 outside"},
+		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-images", "1000000000"}, "-images 1000000000 outside"},
+		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-out", filepath.Join(file, "r.html")}, "-out"},
+		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "gradcam", "-layer", "fc1"}, "spatial"},
+		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "gradcam++", "-layer", "fc1"}, "spatial"},
+		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "gradcam++", "-layer", "conv2.pre"}, "ill-conditioned"},
+	} {
+		out, err := convlens(t, c.args...)
+		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {
+			t.Errorf("convlens %v: err %v, output %q (want %q)", c.args[1:], err, out, c.want)
+		}
+	}
+	// A resume without flags continues with the checkpoint's batch (16), not the default 64.
+	metrics := filepath.Join(dir, "m.json")
+	if out, err := convlens(t, append(train, "-checkpoint", ckpt, "-resume", "-steps", "6", "-metrics", metrics)...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if m := readMetrics(t, metrics); m.Batch != 16 || m.Steps != 6 {
+		t.Errorf("resumed run: batch %d steps %d", m.Batch, m.Steps)
+	}
+}

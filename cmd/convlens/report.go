@@ -19,6 +19,11 @@ func runReport(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	for _, err := range []error{intFlag("images", *images, 1, 32), intFlag("examples", *examples, 1, 100_000), writableFile("out", *out)} {
+		if err != nil {
+			return err
+		}
+	}
 	loaded, test, err := loadCheckpoint(*ckpt, *backendName, *dataName, *dataDir)
 	if err != nil {
 		return err

@@ -52,6 +52,8 @@ func runTrain(args []string) error {
 	resume := fs.Bool("resume", false, "continue from the newest checkpoint in -checkpoint")
 	metrics := fs.String("metrics", "", "write a metrics JSON file here")
 	statsEvery := fs.Int("stats-every", 50, "record weight/gradient statistics every N steps (<0: never)")
+	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N steps (0: at epoch ends and the end only)")
+	keep := fs.Int("keep", 0, "keep only the newest N checkpoints (0: all)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -62,6 +64,17 @@ func runTrain(args []string) error {
 	if *resume && *ckpt == "" {
 		return fmt.Errorf("-resume needs -checkpoint")
 	}
+	for _, err := range []error{
+		intFlag("batch", *batch, 1, 1<<16), intFlag("epochs", *epochs, 0, 1_000_000), intFlag("steps", *steps, 0, 1<<40),
+		intFlag("checkpoint-every", *ckptEvery, 0, 1<<40), intFlag("keep", *keep, 0, 1<<20), intFlag("stats-every", *statsEvery, -1, 1<<40),
+		floatFlag("lr", *lr, 0, 10), writableFile("metrics", *metrics), writableDir("checkpoint", *ckpt),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	b, err := backend.Open(*backendName)
 	if err != nil {
 		return err
@@ -78,12 +91,19 @@ func runTrain(args []string) error {
 	}
 	var m *layers.Model
 	var hist *training.History
+	var resumed *training.Meta
 	if *resume {
 		loaded, err := training.Load(*ckpt, b)
 		if err != nil {
 			return err
 		}
-		m, hist = loaded.Model, loaded.History
+		m, hist, resumed = loaded.Model, loaded.History, loaded.Meta
+		for _, s := range loaded.Skipped {
+			fmt.Fprintf(os.Stderr, "warning: skipped %s\n", s)
+		}
+		if err := resumeMatches(loaded.Meta, set, *model, src, *batch, *lr); err != nil {
+			return err
+		}
 		if s := m.Spec; train.H != s.Height || train.W != s.Width || train.C != s.Chans || len(train.Classes) != s.Classes {
 			return fmt.Errorf("-resume: %s has %dx%dx%d images in %d classes, the checkpoint's model wants %dx%dx%d in %d", *dataName, train.H, train.W, train.C, len(train.Classes), s.Height, s.Width, s.Chans, s.Classes)
 		}
@@ -101,7 +121,14 @@ func runTrain(args []string) error {
 		}
 	}
 	cfg := training.Config{Steps: *steps, Epochs: *epochs, Batch: *batch, LearningRate: *lr, Seed: *seed,
-		StatsEvery: *statsEvery, CheckpointDir: *ckpt}
+		StatsEvery: *statsEvery, CheckpointDir: *ckpt, CheckpointEvery: *ckptEvery, KeepCheckpoints: *keep}
+	if resumed != nil { // the run continues as it was configured; only its length may change
+		was := resumed.Config
+		cfg.Batch, cfg.LearningRate, cfg.Seed, cfg.Schedule = was.Batch, was.LearningRate, was.Seed, was.Schedule
+		if !set["steps"] && !set["epochs"] {
+			cfg.Steps, cfg.Epochs = was.Steps, was.Epochs
+		}
+	}
 	if !*quiet {
 		cfg.Progress = os.Stderr
 	}
@@ -124,8 +151,8 @@ func runTrain(args []string) error {
 	}
 	out := Metrics{Backend: b.Kind, BackendReason: b.Reason, Dataset: *dataName, Model: m.Spec.Name,
 		InputShape: []int{m.Spec.Height, m.Spec.Width, m.Spec.Chans}, Classes: train.Classes, Steps: res.Steps,
-		Batch: *batch, Seed: *seed, TestAccuracy: res.TestAccuracy, TestLoss: res.TestLoss,
-		FinalTrainLoss: res.FinalTrainLoss, ImagesPerSecMedian: res.ImagesPerSecMedian,
+		Batch: tr.Config.Batch, Seed: tr.Config.Seed, TestAccuracy: finite(res.TestAccuracy), TestLoss: finite(res.TestLoss),
+		FinalTrainLoss: finite(res.FinalTrainLoss), ImagesPerSecMedian: finite(res.ImagesPerSecMedian),
 		ParamsTotal: sum.TotalParams, FLOPsPerImage: sum.TotalFLOPs, WallSeconds: res.WallSeconds,
 		Checkpoint: res.Checkpoint, Layers: sum.Layers}
 	fmt.Fprintf(os.Stderr, "%s on %s: test accuracy %.4f, final train loss %.4f, %.0f img/s, %.1f s (%s)\n",
@@ -150,4 +177,32 @@ func writeJSON(path string, v any) error {
 		}
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// resumeMatches refuses a -resume whose explicitly given -model, -data, -batch or -lr
+// differ from what the checkpoint was trained with, naming the difference.
+func resumeMatches(meta *training.Meta, set map[string]bool, model string, src data.Source, batch int, lr float64) error {
+	var diffs []string
+	if set["model"] && model != meta.Spec.Name {
+		diffs = append(diffs, fmt.Sprintf("-model %s (checkpoint: %s)", model, meta.Spec.Name))
+	}
+	if set["data"] {
+		was := meta.Dataset
+		if meta.Source != nil {
+			was = meta.Source.Name
+		}
+		if src.Name != was && !strings.HasPrefix(was, src.Name+"-") {
+			diffs = append(diffs, fmt.Sprintf("-data %s (checkpoint: %s)", src.Name, was))
+		}
+	}
+	if set["batch"] && batch != meta.Config.Batch {
+		diffs = append(diffs, fmt.Sprintf("-batch %d (checkpoint: %d)", batch, meta.Config.Batch))
+	}
+	if set["lr"] && lr != meta.Config.LearningRate {
+		diffs = append(diffs, fmt.Sprintf("-lr %g (checkpoint: %g)", lr, meta.Config.LearningRate))
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("-resume continues the run as it was trained; these flags differ: %s (drop them, or train a new run)", strings.Join(diffs, ", "))
+	}
+	return nil
 }
