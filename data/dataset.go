@@ -3,6 +3,8 @@ package data
 import (
 	"fmt"
 	"math"
+
+	"github.com/convlens/convlens/nd"
 )
 
 // Dataset is a set of images in NHWC float32 layout with integer labels.
@@ -119,4 +121,15 @@ func fromIDX(name string, images, labels *IDX, classes []string) (*Dataset, erro
 		return nil, err
 	}
 	return d, nil
+}
+
+// Batch returns images [from, from+n) as one [n, H, W, C] array (a view, not a copy).
+func (d *Dataset) Batch(from, n int) nd.Array {
+	s := d.ImageSize()
+	return nd.Array{Shape: []int{n, d.H, d.W, d.C}, Data: d.Images[from*s : (from+n)*s]}
+}
+
+// ImageArray returns image i as an [H, W, C] array (a view).
+func (d *Dataset) ImageArray(i int) nd.Array {
+	return nd.Array{Shape: []int{d.H, d.W, d.C}, Data: d.Image(i)}
 }

@@ -43,8 +43,37 @@ type Visualization struct {
 
 // Generate runs the optimisation.
 func (a ActivationMaximization) Generate(ex *Explainer) (*Visualization, error) {
-	m := ex.Model
-	s := m.Spec
+	a = a.withDefaults()
+	if err := a.validate(ex.Model.Spec); err != nil {
+		return nil, err
+	}
+	exec, err := a.compile(ex.Model)
+	if err != nil {
+		return nil, err
+	}
+	s := ex.Model.Spec
+	rng := rand.New(rand.NewPCG(a.Seed, 0xac7))
+	img := nd.New(1, s.Height, s.Width, s.Chans)
+	mid := (a.Lo + a.Hi) / 2
+	for i := range img.Data {
+		img.Data[i] = mid + float32(rng.NormFloat64()*0.01)*(a.Hi-a.Lo)
+	}
+	vis := &Visualization{}
+	for step := 0; step < a.Steps; step++ {
+		obj, err := a.ascend(exec, img, rng, step)
+		if err != nil {
+			return nil, err
+		}
+		vis.Objective = append(vis.Objective, obj)
+		if a.BlurEvery > 0 && (step+1)%a.BlurEvery == 0 && step+1 < a.Steps {
+			img = blur(img, a.BlurSigma)
+		}
+	}
+	vis.Image = img.Sub(0)
+	return vis, nil
+}
+
+func (a ActivationMaximization) withDefaults() ActivationMaximization {
 	if a.Steps == 0 {
 		a.Steps = 200
 	}
@@ -66,30 +95,38 @@ func (a ActivationMaximization) Generate(ex *Explainer) (*Visualization, error) 
 	if a.Lo == 0 && a.Hi == 0 {
 		a.Hi = 1
 	}
+	return a
+}
+
+func (a ActivationMaximization) validate(s *layers.Spec) error {
 	if a.Steps < 1 || a.Steps > 100000 || a.Jitter < 0 || a.Jitter > min(s.Height, s.Width)/2 || !(a.Hi > a.Lo) ||
 		math.IsInf(float64(a.Hi-a.Lo), 0) {
-		return nil, fmt.Errorf("activation maximisation: steps %d, jitter %d, range [%v, %v]", a.Steps, a.Jitter, a.Lo, a.Hi)
+		return fmt.Errorf("activation maximisation: steps %d, jitter %d, range [%v, %v]", a.Steps, a.Jitter, a.Lo, a.Hi)
 	}
-	// The blur kernel spans about 6σ: keep it within the image (and memory).
+	// The blur kernel spans about 4σ: keep it within the image (and memory).
 	if !(a.LR > 0 && a.LR < 1e6) || !(a.L2 >= 0 && a.L2 < 1) || a.BlurEvery < 0 || !(a.BlurSigma > 0 && a.BlurSigma <= float64(max(s.Height, s.Width))) {
-		return nil, fmt.Errorf("activation maximisation: step size %v (want (0, 1e6)), L2 %v (want [0, 1)), blur every %d, blur sigma %v (want (0, %d])",
+		return fmt.Errorf("activation maximisation: step size %v (want (0, 1e6)), L2 %v (want [0, 1)), blur every %d, blur sigma %v (want (0, %d])",
 			a.LR, a.L2, a.BlurEvery, a.BlurSigma, max(s.Height, s.Width))
 	}
 	if a.Layer == "" {
 		if a.Class < 0 || a.Class >= s.Classes {
-			return nil, fmt.Errorf("activation maximisation: class %d outside [0, %d)", a.Class, s.Classes)
+			return fmt.Errorf("activation maximisation: class %d outside [0, %d)", a.Class, s.Classes)
 		}
-	} else {
-		if err := m.CheckTapNames([]string{a.Layer}); err != nil {
-			return nil, err
-		}
-		shapes, _ := s.Shapes()
-		_, i, _ := s.Layer(trimPre(a.Layer))
-		ch := shapes[i][len(shapes[i])-1]
-		if a.Channel < 0 || a.Channel >= ch {
-			return nil, fmt.Errorf("activation maximisation: channel %d outside [0, %d) of layer %q", a.Channel, ch, a.Layer)
-		}
+		return nil
 	}
+	shape, err := s.TapShape(a.Layer)
+	if err != nil {
+		return err
+	}
+	if ch := shape[len(shape)-1]; a.Channel < 0 || a.Channel >= ch {
+		return fmt.Errorf("activation maximisation: channel %d outside [0, %d) of layer %q", a.Channel, ch, a.Layer)
+	}
+	return nil
+}
+
+// compile builds the executable returning the objective (the class logit, or the channel's
+// mean) and its gradient with respect to the input.
+func (a ActivationMaximization) compile(m *layers.Model) (*context.Exec, error) {
 	var exec *context.Exec
 	err := layers.Safe("activation maximisation", func() error {
 		var err error
@@ -110,58 +147,47 @@ func (a ActivationMaximization) Generate(ex *Explainer) (*Visualization, error) 
 		})
 		return err
 	})
+	return exec, err
+}
+
+// ascend takes one normalised gradient step on a randomly shifted copy of img (in place)
+// with L2 decay towards the middle of the range, and returns the objective.
+func (a ActivationMaximization) ascend(exec *context.Exec, img nd.Array, rng *rand.Rand, step int) (float64, error) {
+	dy, dx := rng.IntN(2*a.Jitter+1)-a.Jitter, rng.IntN(2*a.Jitter+1)-a.Jitter
+	shifted := roll(img, dy, dx)
+	var outs []*tensors.Tensor
+	err := layers.Safe("activation maximisation step", func() error {
+		var err error
+		outs, err = exec.Exec(layers.ImagesTensor(shifted))
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	h, w, c := s.Height, s.Width, s.Chans
-	rng := rand.New(rand.NewPCG(a.Seed, 0xac7))
-	img := nd.New(1, h, w, c)
+	obj, err := layers.ToArray(outs[0])
+	if err != nil {
+		return 0, err
+	}
+	grad, err := layers.ToArray(outs[1])
+	if err != nil {
+		return 0, err
+	}
+	grad = roll(grad, -dy, -dx)
+	norm := 0.0
+	for _, g := range grad.Data {
+		norm += float64(g) * float64(g)
+	}
+	if step == 0 && norm == 0 {
+		return 0, fmt.Errorf("activation maximisation: the objective has no gradient at the start (a dead channel?); try the pre-activation tap %q", trimPre(a.Layer)+layers.PreSuffix)
+	}
+	norm = math.Sqrt(norm/float64(len(grad.Data))) + 1e-8
+	scale := float32(a.LR * float64(a.Hi-a.Lo) / norm)
 	mid := (a.Lo + a.Hi) / 2
 	for i := range img.Data {
-		img.Data[i] = mid + float32(rng.NormFloat64()*0.01)*(a.Hi-a.Lo)
+		v := img.Data[i] + scale*grad.Data[i] - float32(a.L2)*(img.Data[i]-mid)
+		img.Data[i] = min(max(v, a.Lo), a.Hi)
 	}
-	vis := &Visualization{}
-	for step := 0; step < a.Steps; step++ {
-		dy, dx := rng.IntN(2*a.Jitter+1)-a.Jitter, rng.IntN(2*a.Jitter+1)-a.Jitter
-		shifted := roll(img, dy, dx)
-		var outs []*tensors.Tensor
-		err := layers.Safe("activation maximisation step", func() error {
-			var err error
-			outs, err = exec.Exec(layers.ImagesTensor(shifted))
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		obj, err := layers.ToArray(outs[0])
-		if err != nil {
-			return nil, err
-		}
-		grad, err := layers.ToArray(outs[1])
-		if err != nil {
-			return nil, err
-		}
-		grad = roll(grad, -dy, -dx)
-		vis.Objective = append(vis.Objective, float64(obj.Data[0]))
-		norm := 0.0
-		for _, g := range grad.Data {
-			norm += float64(g) * float64(g)
-		}
-		if step == 0 && norm == 0 {
-			return nil, fmt.Errorf("activation maximisation: the objective has no gradient at the start (a dead channel?); try the pre-activation tap %q", trimPre(a.Layer)+layers.PreSuffix)
-		}
-		norm = math.Sqrt(norm/float64(len(grad.Data))) + 1e-8
-		scale := float32(a.LR * float64(a.Hi-a.Lo) / norm)
-		for i := range img.Data {
-			v := img.Data[i] + scale*grad.Data[i] - float32(a.L2)*(img.Data[i]-mid)
-			img.Data[i] = min(max(v, a.Lo), a.Hi)
-		}
-		if a.BlurEvery > 0 && (step+1)%a.BlurEvery == 0 && step+1 < a.Steps {
-			img = blur(img, a.BlurSigma)
-		}
-	}
-	vis.Image = img.Sub(0)
-	return vis, nil
+	return float64(obj.Data[0]), nil
 }
 
 func trimPre(name string) string {

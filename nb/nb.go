@@ -102,9 +102,9 @@ func Show(f vizhtml.Fragment, err error) {
 	display(wrap(f))
 }
 
-// ShowSectionBody displays the body of a report section (report.Filters, report.GradientFlow,
+// ShowSection displays the body (or the error) of a report section (report.Filters, report.GradientFlow,
 // ...), whose title and note a notebook usually states in its own markdown.
-func ShowSectionBody(_, _ string, f vizhtml.Fragment, err error) { Show(f, err) }
+func ShowSection(s vizhtml.Section) { Show(s.Body, s.Err) }
 
 // ShowError displays an error box.
 func ShowError(err error) {
@@ -161,19 +161,3 @@ func (l *Live) Update(f vizhtml.Fragment) {
 	appendToFile(html)
 }
 
-// CacheDir returns a folder for files shared between notebook cells and notebooks (such
-// as checkpoints): $CONVLENS_NB_CACHE/name, else .cache/name beside the notebook, else
-// under the system temporary folder. It is created if missing.
-func CacheDir(name string) string {
-	base := os.Getenv("CONVLENS_NB_CACHE")
-	if base == "" {
-		if d := os.Getenv(protocol.GONB_DIR_ENV); d != "" {
-			base = filepath.Join(d, ".cache")
-		} else {
-			base = filepath.Join(os.TempDir(), "convlens-nb")
-		}
-	}
-	dir := filepath.Join(base, name)
-	_ = os.MkdirAll(dir, 0o755)
-	return dir
-}

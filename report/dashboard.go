@@ -24,19 +24,18 @@ func Dashboard(m *layers.Model, p *training.Progress, probe nd.Array) (vizhtml.F
 	out := vizhtml.Fragment{HTML: fmt.Sprintf(`<p><b>%s</b>: step %d of %d (epoch %d), loss %.4f, accuracy %.3f, %.0f images/s, %s elapsed</p>`,
 		state, p.Step, p.TotalSteps, p.Epoch, p.Loss, p.Accuracy, p.ImagesPerSec, p.Elapsed.Round(1e8))}
 	if len(h.Train) > 0 {
-		loss, acc := h.Series()
-		f, err := vizhtml.TrainingCurves(smoothAll(loss), smoothAll(acc))
-		if err != nil {
-			return out, err
+		curves := TrainingCurves(h)
+		if curves.Err != nil {
+			return out, curves.Err
 		}
-		out = vizhtml.Join(out, f)
+		out = vizhtml.Join(out, curves.Body)
 	}
 	if len(h.Stats) > 0 {
-		_, _, f, err := GradientFlow(h)
-		if err != nil {
-			return out, err
+		flow := GradientFlow(h)
+		if flow.Err != nil {
+			return out, flow.Err
 		}
-		out = vizhtml.Join(out, f)
+		out = vizhtml.Join(out, flow.Body)
 		first := firstConv(m.Spec)
 		if first != "" {
 			var w, g []vizhtml.HistogramAt

@@ -27,7 +27,7 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 		opt.Images = 6
 	}
 	n := min(opt.Images, ds.N)
-	images := nd.Array{Shape: []int{n, ds.H, ds.W, ds.C}, Data: ds.Images[:n*ds.ImageSize()]}
+	images := ds.Batch(0, n)
 	logits, err := ex.Model.Logits(images)
 	if err != nil {
 		return nil, err
@@ -39,7 +39,7 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 	for i := 0; i < n; i++ {
 		pred, p := argmaxProb(logits.Sub(i).Data)
 		rows = append(rows, fmt.Sprintf("true %s, predicted %s (%.0f%%)", className(ds.Classes, int(ds.Labels[i])), className(ds.Classes, pred), 100*p))
-		imgs = append(imgs, nd.Array{Shape: []int{ds.H, ds.W, ds.C}, Data: ds.Image(i)})
+		imgs = append(imgs, ds.ImageArray(i))
 	}
 	var cols []vizhtml.AttributionColumn
 	var errs []error
@@ -59,7 +59,7 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 	if len(errs) > 0 { // the methods' own errors say why, not the empty grid's
 		err = errors.Join(errs...)
 	}
-	page.Add("Attributions", "Rows: images; columns: methods. Diverging colours (red positive, blue negative) for signed maps.", f, err)
+	page.Add(vizhtml.Section{Title: "Attributions", Note: "Rows: images; columns: methods. Diverging colours (red positive, blue negative) for signed maps.", Body: f, Err: err})
 	if opt.ClassVisualizations {
 		page.Add(ClassVisualizations(ex, ds.Classes, opt.Seed))
 	}
@@ -73,21 +73,21 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 			}
 			f, err = vizhtml.SanityChart(lines, explain.FlagThreshold)
 		}
-		page.Add("Sanity checks", "Adebayo et al. (2018): maps that survive destroying the weights do not explain the model.", f, err)
+		page.Add(vizhtml.Section{Title: "Sanity checks", Note: "Adebayo et al. (2018): maps that survive destroying the weights do not explain the model.", Body: f, Err: err})
 	}
 	return page, nil
 }
 
 // ClassVisualizations synthesises, for each class, an input that maximises its logit.
-func ClassVisualizations(ex *explain.Explainer, classes []string, seed int64) (string, string, vizhtml.Fragment, error) {
+func ClassVisualizations(ex *explain.Explainer, classes []string, seed int64) vizhtml.Section {
 	var tiles []vizhtml.Tile
 	for c := 0; c < min(len(classes), ex.Model.Spec.Classes); c++ {
 		vis, err := explain.ActivationMaximization{Class: c, Steps: 150, Seed: uint64(seed) + uint64(c)}.Generate(ex)
 		if err != nil {
-			return "Class visualisations", "", vizhtml.Fragment{}, err
+			return vizhtml.Section{Title: "Class visualisations", Err: err}
 		}
 		tiles = append(tiles, vizhtml.Tile{Image: vis.Image, Label: classes[c]})
 	}
 	f, err := vizhtml.Tiles(tiles, 96)
-	return "Class visualisations", "Inputs synthesised to maximise each class logit (gradient ascent with jitter, L2 decay and blur).", f, err
+	return vizhtml.Section{Title: "Class visualisations", Note: "Inputs synthesised to maximise each class logit (gradient ascent with jitter, L2 decay and blur).", Body: f, Err: err}
 }

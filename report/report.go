@@ -103,7 +103,7 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 		truth[i] = int(ds.Labels[i])
 	}
 	f, err := vizhtml.ConfusionMatrix(truth, preds, classes)
-	page.Add("Confusion matrix", "", f, err)
+	page.Add(vizhtml.Section{Title: "Confusion matrix", Body: f, Err: err})
 	page.Add(Misclassified(ds, taps, truth, preds))
 	page.Add(Embedding(m, taps, truth, classes))
 	return page, nil
@@ -118,10 +118,9 @@ func Taps(m *layers.Model, ds *data.Dataset, n int) (*layers.TapResult, error) {
 		return nil, fmt.Errorf("report: no examples")
 	}
 	var out *layers.TapResult
-	size := ds.ImageSize()
 	for start := 0; start < n; start += batch {
 		k := min(batch, n-start)
-		images := nd.Array{Shape: []int{k, ds.H, ds.W, ds.C}, Data: ds.Images[start*size : (start+k)*size]}
+		images := ds.Batch(start, k)
 		r, err := m.Taps(images)
 		if err != nil {
 			return nil, err
@@ -168,12 +167,7 @@ func smooth(s nd.Series, window int) nd.Series {
 }
 
 func argmaxProb(logits []float32) (int, float64) {
-	best := 0
-	for j, v := range logits {
-		if v > logits[best] {
-			best = j
-		}
-	}
+	best := layers.ArgMax(nd.Array{Shape: []int{1, len(logits)}, Data: logits})[0]
 	var z float64
 	for _, v := range logits {
 		z += math.Exp(float64(v - logits[best]))

@@ -12,12 +12,12 @@ import (
 	"github.com/convlens/convlens/vizhtml"
 )
 
-// Each function returns a section's title, note, body and error, ready for Page.Add.
+// Each view function returns a vizhtml.Section (title, note, body, error), ready for Page.Add.
 
 // Architecture converts a summary to the architecture view.
-func Architecture(sum *layers.Summary) (string, string, vizhtml.Fragment, error) {
+func Architecture(sum *layers.Summary) vizhtml.Section {
 	f, err := vizhtml.Architecture(sum.Model, sum.InputShape, ArchRows(sum))
-	return "Architecture", "Output shape, parameters and FLOPs of every layer.", f, err
+	return vizhtml.Section{Title: "Architecture", Note: "Output shape, parameters and FLOPs of every layer.", Body: f, Err: err}
 }
 
 // ArchRows converts a layers summary into vizhtml rows.
@@ -30,14 +30,14 @@ func ArchRows(sum *layers.Summary) []vizhtml.ArchLayer {
 }
 
 // TrainingCurves plots loss and accuracy over training, train (smoothed) and held-out.
-func TrainingCurves(h *training.History) (string, string, vizhtml.Fragment, error) {
+func TrainingCurves(h *training.History) vizhtml.Section {
 	loss, acc := h.Series()
 	f, err := vizhtml.TrainingCurves(smoothAll(loss), smoothAll(acc))
-	return "Training curves", "Train curves are smoothed over 20 steps; held-out points are exact.", f, err
+	return vizhtml.Section{Title: "Training curves", Note: "Train curves are smoothed over 20 steps; held-out points are exact.", Body: f, Err: err}
 }
 
 // GradientFlow plots every weight tensor's gradient norm over training.
-func GradientFlow(h *training.History) (string, string, vizhtml.Fragment, error) {
+func GradientFlow(h *training.History) vizhtml.Section {
 	var series []nd.Series
 	index := map[string]int{}
 	for _, snap := range h.Stats {
@@ -56,11 +56,11 @@ func GradientFlow(h *training.History) (string, string, vizhtml.Fragment, error)
 		}
 	}
 	f, err := vizhtml.GradientFlow(series, "‖gradient‖₂")
-	return "Gradient flow", "L2 norm of each layer's weight gradient, recorded inside the training step.", f, err
+	return vizhtml.Section{Title: "Gradient flow", Note: "L2 norm of each layer's weight gradient, recorded inside the training step.", Body: f, Err: err}
 }
 
 // Distributions shows weight and gradient distributions over training per layer.
-func Distributions(h *training.History) (string, string, vizhtml.Fragment, error) {
+func Distributions(h *training.History) vizhtml.Section {
 	type key struct{ layer, what string }
 	snaps := map[key][]vizhtml.HistogramAt{}
 	var order []key
@@ -91,26 +91,26 @@ func Distributions(h *training.History) (string, string, vizhtml.Fragment, error
 			f, err = vizhtml.PercentileBands(k.layer+" gradients", snaps[k])
 		}
 		if err != nil {
-			return "Weight and gradient distributions", "", vizhtml.Fragment{}, err
+			return vizhtml.Section{Title: "Weight and gradient distributions", Err: err}
 		}
 		out = vizhtml.Join(out, f)
 	}
-	return "Weight and gradient distributions", "Weights: each column is one recorded step, colour the share of values in each bin. Gradients: percentile bands per step.", out, nil
+	return vizhtml.Section{Title: "Weight and gradient distributions", Note: "Weights: each column is one recorded step, colour the share of values in each bin. Gradients: percentile bands per step.", Body: out}
 }
 
 // Filters shows every conv layer's kernels and a heatmap of the first layer's first kernel.
-func Filters(m *layers.Model) (string, string, vizhtml.Fragment, error) {
+func Filters(m *layers.Model) vizhtml.Section {
 	var out vizhtml.Fragment
 	first := true
 	for _, name := range m.Spec.ConvLayers() {
 		l, _, _ := m.Spec.Layer(name)
 		w, err := m.Variable(l.Name, layers.VarWeights)
 		if err != nil {
-			return "Filters", "", out, err
+			return vizhtml.Section{Title: "Filters", Body: out, Err: err}
 		}
 		f, err := vizhtml.Filters(w, vizhtml.FilterOptions{Title: l.Name})
 		if err != nil {
-			return "Filters", "", out, err
+			return vizhtml.Section{Title: "Filters", Body: out, Err: err}
 		}
 		out = vizhtml.Join(out, f)
 		if first {
@@ -121,22 +121,22 @@ func Filters(m *layers.Model) (string, string, vizhtml.Fragment, error) {
 			}
 			hm, err := vizhtml.KernelHeatmap(k, l.Name+" filter 0, input channel 0")
 			if err != nil {
-				return "Filters", "", out, err
+				return vizhtml.Section{Title: "Filters", Body: out, Err: err}
 			}
 			out = vizhtml.Join(out, hm)
 		}
 	}
 	if out.HTML == "" {
-		return "Filters", "", out, fmt.Errorf("model has no conv layers")
+		return vizhtml.Section{Title: "Filters", Body: out, Err: fmt.Errorf("model has no conv layers")}
 	}
-	return "Filters", "What each convolution looks for.", out, nil
+	return vizhtml.Section{Title: "Filters", Note: "What each convolution looks for.", Body: out}
 }
 
 // FeatureMaps shows, for the first opt.Images examples, every conv and pool layer's output.
-func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt Options) (string, string, vizhtml.Fragment, error) {
+func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt Options) vizhtml.Section {
 	var out vizhtml.Fragment
 	for i := 0; i < min(opt.Images, taps.Logits.Shape[0]); i++ {
-		img := nd.Array{Shape: []int{ds.H, ds.W, ds.C}, Data: ds.Image(i)}
+		img := ds.ImageArray(i)
 		pred, p := argmaxProb(taps.Logits.Sub(i).Data)
 		head := vizhtml.Fragment{HTML: fmt.Sprintf("<h3>Example %d: true %s, predicted %s (%.0f%%)</h3>",
 			i, vizhtml.Escape(className(ds.Classes, int(ds.Labels[i]))), vizhtml.Escape(className(ds.Classes, pred)), 100*p)}
@@ -149,16 +149,16 @@ func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt 
 			}
 			f, err := vizhtml.FeatureMaps(in, taps.Outputs[l.Name].Sub(i), vizhtml.FeatureMapOptions{Title: l.Name, MaxChannels: opt.MaxChannels})
 			if err != nil {
-				return "Feature maps", "", out, err
+				return vizhtml.Section{Title: "Feature maps", Body: out, Err: err}
 			}
 			out = vizhtml.Join(out, f)
 		}
 	}
-	return "Feature maps", "Each tile is one channel of a layer's output for the image on the left (bright = strong).", out, nil
+	return vizhtml.Section{Title: "Feature maps", Note: "Each tile is one channel of a layer's output for the image on the left (bright = strong).", Body: out}
 }
 
 // ActivationStats charts per-channel statistics of every activated layer.
-func ActivationStats(m *layers.Model, taps *layers.TapResult) (string, string, vizhtml.Fragment, error) {
+func ActivationStats(m *layers.Model, taps *layers.TapResult) vizhtml.Section {
 	var out vizhtml.Fragment
 	for _, l := range topoLayers(m.Spec) {
 		if !l.HasActivation() && l.Kind != layers.Activate {
@@ -166,47 +166,47 @@ func ActivationStats(m *layers.Model, taps *layers.TapResult) (string, string, v
 		}
 		s, err := vizhtml.ComputeChannelStats(taps.Outputs[l.Name])
 		if err != nil {
-			return "Activation statistics", "", out, err
+			return vizhtml.Section{Title: "Activation statistics", Body: out, Err: err}
 		}
 		f, err := vizhtml.ActivationStats(l.Name, s)
 		if err != nil {
-			return "Activation statistics", "", out, err
+			return vizhtml.Section{Title: "Activation statistics", Body: out, Err: err}
 		}
 		out = vizhtml.Join(out, f)
 	}
-	return "Activation statistics", fmt.Sprintf("Over %d held-out examples.", taps.Logits.Shape[0]), out, nil
+	return vizhtml.Section{Title: "Activation statistics", Note: fmt.Sprintf("Over %d held-out examples.", taps.Logits.Shape[0]), Body: out}
 }
 
 // Misclassified shows the held-out examples the model got wrong, most confident first.
-func Misclassified(ds *data.Dataset, taps *layers.TapResult, truth, preds []int) (string, string, vizhtml.Fragment, error) {
+func Misclassified(ds *data.Dataset, taps *layers.TapResult, truth, preds []int) vizhtml.Section {
 	var ex []vizhtml.Example
 	for i, p := range preds {
 		if p == truth[i] {
 			continue
 		}
 		_, conf := argmaxProb(taps.Logits.Sub(i).Data)
-		ex = append(ex, vizhtml.Example{Image: nd.Array{Shape: []int{ds.H, ds.W, ds.C}, Data: ds.Image(i)}, True: truth[i], Pred: p, Confidence: conf})
+		ex = append(ex, vizhtml.Example{Image: ds.ImageArray(i), True: truth[i], Pred: p, Confidence: conf})
 	}
 	sort.SliceStable(ex, func(a, b int) bool { return ex[a].Confidence > ex[b].Confidence })
 	f, err := vizhtml.Gallery("", ex, ds.Classes, 48)
-	return "Misclassified examples", fmt.Sprintf("%d of %d wrong; captions read true → predicted (confidence).", len(ex), len(preds)), f, err
+	return vizhtml.Section{Title: "Misclassified examples", Note: fmt.Sprintf("%d of %d wrong; captions read true → predicted (confidence).", len(ex), len(preds)), Body: f, Err: err}
 }
 
 // Embedding projects the penultimate layer's outputs with PCA.
-func Embedding(m *layers.Model, taps *layers.TapResult, truth []int, classes []string) (string, string, vizhtml.Fragment, error) {
+func Embedding(m *layers.Model, taps *layers.TapResult, truth []int, classes []string) vizhtml.Section {
 	layer := penultimate(m.Spec)
 	if layer == "" {
-		return "Embedding", "", vizhtml.Fragment{}, fmt.Errorf("model has no penultimate layer")
+		return vizhtml.Section{Title: "Embedding", Err: fmt.Errorf("model has no penultimate layer")}
 	}
 	feat := taps.Outputs[layer]
 	flat := nd.Array{Shape: []int{feat.Shape[0], len(feat.Data) / feat.Shape[0]}, Data: feat.Data}
 	pts, explained, err := vizhtml.PCA(flat)
 	if err != nil {
-		return "Embedding", "", vizhtml.Fragment{}, err
+		return vizhtml.Section{Title: "Embedding", Err: err}
 	}
 	sub := fmt.Sprintf("PCA of %q outputs; PC1 %.0f%%, PC2 %.0f%% of variance", layer, 100*explained[0], 100*explained[1])
 	f, err := vizhtml.EmbeddingScatter("Penultimate-layer embedding", sub, pts, truth, classes)
-	return "Embedding", "Each point is one held-out image, coloured by its true class.", f, err
+	return vizhtml.Section{Title: "Embedding", Note: "Each point is one held-out image, coloured by its true class.", Body: f, Err: err}
 }
 
 // topoLayers lists a valid spec's layers in topological order.
@@ -257,10 +257,10 @@ func className(classes []string, c int) string {
 
 // Attributions overlays saliency and Grad-CAM (on the last conv layer) on the first
 // example images; convlens explain has every method and the sanity checks.
-func Attributions(m *layers.Model, ds *data.Dataset, n int) (string, string, vizhtml.Fragment, error) {
+func Attributions(m *layers.Model, ds *data.Dataset, n int) vizhtml.Section {
 	const title = "Saliency and Grad-CAM"
 	n = min(n, ds.N)
-	images := nd.Array{Shape: []int{n, ds.H, ds.W, ds.C}, Data: ds.Images[:n*ds.ImageSize()]}
+	images := ds.Batch(0, n)
 	ex := explain.New(m)
 	methods := []explain.Method{explain.Saliency{}}
 	if l := explain.LastConvLayer(m.Spec); l != "" {
@@ -270,7 +270,7 @@ func Attributions(m *layers.Model, ds *data.Dataset, n int) (string, string, viz
 	for _, method := range methods {
 		maps, err := method.Attribute(ex, images, nil)
 		if err != nil {
-			return title, "", vizhtml.Fragment{}, err
+			return vizhtml.Section{Title: title, Err: err}
 		}
 		col := vizhtml.AttributionColumn{Method: method.Name(), Signed: maps.Signed}
 		for i := 0; i < n; i++ {
@@ -281,9 +281,9 @@ func Attributions(m *layers.Model, ds *data.Dataset, n int) (string, string, viz
 	var imgs []nd.Array
 	var rows []string
 	for i := 0; i < n; i++ {
-		imgs = append(imgs, nd.Array{Shape: []int{ds.H, ds.W, ds.C}, Data: ds.Image(i)})
+		imgs = append(imgs, ds.ImageArray(i))
 		rows = append(rows, "true "+className(ds.Classes, int(ds.Labels[i])))
 	}
 	f, err := vizhtml.AttributionGrid(imgs, rows, cols)
-	return title, "Where the predicted class's evidence lies; `convlens explain` compares every method and runs the sanity checks.", f, err
+	return vizhtml.Section{Title: title, Note: "Where the predicted class's evidence lies; `convlens explain` compares every method and runs the sanity checks.", Body: f, Err: err}
 }

@@ -72,6 +72,7 @@ func lockDir(dir string) (func(), error) {
 		if err == nil {
 			fmt.Fprintf(f, "%d\n", os.Getpid())
 			f.Close()
+			removeStaleTemps(dir)
 			return func() { os.Remove(path) }, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
@@ -122,4 +123,15 @@ func removeOwnFiles(dir string) error {
 		}
 	}
 	return nil
+}
+
+// removeStaleTemps deletes temp files convlens left in dir when a run was killed mid-write
+// (called with the lock held, so no live run owns them).
+func removeStaleTemps(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.IsDir() && strings.Contains(e.Name(), ".tmp-") && ownFile(e.Name()) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }

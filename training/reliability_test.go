@@ -130,6 +130,8 @@ func TestCheckpointFolderLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "convlens.lock"), []byte(strconv.Itoa(holder.Process.Pid)+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ckpt-00000001.bin.tmp-999999"), []byte("torn"), 0o644) // a killed run's
+	os.WriteFile(filepath.Join(dir, "mine.tmp-1"), []byte("a user's"), 0o644)
 	run := func() error {
 		m, _ := layers.New(tinySpec(), testutil.Go(t), 1)
 		tr, err := training.NewTrainer(m, train, test, training.Config{Steps: 2, Batch: 8, StatsEvery: -1, EvalEvery: -1, CheckpointDir: dir})
@@ -150,8 +152,8 @@ func TestCheckpointFolderLock(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "convlens.lock")); err == nil {
 		t.Error("lock left behind after the run")
 	}
-	if tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp*")); len(tmps) > 0 {
-		t.Errorf("temp files left: %v", tmps)
+	if tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp*")); len(tmps) != 1 || filepath.Base(tmps[0]) != "mine.tmp-1" {
+		t.Errorf("temp files after the run: %v (want only the user's)", tmps)
 	}
 }
 

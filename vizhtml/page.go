@@ -26,9 +26,7 @@ type Page struct {
 }
 
 // Add appends a section built from a view's result, keeping view errors visible in the page.
-func (p *Page) Add(title, note string, body Fragment, err error) {
-	p.Sections = append(p.Sections, Section{Title: title, Note: note, Body: body, Err: err})
-}
+func (p *Page) Add(s Section) { p.Sections = append(p.Sections, s) }
 
 // Charts counts the chart containers on the page.
 func (p *Page) Charts() int {

@@ -29,13 +29,13 @@ func allViews(t testing.TB) *Page {
 		img.Data[i] = (img.Data[i] + 1) / 2
 	}
 	f, err := FeatureMaps(img, ramp(28, 28, 8), FeatureMapOptions{Title: hostile})
-	p.Add("Feature maps "+hostile, hostile, f, err)
+	p.Add(Section{Title: "Feature maps "+hostile, Note: hostile, Body: f, Err: err})
 	f, err = Filters(ramp(5, 5, 1, 6), FilterOptions{Title: hostile})
-	p.Add("Filters", "", f, err)
+	p.Add(Section{Title: "Filters", Note: "", Body: f, Err: err})
 	f, err = Filters(ramp(3, 3, 3, 4), FilterOptions{})
-	p.Add("RGB filters", "", f, err)
+	p.Add(Section{Title: "RGB filters", Note: "", Body: f, Err: err})
 	f, err = KernelHeatmap(ramp(5, 5), hostile)
-	p.Add("Kernel", "", f, err)
+	p.Add(Section{Title: "Kernel", Note: "", Body: f, Err: err})
 	// 80 steps × 40 bins = 3,200 cells: above ECharts' progressive-rendering threshold,
 	// which once kept headless Chromium from ever finishing the page.
 	var snaps []HistogramAt
@@ -44,21 +44,21 @@ func allViews(t testing.TB) *Page {
 		snaps = append(snaps, HistogramAt{Step: int64(s * 10), Hist: h})
 	}
 	f, err = Distributions(hostile, snaps, 40)
-	p.Add("Distributions", "", f, err)
+	p.Add(Section{Title: "Distributions", Note: "", Body: f, Err: err})
 	series := []nd.Series{{Name: hostile, X: []float64{0, 1, 2}, Y: []float64{3, 2, 1}}, {Name: "held-out", X: []float64{2}, Y: []float64{1.5}}}
 	f, err = TrainingCurves(series, series)
-	p.Add("Curves", "", f, err)
+	p.Add(Section{Title: "Curves", Note: "", Body: f, Err: err})
 	f, err = GradientFlow(series, "norm")
-	p.Add("Gradient flow", "", f, err)
+	p.Add(Section{Title: "Gradient flow", Note: "", Body: f, Err: err})
 	f, err = Architecture(hostile, []int{28, 28, 1}, []ArchLayer{{Name: hostile, Kind: "conv2d", Activation: hostile, OutShape: []int{28, 28, 6}, Params: 156, FLOPs: 1000}})
-	p.Add("Architecture", "", f, err)
+	p.Add(Section{Title: "Architecture", Note: "", Body: f, Err: err})
 	f, err = Overlay(img, ramp(7, 7), hostile, OverlayOptions{})
-	p.Add("Overlay", "", f, err)
+	p.Add(Section{Title: "Overlay", Note: "", Body: f, Err: err})
 	classes := []string{hostile, "b", "c"}
 	f, err = ConfusionMatrix([]int{0, 1, 2, 2}, []int{0, 2, 2, 1}, classes)
-	p.Add("Confusion", "", f, err)
+	p.Add(Section{Title: "Confusion", Note: "", Body: f, Err: err})
 	f, err = Gallery(hostile, []Example{{Image: img, True: 0, Pred: 1, Confidence: 0.9}}, classes, 0)
-	p.Add("Gallery", "", f, err)
+	p.Add(Section{Title: "Gallery", Note: "", Body: f, Err: err})
 	pts, _, err := PCA(ramp(30, 5))
 	if err != nil {
 		t.Fatal(err)
@@ -68,13 +68,13 @@ func allViews(t testing.TB) *Page {
 		labels[i] = i % 3
 	}
 	f, err = EmbeddingScatter(hostile, hostile, pts, labels, classes)
-	p.Add("Embedding", "", f, err)
+	p.Add(Section{Title: "Embedding", Note: "", Body: f, Err: err})
 	st, err := ComputeChannelStats(ramp(4, 6, 6, 5))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f, err = ActivationStats(hostile, st)
-	p.Add("Activation statistics", "", f, err)
+	p.Add(Section{Title: "Activation statistics", Note: "", Body: f, Err: err})
 	for _, s := range p.Sections {
 		if s.Err != nil {
 			t.Fatalf("section %q: %v", s.Title, s.Err)

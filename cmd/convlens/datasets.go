@@ -27,6 +27,9 @@ func loadCheckpoint(ckpt, backendName, dataName, dataDir string) (*training.Load
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, s := range loaded.Skipped {
+		fmt.Fprintf(os.Stderr, "warning: skipped %s\n", s)
+	}
 	src := data.Source{Name: dataName, Dir: dataDir}
 	switch {
 	case dataName == "" && loaded.Meta.Source != nil:
