@@ -160,4 +160,3 @@ func (l *Live) Update(f vizhtml.Fragment) {
 	}
 	appendToFile(html)
 }
-

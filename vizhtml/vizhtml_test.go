@@ -29,7 +29,7 @@ func allViews(t testing.TB) *Page {
 		img.Data[i] = (img.Data[i] + 1) / 2
 	}
 	f, err := FeatureMaps(img, ramp(28, 28, 8), FeatureMapOptions{Title: hostile})
-	p.Add(Section{Title: "Feature maps "+hostile, Note: hostile, Body: f, Err: err})
+	p.Add(Section{Title: "Feature maps " + hostile, Note: hostile, Body: f, Err: err})
 	f, err = Filters(ramp(5, 5, 1, 6), FilterOptions{Title: hostile})
 	p.Add(Section{Title: "Filters", Note: "", Body: f, Err: err})
 	f, err = Filters(ramp(3, 3, 3, 4), FilterOptions{})
