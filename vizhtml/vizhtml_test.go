@@ -260,3 +260,18 @@ func TestBadInputsGiveErrors(t *testing.T) {
 		}
 	}
 }
+
+// A NaN or infinite x is a gap in a line chart, as a NaN y is; the chart's data parse back.
+func TestLineChartGapsForNonFiniteX(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	f, err := LineChart("curve", "step", "loss", []nd.Series{{Name: "a", X: []float64{0, nan, 2, inf}, Y: []float64{1, 2, nan, 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(f.HTML, "NaN") || strings.Contains(f.HTML, "Inf") {
+		t.Errorf("non-finite values reached the chart: %s", f.HTML)
+	}
+	if !strings.Contains(f.HTML, "[null,null]") || !strings.Contains(f.HTML, "[2,null]") || !strings.Contains(f.HTML, "[0,1]") {
+		t.Errorf("want points [0,1], gaps [null,null] for x NaN/Inf and [2,null] for y NaN: %s", f.HTML)
+	}
+}

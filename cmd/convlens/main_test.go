@@ -356,4 +356,12 @@ func TestCLIRefusesBadFlags(t *testing.T) {
 	if m := readMetrics(t, metrics); m.Batch != 16 || m.Steps != 6 {
 		t.Errorf("resumed run: batch %d steps %d", m.Batch, m.Steps)
 	}
+	// -checkpoint-every and -keep.
+	every := filepath.Join(dir, "every")
+	if out, err := convlens(t, append(train, "-steps", "6", "-batch", "16", "-checkpoint-every", "2", "-keep", "2", "-checkpoint", every)...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if files, _ := filepath.Glob(filepath.Join(every, "ckpt-*.bin")); len(files) != 2 || filepath.Base(files[0]) != "ckpt-00000004.bin" || filepath.Base(files[1]) != "ckpt-00000006.bin" {
+		t.Errorf("checkpoints %v, want steps 4 and 6", files)
+	}
 }
