@@ -56,6 +56,11 @@ type Config struct {
 	CheckpointEvery int `json:"checkpoint_every,omitempty"`
 	// KeepCheckpoints keeps only the newest n checkpoints (default 0: keep all).
 	KeepCheckpoints int `json:"keep_checkpoints,omitempty"`
+	// Devices trains data-parallel over that many devices of the backend (0 or 1: one;
+	// AllDevices: every one): each batch is split on its first axis, weights are
+	// replicated, and XLA's sharding propagation (GoMLX AutoSharding) all-reduces the
+	// gradients and the batch-norm statistics. Batch must divide by it.
+	Devices int `json:"devices,omitempty"`
 
 	// Progress receives a one-line progress bar (nil: none).
 	Progress io.Writer `json:"-"`
@@ -101,6 +106,9 @@ type Progress struct {
 	History          *History
 }
 
+// AllDevices asks for every device of the backend.
+const AllDevices = -1
+
 // ErrStop, returned by an OnProgress callback, ends training early without an error.
 var ErrStop = errors.New("stop training")
 
@@ -127,6 +135,7 @@ type Trainer struct {
 	step    int64
 
 	opt       optimizers.Interface
+	mesh      *deviceMesh // nil: one device
 	stepExec  *context.Exec
 	statsExec *context.Exec
 	evalExec  *context.Exec
@@ -160,7 +169,11 @@ func NewTrainer(m *layers.Model, train, heldOut *data.Dataset, cfg Config) (*Tra
 	if cfg.Steps < 0 || cfg.Epochs < 0 || !(cfg.LearningRate > 0) || cfg.StatsBins < 1 {
 		return nil, fmt.Errorf("training config: steps %d, epochs %d, learning rate %v, stats bins %d", cfg.Steps, cfg.Epochs, cfg.LearningRate, cfg.StatsBins)
 	}
-	t := &Trainer{Model: m, Config: cfg, History: &History{}, Train: train, HeldOut: heldOut}
+	mesh, err := newDeviceMesh(m, cfg)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{Model: m, Config: cfg, History: &History{}, Train: train, HeldOut: heldOut, mesh: mesh}
 	t.opt = optimizers.Adam().LearningRate(cfg.LearningRate).Done()
 	t.step = optimizers.GetGlobalStep(m.Ctx)
 	t.Meta = &Meta{Spec: s, Dataset: train.Name, Classes: train.Classes, Config: cfg}
@@ -250,8 +263,17 @@ func (t *Trainer) ensureExecs() error {
 	if t.statsExec, err = context.NewExec(b, ctx, t.trainGraph(true)); err != nil {
 		return err
 	}
-	t.evalExec, err = context.NewExec(b, ctx, t.evalGraph)
-	return err
+	if t.evalExec, err = context.NewExec(b, ctx, t.evalGraph); err != nil {
+		return err
+	}
+	if t.mesh != nil {
+		for _, e := range []*context.Exec{t.stepExec, t.statsExec, t.evalExec} {
+			if err := t.mesh.distribute(e, e == t.evalExec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Run trains until the configured number of steps, then evaluates on the whole held-out set.
@@ -371,9 +393,14 @@ func (t *Trainer) TrainBatch(images []float32, labels []int32, withStats bool) (
 		exec = t.statsExec
 	}
 	t0 := time.Now()
-	outs, err := exec.Exec(
-		tensors.FromFlatDataAndDimensions(images, b, ds.H, ds.W, ds.C),
-		tensors.FromFlatDataAndDimensions(labels, b))
+	in := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, b, ds.H, ds.W, ds.C), tensors.FromFlatDataAndDimensions(labels, b)}
+	var outs []*tensors.Tensor
+	var err error
+	if t.mesh != nil {
+		outs, err = t.mesh.exec(exec, in...)
+	} else {
+		outs, err = exec.Exec(in[0], in[1])
+	}
 	if err != nil {
 		return StepPoint{}, fmt.Errorf("step %d: %w", t.step, err)
 	}
@@ -505,6 +532,9 @@ func (t *Trainer) Evaluate(ds *data.Dataset, n int) (loss, acc float64, err erro
 		return 0, 0, fmt.Errorf("evaluating on %s: %w", ds.Name, err)
 	}
 	bs := min(500, n)
+	if d := t.Devices(); bs%d != 0 {
+		bs += d - bs%d // padded below; a split batch must divide among the devices
+	}
 	size := ds.ImageSize()
 	images := make([]float32, bs*size)
 	labels := make([]int32, bs)
@@ -516,9 +546,14 @@ func (t *Trainer) Evaluate(ds *data.Dataset, n int) (loss, acc float64, err erro
 			copy(images[i*size:(i+1)*size], images[:size])
 			labels[i] = labels[0]
 		}
-		outs, err := t.evalExec.Exec(
-			tensors.FromFlatDataAndDimensions(images, bs, ds.H, ds.W, ds.C),
-			tensors.FromFlatDataAndDimensions(labels, bs))
+		in := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, bs, ds.H, ds.W, ds.C), tensors.FromFlatDataAndDimensions(labels, bs)}
+		var outs []*tensors.Tensor
+		var err error
+		if t.mesh != nil {
+			outs, err = t.mesh.exec(t.evalExec, in...)
+		} else {
+			outs, err = t.evalExec.Exec(in[0], in[1])
+		}
 		if err != nil {
 			return 0, 0, fmt.Errorf("evaluating on %s: %w", ds.Name, err)
 		}

@@ -365,3 +365,45 @@ func TestCLIRefusesBadFlags(t *testing.T) {
 		t.Errorf("checkpoints %v, want steps 4 and 6", files)
 	}
 }
+
+// -devices all trains data-parallel on every XLA CPU device; the checkpoint loads on one
+// device and report and explain work on it; a resume on all devices continues it.
+func TestTrainOnAllDevices(t *testing.T) {
+	b := testutil.XLA(t)
+	if b.NumDevices() < 2 {
+		t.Skipf("backend has %d device", b.NumDevices())
+	}
+	dir := t.TempDir()
+	ckpt, metrics := filepath.Join(dir, "ckpt"), filepath.Join(dir, "m.json")
+	args := []string{"train", "-data", "synthetic", "-model", "lenet", "-batch", "32", "-backend", "xla:cpu", "-devices", "all", "-stats-every", "5",
+		"-checkpoint", ckpt, "-metrics", metrics, "-quiet"}
+	out, err := convlens(t, append(args, "-steps", "10")...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if m := readMetrics(t, metrics); m.Devices != b.NumDevices() || m.Steps != 10 {
+		t.Errorf("metrics: devices %d steps %d", m.Devices, m.Steps)
+	}
+	if out, err := convlens(t, append(args, "-steps", "16", "-resume")...); err != nil || readMetrics(t, metrics).Steps != 16 {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	page := filepath.Join(dir, "r.html")
+	if out, err := convlens(t, "report", "-checkpoint", ckpt, "-backend", "xla:cpu", "-examples", "100", "-images", "1", "-out", page); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	if out, err := convlens(t, "explain", "-checkpoint", ckpt, "-backend", "xla:cpu", "-images", "1", "-method", "saliency,gradcam", "-class-vis=false", "-out", page); err != nil {
+		t.Fatalf("explain: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "-data", "synthetic", "-backend", "go", "-devices", "2", "-quiet"}, "has 1"},
+		{[]string{"train", "-data", "synthetic", "-backend", "xla:cpu", "-devices", "all", "-batch", "30", "-quiet"}, "does not divide"},
+		{[]string{"train", "-data", "synthetic", "-backend", "xla:cpu", "-devices", "some", "-quiet"}, "-devices"},
+	} {
+		if out, err := convlens(t, c.args...); err == nil || !strings.Contains(out, c.want) {
+			t.Errorf("%v: %v %q (want %q)", c.args, err, out, c.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/convlens/convlens/backend"
@@ -22,6 +23,7 @@ type Metrics struct {
 	InputShape         []int                 `json:"input_shape"`
 	Classes            []string              `json:"classes"`
 	Model              string                `json:"model"`
+	Devices            int                   `json:"devices"`
 	Steps              int64                 `json:"steps"`
 	Batch              int                   `json:"batch"`
 	Seed               int64                 `json:"seed"`
@@ -54,6 +56,7 @@ func runTrain(args []string) error {
 	statsEvery := fs.Int("stats-every", 50, "record weight/gradient statistics every N steps (<0: never)")
 	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N steps (0: at epoch ends and the end only)")
 	keep := fs.Int("keep", 0, "keep only the newest N checkpoints (0: all)")
+	devicesFlag := fs.String("devices", "1", "train data-parallel on N devices of the backend, or all (the batch must divide by N)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,6 +75,10 @@ func runTrain(args []string) error {
 		if err != nil {
 			return err
 		}
+	}
+	devices, err := parseDevices(*devicesFlag)
+	if err != nil {
+		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -121,7 +128,7 @@ func runTrain(args []string) error {
 		}
 	}
 	cfg := training.Config{Steps: *steps, Epochs: *epochs, Batch: *batch, LearningRate: *lr, Seed: *seed,
-		StatsEvery: *statsEvery, CheckpointDir: *ckpt, CheckpointEvery: *ckptEvery, KeepCheckpoints: *keep}
+		StatsEvery: *statsEvery, CheckpointDir: *ckpt, CheckpointEvery: *ckptEvery, KeepCheckpoints: *keep, Devices: devices}
 	if resumed != nil { // the run continues as it was configured; only its length may change
 		was := resumed.Config
 		cfg.Batch, cfg.LearningRate, cfg.Seed, cfg.Schedule = was.Batch, was.LearningRate, was.Seed, was.Schedule
@@ -150,11 +157,14 @@ func runTrain(args []string) error {
 		return err
 	}
 	out := Metrics{Backend: b.Kind, BackendReason: b.Reason, Dataset: *dataName, Model: m.Spec.Name,
-		InputShape: []int{m.Spec.Height, m.Spec.Width, m.Spec.Chans}, Classes: train.Classes, Steps: res.Steps,
+		InputShape: []int{m.Spec.Height, m.Spec.Width, m.Spec.Chans}, Classes: train.Classes, Devices: tr.Devices(), Steps: res.Steps,
 		Batch: tr.Config.Batch, Seed: tr.Config.Seed, TestAccuracy: finite(res.TestAccuracy), TestLoss: finite(res.TestLoss),
 		FinalTrainLoss: finite(res.FinalTrainLoss), ImagesPerSecMedian: finite(res.ImagesPerSecMedian),
 		ParamsTotal: sum.TotalParams, FLOPsPerImage: sum.TotalFLOPs, WallSeconds: res.WallSeconds,
 		Checkpoint: res.Checkpoint, Layers: sum.Layers}
+	if out.Devices > 1 {
+		fmt.Fprintf(os.Stderr, "trained data-parallel on %d devices\n", out.Devices)
+	}
 	fmt.Fprintf(os.Stderr, "%s on %s: test accuracy %.4f, final train loss %.4f, %.0f img/s, %.1f s (%s)\n",
 		out.Model, out.Dataset, out.TestAccuracy, out.FinalTrainLoss, out.ImagesPerSecMedian, out.WallSeconds, out.Backend)
 	if *metrics != "" {
@@ -205,4 +215,16 @@ func resumeMatches(meta *training.Meta, set map[string]bool, model string, src d
 		return fmt.Errorf("-resume continues the run as it was trained; these flags differ: %s (drop them, or train a new run)", strings.Join(diffs, ", "))
 	}
 	return nil
+}
+
+// parseDevices reads -devices: a count, or "all" (training.AllDevices).
+func parseDevices(s string) (int, error) {
+	if s == "all" {
+		return training.AllDevices, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 4096 {
+		return 0, fmt.Errorf("-devices %q: want a count from 1 or all", s)
+	}
+	return n, nil
 }

@@ -1,0 +1,119 @@
+package training_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/training"
+)
+
+// A seeded run on every XLA CPU device (4 on the plugin make test installs) gives the same
+// losses and weights as one device with the same global batch, for LeNet and for the
+// ResNet preset, whose batch norm must then use statistics over the whole batch.
+func TestDataParallelMatchesOneDevice(t *testing.T) {
+	b := testutil.XLA(t)
+	if b.NumDevices() < 2 {
+		t.Skipf("backend has %d device", b.NumDevices())
+	}
+	lenetTrain, _ := synthetic(t)
+	colour, err := data.Synthetic(256, 16, 16, 3, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		spec  *layers.Spec
+		train *data.Dataset
+	}{
+		{"lenet", layers.LeNet(), lenetTrain},
+		{"resnet", layers.ResNet(16, 16, 3, 4), colour},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			nz := c.train.ComputeNormalization()
+			c.spec.InputMean, c.spec.InputStd = nz.Mean, nz.Std
+			var losses [][]float64
+			var finals [][]float32
+			var evals []float64
+			for _, devices := range []int{1, training.AllDevices} {
+				m, err := layers.New(c.spec, b, 7)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tr, err := training.NewTrainer(m, c.train, c.train, training.Config{Steps: 20, Batch: 32, Seed: 3, StatsEvery: 10, EvalEvery: -1, Devices: devices})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if devices != 1 && tr.Devices() != b.NumDevices() {
+					t.Fatalf("trainer runs on %d devices, backend has %d", tr.Devices(), b.NumDevices())
+				}
+				res, err := tr.Run()
+				if err != nil {
+					t.Fatal(err)
+				}
+				evals = append(evals, res.TestLoss)
+				var l []float64
+				for _, p := range tr.History.Train {
+					l = append(l, p.Loss)
+				}
+				losses = append(losses, l)
+				var w []float32
+				for _, name := range m.Spec.ParamLayers() {
+					for _, v := range []string{layers.VarWeights, layers.VarGamma, layers.VarMovingVar} {
+						if a, err := m.Variable(name, v); err == nil {
+							w = append(w, a.Data...)
+						}
+					}
+				}
+				finals = append(finals, w)
+			}
+			for i := range losses[0] {
+				if d := math.Abs(losses[0][i]-losses[1][i]) / math.Max(math.Abs(losses[0][i]), 1e-3); d > 1e-4 {
+					t.Errorf("step %d: loss %.7f on 1 device, %.7f on %d (relative %.2g)", i, losses[0][i], losses[1][i], b.NumDevices(), d)
+				}
+			}
+			// Relative to the whole parameter vector; single elements whose gradient is near
+			// zero can move by more, since Adam rescales small float32 reduction-order
+			// differences to the step size.
+			var diff, norm float64
+			for i, v := range finals[0] {
+				diff += math.Pow(float64(v-finals[1][i]), 2)
+				norm += float64(v) * float64(v)
+			}
+			if r := math.Sqrt(diff / norm); r > 1e-4 {
+				t.Errorf("final weights and batch-norm statistics differ by %.2g (‖Δ‖/‖w‖)", r)
+			}
+			if d := testutil.MaxRelDiff(finals[0], finals[1]); d > 2e-3 {
+				t.Errorf("some weight differs by %g", d)
+			}
+			t.Logf("‖Δ‖/‖w‖ = %.2g, largest element difference %.2g", math.Sqrt(diff/norm), testutil.MaxRelDiff(finals[0], finals[1]))
+			// The sharded evaluation (per-example outputs split like the batch) agrees too.
+			if d := math.Abs(evals[0]-evals[1]) / evals[0]; d > 1e-4 {
+				t.Errorf("held-out loss %.6f on 1 device, %.6f sharded", evals[0], evals[1])
+			}
+			t.Logf("step 19 loss: 1 device %.6f, %d devices %.6f", losses[0][19], b.NumDevices(), losses[1][19])
+		})
+	}
+}
+
+func TestDevicesErrors(t *testing.T) {
+	train, test := tinyData(t)
+	m, _ := layers.New(tinySpec(), testutil.Go(t), 1)
+	if _, err := training.NewTrainer(m, train, test, training.Config{Batch: 8, Devices: 2}); err == nil || !strings.Contains(err.Error(), "has 1") {
+		t.Errorf("SimpleGo with 2 devices: %v", err)
+	}
+	x := testutil.XLA(t)
+	if x.NumDevices() < 2 {
+		t.Skip("one device")
+	}
+	mx, _ := layers.New(tinySpec(), x, 1)
+	if _, err := training.NewTrainer(mx, train, test, training.Config{Batch: 10, Devices: x.NumDevices()}); err == nil || !strings.Contains(err.Error(), "does not divide") {
+		t.Errorf("batch 10 on %d devices: %v", x.NumDevices(), err)
+	}
+	if _, err := training.NewTrainer(mx, train, test, training.Config{Batch: 8, Devices: x.NumDevices() + 1}); err == nil {
+		t.Error("more devices than the backend has: no error")
+	}
+}
