@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build plugin chromium fashion dogscats notebook-tools notebooks deps demo demo-colour test test-go bench clean
+.PHONY: all build plugin chromium fashion dogscats notebook-tools notebooks deps demo demo-colour test test-go bench docker-image docker-test clean
 
 all: build
 
@@ -72,6 +72,15 @@ notebooks: plugin chromium notebook-tools deps
 # Benchmarks: regenerates docs/PERFORMANCE.md.
 bench: plugin deps
 	bench/run.sh
+
+# The Docker image (docker/README.md): build context in docker/.build, then docker build.
+docker-image:
+	@scripts/docker-context.sh
+	docker build -t convlens docker/.build
+
+# Builds the image with podman on a locally made Debian base and smoke-tests it (not part of make test).
+docker-test:
+	@scripts/docker-test.sh
 
 # Tests that need no set-up beyond Go (XLA tests skip without the plugin).
 test-go:
