@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,6 +47,7 @@ type cellOutput struct {
 	Ename      string         `json:"ename"`
 	Evalue     string         `json:"evalue"`
 	Data       map[string]any `json:"data"`
+	Text       any            `json:"text"` // stream outputs
 	Metadata   map[string]any `json:"metadata"`
 }
 
@@ -68,6 +70,28 @@ func htmlOf(o cellOutput) string {
 		return b.String()
 	}
 	return ""
+}
+
+// textOf joins every textual part of an output: streams, HTML, markdown and plain text.
+func textOf(o cellOutput) string {
+	join := func(v any) string {
+		switch v := v.(type) {
+		case string:
+			return v
+		case []any:
+			var b strings.Builder
+			for _, s := range v {
+				b.WriteString(fmt.Sprint(s))
+			}
+			return b.String()
+		}
+		return ""
+	}
+	out := join(o.Text)
+	for _, mime := range []string{"text/html", "text/markdown", "text/plain"} {
+		out += join(o.Data[mime])
+	}
+	return out
 }
 
 var chartRE = regexp.MustCompile(`class="cl-chart"`)
@@ -121,8 +145,10 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 				t.Fatal(err)
 			}
 			charts, libraries := 0, 0
+			var all strings.Builder
 			for i, c := range nb.Cells {
 				for _, o := range c.Outputs {
+					all.WriteString(textOf(o))
 					if o.OutputType == "error" {
 						t.Errorf("cell %d: %s: %s", i, o.Ename, tail(o.Evalue, 2000))
 					}
@@ -136,6 +162,9 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 						t.Errorf("cell %d loads a remote script", i)
 					}
 				}
+			}
+			if check := facts[name]; check != nil {
+				check(t, all.String())
 			}
 			if charts > 0 && libraries != 1 {
 				t.Errorf("%d charts but the library appears %d times", charts, libraries)
@@ -175,4 +204,79 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+var optionRE = regexp.MustCompile(`c\.setOption\((\{.*?\})\);`)
+
+// chartSeries returns the points of a named series of the chart titled title.
+func chartSeries(t *testing.T, html, title, series string) [][2]float64 {
+	t.Helper()
+	for _, m := range optionRE.FindAllStringSubmatch(html, -1) {
+		var opt struct {
+			Title  []struct{ Text string } `json:"title"`
+			Series []struct {
+				Name string
+				Data []struct{ Value []float64 } `json:"data"`
+			} `json:"series"`
+		}
+		if err := json.Unmarshal([]byte(m[1]), &opt); err != nil || len(opt.Title) == 0 || opt.Title[0].Text != title {
+			continue
+		}
+		for _, s := range opt.Series {
+			if s.Name == series {
+				var pts [][2]float64
+				for _, d := range s.Data {
+					if len(d.Value) == 2 {
+						pts = append(pts, [2]float64{d.Value[0], d.Value[1]})
+					}
+				}
+				return pts
+			}
+		}
+	}
+	t.Errorf("no series %q in a chart titled %q", series, title)
+	return nil
+}
+
+// valueAt is the y of the point at x (within 1e-6).
+func valueAt(pts [][2]float64, x float64) float64 {
+	for _, p := range pts {
+		if math.Abs(p[0]-x) < 1e-6 {
+			return p[1]
+		}
+	}
+	return math.NaN()
+}
+
+// facts checks what a notebook's charts and text claim, not only that they drew.
+var facts = map[string]func(t *testing.T, html string){
+	"01-building-blocks": func(t *testing.T, html string) {
+		sig := chartSeries(t, html, "Activation functions", "Sigmoid")
+		tanh := chartSeries(t, html, "Activation functions", "Tanh")
+		for _, x := range []float64{-5, 5} {
+			if got, want := valueAt(sig, x), 1/(1+math.Exp(-x)); math.Abs(got-want) > 1e-4 {
+				t.Errorf("Sigmoid(%v) plotted as %v, want %v", x, got, want)
+			}
+			if got, want := valueAt(tanh, x), math.Tanh(x); math.Abs(got-want) > 1e-4 {
+				t.Errorf("Tanh(%v) plotted as %v, want %v", x, got, want)
+			}
+		}
+		slope := chartSeries(t, html, "Their slopes (derivatives)", "Sigmoid")
+		if got := valueAt(slope, 0); math.Abs(got-0.25) > 1e-3 {
+			t.Errorf("Sigmoid's slope at 0 plotted as %v, want 0.25", got)
+		}
+		if !strings.Contains(html, "same3x3   conv2d     [24 24 4]") || !strings.Contains(html, "parameters") {
+			t.Error("the shapes table lacks same3x3 at 24×24 or the parameter counts")
+		}
+	},
+	"06-time-lapse": func(t *testing.T, html string) {
+		if !strings.Contains(html, "step 0 — held-out accuracy") {
+			t.Error("the time-lapse does not start at step 0")
+		}
+	},
+	"07-colour-and-resnet": func(t *testing.T, html string) {
+		if !strings.Contains(html, "test images right") || !strings.Contains(html, ">block3_proj_bn<") {
+			t.Error("notebook 7 lacks its accuracy line or the ResNet graph")
+		}
+	},
 }

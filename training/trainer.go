@@ -54,6 +54,9 @@ type Config struct {
 	CheckpointDir string `json:"-"`
 	// CheckpointEvery adds checkpoints every that many steps (default 0: epochs only).
 	CheckpointEvery int `json:"checkpoint_every,omitempty"`
+	// CheckpointSteps adds checkpoints after these steps (0: the initial weights, before
+	// any training), e.g. a time-lapse's early, dense ones.
+	CheckpointSteps []int64 `json:"checkpoint_steps,omitempty"`
 	// KeepCheckpoints keeps only the newest n checkpoints (default 0: keep all).
 	KeepCheckpoints int `json:"keep_checkpoints,omitempty"`
 	// Devices trains data-parallel over that many devices of the backend (0 or 1: one;
@@ -322,6 +325,12 @@ func (t *Trainer) run() (*Result, error) {
 	res := &Result{}
 	bar := newBar(cfg.Progress, total)
 	savedAt := int64(-1)
+	if cfg.CheckpointDir != "" && t.step == 0 && slices.Contains(cfg.CheckpointSteps, 0) {
+		if res.Checkpoint, err = t.Save(); err != nil {
+			return nil, err
+		}
+		savedAt = 0
+	}
 	for t.step < total {
 		images, labels := batches.Next()
 		withStats := cfg.StatsEvery > 0 && t.step%int64(cfg.StatsEvery) == 0
@@ -338,7 +347,7 @@ func (t *Trainer) run() (*Result, error) {
 			t.History.Eval = append(t.History.Eval, EvalPoint{Step: t.step, Loss: l, Accuracy: a, Examples: min(cfg.EvalExamples, t.HeldOut.N)})
 		}
 		atEpoch := stepsPerEpoch > 0 && t.step%stepsPerEpoch == 0
-		atEvery := cfg.CheckpointEvery > 0 && t.step%int64(cfg.CheckpointEvery) == 0
+		atEvery := (cfg.CheckpointEvery > 0 && t.step%int64(cfg.CheckpointEvery) == 0) || slices.Contains(cfg.CheckpointSteps, t.step)
 		if cfg.CheckpointDir != "" && (atEpoch || atEvery || t.step == total) {
 			if res.Checkpoint, err = t.Save(); err != nil {
 				return nil, err

@@ -426,3 +426,34 @@ func TestResNetTrainsAlikeOnBothBackendsAndRoundTrips(t *testing.T) {
 	}
 	t.Logf("losses xla %.5f → %.5f, go %.5f → %.5f", xla[0].Loss, xla[len(xla)-1].Loss, gob[0].Loss, gob[len(gob)-1].Loss)
 }
+
+// CheckpointSteps adds checkpoints at chosen steps; step 0 holds the initial weights.
+func TestCheckpointSteps(t *testing.T) {
+	train, test := tinyData(t)
+	dir := t.TempDir()
+	m, _ := layers.New(tinySpec(), testutil.Go(t), 1)
+	initial, _ := m.Variable("conv", layers.VarWeights)
+	initial.Data = slices.Clone(initial.Data)
+	tr, err := training.NewTrainer(m, train, test, training.Config{Steps: 6, Batch: 8, StatsEvery: -1, EvalEvery: -1, CheckpointDir: dir, CheckpointSteps: []int64{0, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Run(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := training.ListCheckpoints(dir)
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	if want := []string{"ckpt-00000000.bin", "ckpt-00000003.bin", "ckpt-00000006.bin"}; !slices.Equal(names, want) {
+		t.Fatalf("checkpoints %v, want %v", names, want)
+	}
+	l, err := training.Load(files[0], testutil.Go(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := l.Model.Variable("conv", layers.VarWeights); l.Step != 0 || !slices.Equal(w.Data, initial.Data) {
+		t.Errorf("step-0 checkpoint: step %d, weights equal to the initial ones: %v", l.Step, slices.Equal(w.Data, initial.Data))
+	}
+}

@@ -14,11 +14,12 @@ import (
 )
 
 // LeNetConfig is the training run the tutorial notebooks share: one epoch of MNIST at
-// batch 32, seed 1, statistics every 25 steps and a checkpoint every 100 steps (the
-// time-lapse notebook replays them), in CacheDir("lenet-mnist").
+// batch 32, seed 1, statistics every 25 steps, and checkpoints at steps 0 (the initial
+// weights), 5, 10, 25 and 50 and then every 100 steps (the time-lapse notebook replays
+// them), in CacheDir("lenet-mnist").
 func LeNetConfig() training.Config {
 	return training.Config{Epochs: 1, Batch: 32, Seed: 1, StatsEvery: 25, CheckpointEvery: 100,
-		CheckpointDir: CacheDir("lenet-mnist")}
+		CheckpointSteps: []int64{0, 5, 10, 25, 50}, CheckpointDir: CacheDir("lenet-mnist")}
 }
 
 // LeNetSpec is LeNet with MNIST's pixel normalisation built in.

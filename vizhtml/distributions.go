@@ -222,6 +222,16 @@ func percentile(h nd.Histogram, p float64) (float64, error) {
 
 // LineChart draws named series against a shared numeric x axis, zoomable.
 func LineChart(titleText, xName, yName string, series []nd.Series) (Fragment, error) {
+	return lineChartOf(titleText, xName, yName, series, false)
+}
+
+// LogLineChart is LineChart with a logarithmic y axis (values ≤ 0 leave gaps): for losses
+// whose spikes would flatten every other curve.
+func LogLineChart(titleText, xName, yName string, series []nd.Series) (Fragment, error) {
+	return lineChartOf(titleText, xName, yName, series, true)
+}
+
+func lineChartOf(titleText, xName, yName string, series []nd.Series, logY bool) (Fragment, error) {
 	if len(series) == 0 {
 		return Fragment{}, fmt.Errorf("line chart %q: no series", titleText)
 	}
@@ -234,5 +244,5 @@ func LineChart(titleText, xName, yName string, series []nd.Series) (Fragment, er
 		xy = append(xy, [2][]float64{s.X, s.Y})
 		names = append(names, s.Name)
 	}
-	return render(lineChart(titleText, "", xName, yName, xy, names, false), "100%", "340px")
+	return render(lineChart(titleText, "", xName, yName, xy, names, logY), "100%", "340px")
 }

@@ -82,9 +82,24 @@ func EmbeddingScatter(titleText, sub string, points nd.Array, labels []int, clas
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "PC2", Scale: tf(true)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: []int{0}}, opts.DataZoom{Type: "inside", YAxisIndex: []int{0}}),
 		charts.WithGridOpts(opts.Grid{Top: "80", ContainLabel: tf(true)}),
+		charts.WithColorsOpts(classColors(len(classes))),
 	)
 	for c, data := range byClass {
 		sc.AddSeries(classes[c], data)
 	}
 	return render(sc, "100%", "480px")
+}
+
+// categorical is a palette of 20 distinct colours (Tableau 10, then its light variants), so
+// that up to 20 classes never share one; ECharts' default has 9.
+var categorical = []string{"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+	"#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e"}
+
+// classColors returns one colour per class (cycling beyond 20).
+func classColors(n int) opts.Colors {
+	out := make(opts.Colors, n)
+	for i := range out {
+		out[i] = categorical[i%len(categorical)]
+	}
+	return out
 }
