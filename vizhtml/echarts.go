@@ -54,7 +54,9 @@ func finite(v float64) any {
 
 // visualMap returns a continuous colour scale over [lo, hi].
 func visualMap(cmap Colormap, lo, hi float64) opts.VisualMap {
-	if !(hi > lo) {
+	text := []string{scaleLabel(hi), scaleLabel(lo)}
+	if !(hi > lo) { // one value everywhere: say so, and give ECharts a usable span
+		text = []string{"all " + scaleLabel(lo), ""}
 		hi = lo + 1
 	}
 	// go-echarts omits zero min/max; nudge them so ECharts receives the intended bounds.
@@ -65,7 +67,15 @@ func visualMap(cmap Colormap, lo, hi float64) opts.VisualMap {
 		return float32(v)
 	}
 	return opts.VisualMap{Calculable: tf(true), Min: nz(lo), Max: nz(hi), Orient: "vertical", Right: "0", Top: "middle",
-		Text: []string{fmt.Sprintf("%.3g", hi), fmt.Sprintf("%.3g", lo)}, InRange: &opts.VisualMapInRange{Color: cmap.Stops(9)}}
+		Text: text, InRange: &opts.VisualMapInRange{Color: cmap.Stops(9)}}
+}
+
+// scaleLabel writes a colour-scale end: 3 significant digits, and never "-0".
+func scaleLabel(v float64) string {
+	if v == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%.3g", v)
 }
 
 // heatmapChart builds a cells chart: values[y][x] with category axes.
