@@ -110,7 +110,7 @@ func lineChart(t, sub, xName, yName string, series [][2][]float64, names []strin
 	line.SetGlobalOptions(title(t, sub),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: tf(true), Top: "30", Type: "scroll"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, NameLocation: "middle", NameGap: 25, Scale: tf(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, NameLocation: "middle", NameGap: 25, Scale: tf(true), Max: "dataMax"}), // ends at the last step
 		charts.WithYAxisOpts(opts.YAxis{Type: yType, Name: yName, Scale: tf(true)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Left: "60", Right: "30", Bottom: "70", ContainLabel: tf(true)}),
