@@ -58,8 +58,9 @@ type notebook struct {
 	} `json:"cells"`
 }
 
-func htmlOf(o cellOutput) string {
-	switch v := o.Data["text/html"].(type) {
+// joinText reads a notebook text field: a string or a list of lines.
+func joinText(v any) string {
+	switch v := v.(type) {
 	case string:
 		return v
 	case []any:
@@ -72,24 +73,13 @@ func htmlOf(o cellOutput) string {
 	return ""
 }
 
+func htmlOf(o cellOutput) string { return joinText(o.Data["text/html"]) }
+
 // textOf joins every textual part of an output: streams, HTML, markdown and plain text.
 func textOf(o cellOutput) string {
-	join := func(v any) string {
-		switch v := v.(type) {
-		case string:
-			return v
-		case []any:
-			var b strings.Builder
-			for _, s := range v {
-				b.WriteString(fmt.Sprint(s))
-			}
-			return b.String()
-		}
-		return ""
-	}
-	out := join(o.Text)
+	out := joinText(o.Text)
 	for _, mime := range []string{"text/html", "text/markdown", "text/plain"} {
-		out += join(o.Data[mime])
+		out += joinText(o.Data[mime])
 	}
 	return out
 }
