@@ -33,13 +33,18 @@ func TestChartsDrawInChromium(t *testing.T) {
 		if got, want := browser.DrawnCharts(dom), p.Charts(); got != want {
 			t.Errorf("%s: %d of %d charts drew", filepath.Base(file), got, want)
 		}
-		if strings.Contains(dom, "\">(chart needs the ECharts library") {
-			t.Errorf("%s: a chart found no library", filepath.Base(file))
+		if n := browser.StaticCharts(dom); n != 0 {
+			t.Errorf("%s: %d static pictures left beside the live charts", filepath.Base(file), n)
+		}
+		// Without JavaScript (the markup as written) every chart shows its static picture.
+		raw, _ := os.ReadFile(file)
+		if got, want := browser.StaticCharts(string(raw)), p.Charts(); got != want {
+			t.Errorf("%s without scripts: %d static pictures for %d charts", filepath.Base(file), got, want)
 		}
 	}
 }
 
-// A fragment alone (no library on the page) says so instead of failing silently.
+// A fragment alone (no library on the page) keeps its static picture and the hint.
 func TestFragmentWithoutLibraryExplainsItself(t *testing.T) {
 	chromium := browser.Require(t)
 	f, err := KernelHeatmap(ramp(3, 3), "k")
@@ -52,7 +57,7 @@ func TestFragmentWithoutLibraryExplainsItself(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if browser.DrawnCharts(dom) != 0 || !strings.Contains(dom, "\">(chart needs the ECharts library") {
-		t.Error("fragment without library did not explain itself")
+	if browser.DrawnCharts(dom) != 0 || browser.StaticCharts(dom) != 1 || !strings.Contains(dom, "Static picture: run the cell") {
+		t.Error("fragment without library did not keep its static picture and hint")
 	}
 }

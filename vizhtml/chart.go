@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -49,13 +51,46 @@ func chartFragment(option any, width, height string) (Fragment, error) {
 		return Fragment{}, fmt.Errorf("chart option: %w", err)
 	}
 	id := newID()
-	h := fmt.Sprintf(`<div class="cl-chart" id="%s" style="width:%s;height:%s"></div>`+
+	h := fmt.Sprintf(`<div class="cl-chart" id="%s" style="width:%s;height:%s">%s</div>`+
 		`<script>(function(){var el=document.getElementById("%s");`+
-		`if(!window.echarts){el.textContent="(chart needs the ECharts library: render this view inside a convlens page or notebook)";return;}`+
+		`if(!window.echarts){return;}`+ // the static picture stays
+		`var s=el.querySelector(".chart-static");if(s){s.remove();}`+
 		`var c=echarts.init(el);c.setOption(%s);`+
 		`if(window.ResizeObserver){new ResizeObserver(function(){c.resize();}).observe(el);}})();</script>`,
-		id, html.EscapeString(width), html.EscapeString(height), id, b)
+		id, html.EscapeString(width), html.EscapeString(height), staticPicture(b, width, height), id, b)
 	return Fragment{HTML: h, Charts: 1}, nil
+}
+
+// StaticHint says, under a static picture, how to get the live chart.
+const StaticHint = "Static picture: run the cell, trust the notebook or open the page with scripts on for the interactive chart."
+
+// staticPicture is the chart as a PNG (drawn from the same option JSON) in an element of
+// class chart-static, with inline styles only (sanitisers strip style sheets), and the hint.
+func staticPicture(optionJSON []byte, width, height string) string {
+	w, h := staticSize(width, 900), staticSize(height, 340)
+	var option map[string]any
+	var pic []byte
+	err := json.Unmarshal(optionJSON, &option)
+	if err == nil {
+		pic, err = staticChartPNG(option, w, h-18)
+	}
+	if err != nil {
+		return `<div class="chart-static" style="font:12px sans-serif;color:#888">(this chart needs JavaScript; its picture failed: ` + esc(err.Error()) + `)</div>`
+	}
+	alt := esc(str(obj(first(option["title"]))["text"]))
+	return fmt.Sprintf(`<div class="chart-static"><img src="%s" alt="%s" width="%d" height="%d" style="max-width:100%%;height:auto;display:block">`+
+		`<div style="font:11px sans-serif;color:#888;line-height:16px">%s</div></div>`, DataURI(pic), alt, w, h-18, esc(StaticHint))
+}
+
+// staticSize turns a CSS size into pixels for the static picture: "340px" is 340; a
+// percentage or anything else takes the fallback.
+func staticSize(css string, fallback int) int {
+	if v, ok := strings.CutSuffix(strings.TrimSpace(css), "px"); ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 60 && n <= 4000 {
+			return n
+		}
+	}
+	return fallback
 }
 
 // esc HTML-escapes text for element content and attribute values.

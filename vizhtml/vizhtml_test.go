@@ -2,6 +2,9 @@ package vizhtml
 
 import (
 	"bytes"
+	"encoding/base64"
+	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"strings"
@@ -273,5 +276,69 @@ func TestLineChartGapsForNonFiniteX(t *testing.T) {
 	}
 	if !strings.Contains(f.HTML, "[null,null]") || !strings.Contains(f.HTML, "[2,null]") || !strings.Contains(f.HTML, "[0,1]") {
 		t.Errorf("want points [0,1], gaps [null,null] for x NaN/Inf and [2,null] for y NaN: %s", f.HTML)
+	}
+}
+
+// The static picture is drawn from the chart's own option: decoded back, a flat series at
+// y = 0.5 on a [0, 1] axis lies on the row the axis maps 0.5 to, in the series colour;
+// a heatmap's cells take its colour scale's ends.
+func TestStaticPictureDrawsTheData(t *testing.T) {
+	decode := func(f Fragment) image.Image {
+		t.Helper()
+		i := strings.Index(f.HTML, `class="chart-static"><img src="data:image/png;base64,`)
+		if i < 0 {
+			t.Fatalf("no static picture in %.200s", f.HTML)
+		}
+		rest := f.HTML[i+len(`class="chart-static"><img src="data:image/png;base64,`):]
+		b, err := base64.StdEncoding.DecodeString(rest[:strings.IndexByte(rest, '"')])
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	f, err := LineChart("flat", "step", "value", []nd.Series{
+		{Name: "half", X: []float64{0, 10}, Y: []float64{0.5, 0.5}},
+		{Name: "ends", X: []float64{0, 10}, Y: []float64{0, 1}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decode(f)
+	if b := img.Bounds(); b.Dx() != 900 || b.Dy() != 322 {
+		t.Errorf("picture %v, want 900×322 (the chart's 340 px less the hint)", b)
+	}
+	// The plot spans y 72 (value 1) to 280 (value 0) and x 64 (0) to 876 (10); at x = 2.5
+	// "half" is at 0.5 and "ends" at 0.25.
+	x := int(math.Round(64 + 0.25*(876-64)))
+	for _, c := range []struct {
+		v      float64
+		colour string
+	}{{0.5, "#5470c6"}, {0.25, "#91cc75"}} {
+		y := int(math.Round(280 - c.v*(280-72)))
+		got := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+		// Antialiased: within a few percent of the series colour, far from the other.
+		want := parseColor(c.colour)
+		if d := math.Abs(float64(got.R)-float64(want.R)) + math.Abs(float64(got.G)-float64(want.G)) + math.Abs(float64(got.B)-float64(want.B)); d > 90 {
+			t.Errorf("pixel (%d, %d) for value %v is %v, want the series colour %v", x, y, c.v, got, want)
+		}
+	}
+	if r, _, _, _ := img.At(x, int(280-0.75*(280-72))).RGBA(); r>>8 < 200 {
+		t.Errorf("at value 0.75, where no series is, the picture is not background: %v", img.At(x, int(280-0.75*(280-72))))
+	}
+	hm, err := KernelHeatmap(nd.Array{Shape: []int{2, 2}, Data: []float32{-1, 1, 1, -1}}, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	himg := decode(hm)
+	lo, hi := parseColor(Diverging.Stops(9)[0]), parseColor(Diverging.Stops(9)[8])
+	hb := himg.Bounds()
+	// Top-left cell is kernel row 0 (drawn at the top), column 0: −1, the low end.
+	c := color.RGBAModel.Convert(himg.At(64+10, 72+10)).(color.RGBA)
+	if c != lo && c != hi {
+		t.Errorf("heatmap cell colour %v is neither end of the scale (%v, %v); picture %v", c, lo, hi, hb)
 	}
 }

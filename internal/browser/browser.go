@@ -63,5 +63,12 @@ func DumpDOM(chromium, file string) (string, error) {
 
 var instanceRE = regexp.MustCompile(`_echarts_instance_="[^"]+"`)
 
+var staticRE = regexp.MustCompile(`<div class="chart-static"><img src="data:image/png;base64,`)
+
+// StaticCharts counts the static chart pictures (PNG) in a page's markup or a DOM dump: in
+// the markup as written, what a viewer without JavaScript shows; in a DOM dump after
+// scripts ran, the charts that the live chart did not replace.
+func StaticCharts(html string) int { return len(staticRE.FindAllString(html, -1)) }
+
 // DrawnCharts counts the containers ECharts initialised in a DOM dump.
 func DrawnCharts(dom string) int { return len(instanceRE.FindAllString(dom, -1)) }
