@@ -54,10 +54,10 @@ func loadFonts() error {
 
 // picture is a chart being drawn.
 type picture struct {
-	img                       *image.RGBA
-	left, right, top, bottom  float64 // plot area
-	xs, ys                    scale
-	palette                   []color.RGBA
+	img                      *image.RGBA
+	left, right, top, bottom float64 // plot area
+	xs, ys                   scale
+	palette                  []color.RGBA
 }
 
 // scale maps data values (or category indices) to pixels.
