@@ -4,7 +4,8 @@
 Source format: cells separated by lines "# %% md" (markdown) or "# %%" (Go code for the
 GoNB kernel). Every notebook gets the same first cell, which pins GoNB's module to this
 checkout of convlens (GoNB's autoget would ask the Go proxy for @latest, which is refused
-here). Run without arguments to rebuild all; with --check to fail if any is stale.
+here). Run without arguments to rebuild all; with --check to fail if any is stale (cell
+types and sources differ; metadata, key order and outputs do not count).
 """
 import glob, json, os, sys
 
@@ -39,6 +40,16 @@ def build(src):
     }
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 
+def cells_that_matter(text):
+    """The cells' types and sources: what --check compares. Opening a notebook in
+    JupyterLab fills in metadata, reorders keys and may save outputs; none of that makes it
+    stale."""
+    try:
+        nb = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return [(c.get("cell_type"), "".join(c.get("source", []))) for c in nb.get("cells", [])]
+
 def main():
     check = "--check" in sys.argv
     stale = []
@@ -46,12 +57,12 @@ def main():
         out = os.path.join(HERE, os.path.basename(src)[:-len(".go.md")] + ".ipynb")
         text = build(src)
         old = open(out).read() if os.path.exists(out) else None
-        if old != text:
-            if check:
+        if check:
+            if cells_that_matter(old) != cells_that_matter(text):
                 stale.append(out)
-            else:
-                open(out, "w").write(text)
-                print("wrote", out)
+        elif old != text:
+            open(out, "w").write(text)
+            print("wrote", out)
     if stale:
         sys.exit("stale notebooks (run notebooks/build.py): " + ", ".join(stale))
 
