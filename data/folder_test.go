@@ -325,3 +325,46 @@ func TestDogsCats(t *testing.T) {
 		t.Errorf("corrupt file: %v", err)
 	}
 }
+
+// LoadImage crops to the target's aspect ratio, centred, then resizes.
+func TestLoadImageCropsAndResizes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wide.png")
+	// 12×4: left third red, middle third green, right third blue.
+	writeImage(t, path, 12, 4, false, func(x, y int) color.NRGBA {
+		return [3]color.NRGBA{{255, 0, 0, 255}, {0, 255, 0, 255}, {0, 0, 255, 255}}[x/4]
+	})
+	a, err := LoadImage(path, 2, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The centred 4×4 crop is all green.
+	for i := 0; i < 4; i++ {
+		if px := a.Data[3*i : 3*i+3]; px[0] != 0 || px[1] != 1 || px[2] != 0 {
+			t.Errorf("pixel %d is %v, want green", i, px)
+		}
+	}
+	if _, err := LoadImage(filepath.Join(t.TempDir(), "none.png"), 2, 2, 3); err == nil {
+		t.Error("missing file: no error")
+	}
+	if _, err := LoadImage(path, 2, 2, 4); err == nil {
+		t.Error("4 channels: no error")
+	}
+}
+
+func TestSamplePhotos(t *testing.T) {
+	p := filepath.Join(PhotosDir(), "chelsea.png")
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CONVLENS_REQUIRE_PHOTOS") != "" {
+			t.Fatalf("sample photos required: %v", err)
+		}
+		t.Skip("sample photos not installed (make photos)")
+	}
+	a, err := LoadImage(p, 32, 32, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := slices.Min(a.Data), slices.Max(a.Data)
+	if lo < 0 || hi > 1 || hi-lo < 0.5 {
+		t.Errorf("chelsea at 32×32: values in [%v, %v]", lo, hi)
+	}
+}
