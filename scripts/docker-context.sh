@@ -9,6 +9,7 @@ ctx=docker/.build
 rm -rf "$ctx"; mkdir -p "$ctx"
 dir=$(go mod download -json "golang.org/toolchain@v0.0.1-go${GO_VERSION}.linux-amd64" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
 cp -r "$dir" "$ctx/go" && chmod -R u+w "$ctx/go"
+chmod +x "$ctx/go/bin/"* "$ctx/go/pkg/tool/"*/* # module files carry no execute bits
 cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca-bundle.crt"
 git archive --format=tar -o "$ctx/convlens.tar" HEAD
 cp docker/Dockerfile "$ctx/Dockerfile"
