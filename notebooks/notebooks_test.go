@@ -203,13 +203,13 @@ func chartSeries(t *testing.T, html, title, series string) [][2]float64 {
 	t.Helper()
 	for _, m := range optionRE.FindAllStringSubmatch(html, -1) {
 		var opt struct {
-			Title  []struct{ Text string } `json:"title"`
+			Title  struct{ Text string } `json:"title"`
 			Series []struct {
 				Name string
 				Data []struct{ Value []float64 } `json:"data"`
 			} `json:"series"`
 		}
-		if err := json.Unmarshal([]byte(m[1]), &opt); err != nil || len(opt.Title) == 0 || opt.Title[0].Text != title {
+		if err := json.Unmarshal([]byte(m[1]), &opt); err != nil || opt.Title.Text != title {
 			continue
 		}
 		for _, s := range opt.Series {
