@@ -23,7 +23,7 @@ podman build --isolation chroot --network host --build-arg BASE="$BASE" --build-
   -t localhost/convlens:test docker/.build
 ctr=$(buildah from localhost/convlens:test)
 trap 'buildah rm "$ctr" >/dev/null' EXIT
-buildah run --isolation chroot --network host "$ctr" -- bash -lc '
+buildah run --isolation chroot --network host "$ctr" -- bash -c '
   set -e
   cd /home/jovyan/notebooks
   (jupyter lab --no-browser --port 8899 --ServerApp.token= >/tmp/lab.log 2>&1 &)
