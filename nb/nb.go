@@ -93,10 +93,18 @@ func wrap(f vizhtml.Fragment) string {
 	return vizhtml.Style + lib + `<div class="cl-page" style="max-width:none;padding:0">` + f.HTML + `</div>`
 }
 
-// Show displays a view.
+// Show displays a view. A view with charts also carries their static picture as the
+// output's image/png, for notebook viewers that show images but not HTML with scripts.
 func Show(f vizhtml.Fragment, err error) {
 	if err != nil {
 		ShowError(err)
+		return
+	}
+	pic, _ := f.Picture() // without it the HTML still holds each picture
+	if gonbui.IsNotebook && pic != nil {
+		gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
+			protocol.MIMETextHTML: wrap(f), protocol.MIMEImagePNG: pic}})
+		gonbui.Sync()
 		return
 	}
 	display(wrap(f))

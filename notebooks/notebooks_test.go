@@ -143,7 +143,13 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 						t.Errorf("cell %d: %s: %s", i, o.Ename, tail(o.Evalue, 2000))
 					}
 					h := htmlOf(o)
-					charts += len(chartRE.FindAllString(h, -1))
+					n := len(chartRE.FindAllString(h, -1))
+					charts += n
+					if n > 0 {
+						if p, _ := o.Data["image/png"].(string); p == "" {
+							t.Errorf("cell %d: an output with %d chart(s) carries no image/png", i, n)
+						}
+					}
 					libraries += strings.Count(h, "embedded by convlens")
 					if strings.Contains(h, `class="cl-error"`) {
 						t.Errorf("cell %d shows an error box", i)

@@ -1,11 +1,15 @@
 package vizhtml
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
+	"image"
+	"image/draw"
+	"image/png"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -17,6 +21,9 @@ import (
 type Fragment struct {
 	HTML   string
 	Charts int
+	// Pictures holds each chart's static picture (PNG), in order, for outputs that can carry
+	// an image beside the HTML (a notebook's image/png).
+	Pictures [][]byte
 }
 
 // Join concatenates fragments.
@@ -25,8 +32,42 @@ func Join(parts ...Fragment) Fragment {
 	for _, p := range parts {
 		out.HTML += p.HTML
 		out.Charts += p.Charts
+		out.Pictures = append(out.Pictures, p.Pictures...)
 	}
 	return out
+}
+
+// Picture returns the fragment's static pictures as one PNG, stacked top to bottom (nil
+// when it has none).
+func (f Fragment) Picture() ([]byte, error) {
+	switch len(f.Pictures) {
+	case 0:
+		return nil, nil
+	case 1:
+		return f.Pictures[0], nil
+	}
+	var imgs []image.Image
+	w, h := 0, 0
+	for _, b := range f.Pictures {
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		imgs = append(imgs, img)
+		w, h = max(w, img.Bounds().Dx()), h+img.Bounds().Dy()
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
+	y := 0
+	for _, img := range imgs {
+		draw.Draw(out, image.Rect(0, y, img.Bounds().Dx(), y+img.Bounds().Dy()), img, img.Bounds().Min, draw.Src)
+		y += img.Bounds().Dy()
+	}
+	var b bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&b, out); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 var (
@@ -51,22 +92,28 @@ func chartFragment(option any, width, height string) (Fragment, error) {
 		return Fragment{}, fmt.Errorf("chart option: %w", err)
 	}
 	id := newID()
+	static, pic := staticPicture(b, width, height)
 	h := fmt.Sprintf(`<div class="cl-chart" id="%s" style="width:%s;height:%s">%s</div>`+
 		`<script>(function(){var el=document.getElementById("%s");`+
 		`if(!window.echarts){return;}`+ // the static picture stays
 		`var s=el.querySelector(".chart-static");if(s){s.remove();}`+
 		`var c=echarts.init(el);c.setOption(%s);`+
 		`if(window.ResizeObserver){new ResizeObserver(function(){c.resize();}).observe(el);}})();</script>`,
-		id, html.EscapeString(width), html.EscapeString(height), staticPicture(b, width, height), id, b)
-	return Fragment{HTML: h, Charts: 1}, nil
+		id, html.EscapeString(width), html.EscapeString(height), static, id, b)
+	f := Fragment{HTML: h, Charts: 1}
+	if pic != nil {
+		f.Pictures = [][]byte{pic}
+	}
+	return f, nil
 }
 
 // StaticHint says, under a static picture, how to get the live chart.
 const StaticHint = "Static picture: run the cell, trust the notebook or open the page with scripts on for the interactive chart."
 
 // staticPicture is the chart as a PNG (drawn from the same option JSON) in an element of
-// class chart-static, with inline styles only (sanitisers strip style sheets), and the hint.
-func staticPicture(optionJSON []byte, width, height string) string {
+// class chart-static, with inline styles only (sanitisers strip style sheets), and the hint;
+// it also returns the PNG (nil if it could not be drawn).
+func staticPicture(optionJSON []byte, width, height string) (string, []byte) {
 	w, h := staticSize(width, 900), staticSize(height, 340)
 	var option map[string]any
 	var pic []byte
@@ -75,11 +122,11 @@ func staticPicture(optionJSON []byte, width, height string) string {
 		pic, err = staticChartPNG(option, w, h-18)
 	}
 	if err != nil {
-		return `<div class="chart-static" style="font:12px sans-serif;color:#888">(this chart needs JavaScript; its picture failed: ` + esc(err.Error()) + `)</div>`
+		return `<div class="chart-static" style="font:12px sans-serif;color:#888">(this chart needs JavaScript; its picture failed: ` + esc(err.Error()) + `)</div>`, nil
 	}
 	alt := esc(str(obj(first(option["title"]))["text"]))
 	return fmt.Sprintf(`<div class="chart-static"><img src="%s" alt="%s" width="%d" height="%d" style="max-width:100%%;height:auto;display:block">`+
-		`<div style="font:11px sans-serif;color:#888;line-height:16px">%s</div></div>`, DataURI(pic), alt, w, h-18, esc(StaticHint))
+		`<div style="font:11px sans-serif;color:#888;line-height:16px">%s</div></div>`, DataURI(pic), alt, w, h-18, esc(StaticHint)), pic
 }
 
 // staticSize turns a CSS size into pixels for the static picture: "340px" is 340; a

@@ -342,3 +342,35 @@ func TestStaticPictureDrawsTheData(t *testing.T) {
 		t.Errorf("heatmap cell colour %v is neither end of the scale (%v, %v); picture %v", c, lo, hi, hb)
 	}
 }
+
+// A fragment's charts stack into one picture (a notebook output carries one image/png).
+func TestFragmentPictureStacksCharts(t *testing.T) {
+	a, err := LineChart("a", "x", "y", []nd.Series{{Name: "s", X: []float64{0, 1}, Y: []float64{0, 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := KernelHeatmap(nd.Array{Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}}, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := Join(a, Fragment{HTML: "<p>text</p>"}, b)
+	if len(j.Pictures) != 2 {
+		t.Fatalf("%d pictures for 2 charts", len(j.Pictures))
+	}
+	pic, err := j.Picture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(pic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ia, _ := png.Decode(bytes.NewReader(a.Pictures[0]))
+	ib, _ := png.Decode(bytes.NewReader(b.Pictures[0]))
+	if got, want := img.Bounds().Dy(), ia.Bounds().Dy()+ib.Bounds().Dy(); got != want {
+		t.Errorf("stacked height %d, want %d", got, want)
+	}
+	if p, _ := (Fragment{HTML: "x"}).Picture(); p != nil {
+		t.Error("a fragment without charts has a picture")
+	}
+}
