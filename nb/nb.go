@@ -100,14 +100,23 @@ func Show(f vizhtml.Fragment, err error) {
 		ShowError(err)
 		return
 	}
-	pic, _ := f.Picture() // without it the HTML still holds each picture
-	if gonbui.IsNotebook && pic != nil {
-		gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
-			protocol.MIMETextHTML: wrap(f), protocol.MIMEImagePNG: pic}})
-		gonbui.Sync()
+	if gonbui.IsNotebook {
+		sendBundle(f, "")
 		return
 	}
 	display(wrap(f))
+}
+
+// sendBundle sends a view as one output: its HTML and, when it has charts, their static
+// picture as image/png (without it the HTML still holds each picture); a display id
+// updates that output in place.
+func sendBundle(f vizhtml.Fragment, displayID string) {
+	data := map[protocol.MIMEType]any{protocol.MIMETextHTML: wrap(f)}
+	if pic, err := f.Picture(); err == nil && pic != nil {
+		data[protocol.MIMEImagePNG] = pic
+	}
+	gonbui.SendData(&protocol.DisplayData{Data: data, DisplayID: displayID})
+	gonbui.Sync()
 }
 
 // ShowSection displays the body (or the error) of a report section (report.Filters, report.GradientFlow,
@@ -160,11 +169,9 @@ func NewLive() *Live {
 
 // Update replaces the area's content with f.
 func (l *Live) Update(f vizhtml.Fragment) {
-	html := wrap(f)
 	if gonbui.IsNotebook {
-		gonbui.UpdateHTML(l.id, html)
-		gonbui.Sync()
+		sendBundle(f, l.id)
 		return
 	}
-	appendToFile(html)
+	appendToFile(wrap(f))
 }
