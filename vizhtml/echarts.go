@@ -110,7 +110,7 @@ func lineChart(t, sub, xName, yName string, series [][2][]float64, names []strin
 	line.SetGlobalOptions(title(t, sub),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: tf(true), Top: "30", Type: "scroll"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, NameLocation: "middle", NameGap: 25, Scale: tf(true), Max: "dataMax"}), // ends at the last step
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, NameLocation: "middle", NameGap: 25, Scale: tf(true), Min: "dataMin", Max: "dataMax"}), // from the first point to the last
 		charts.WithYAxisOpts(opts.YAxis{Type: yType, Name: yName, Scale: tf(true)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Left: "60", Right: "30", Bottom: "70", ContainLabel: tf(true)}),
@@ -119,15 +119,16 @@ func lineChart(t, sub, xName, yName string, series [][2][]float64, names []strin
 		data := make([]opts.LineData, len(s[0]))
 		for j := range s[0] {
 			y := s[1][j]
-			if finite(s[0][j]) == nil { // no place on the x axis: a gap, as for a NaN y
+			x := round(s[0][j], 7) // float32 inputs: 4.95, not 4.9499998
+			if finite(x) == nil { // no place on the x axis: a gap, as for a NaN y
 				data[j] = opts.LineData{Value: []any{nil, nil}}
 				continue
 			}
 			if logY && !(y > 0) {
-				data[j] = opts.LineData{Value: []any{s[0][j], nil}}
+				data[j] = opts.LineData{Value: []any{x, nil}}
 				continue
 			}
-			data[j] = opts.LineData{Value: []any{s[0][j], finite(y)}}
+			data[j] = opts.LineData{Value: []any{x, finite(y)}}
 		}
 		line.AddSeries(names[i], data, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: tf(len(data) < 60)}))
 	}

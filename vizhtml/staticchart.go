@@ -207,6 +207,9 @@ func axisScale(a map[string]any, series []any, dim int, from, to float64) scale 
 	}
 	step := niceStep((hi - lo) / 5)
 	s.lo, s.hi = math.Floor(lo/step)*step, math.Ceil(hi/step)*step
+	if str(a["min"]) == "dataMin" {
+		s.lo = lo
+	}
 	if str(a["max"]) == "dataMax" {
 		s.hi = hi
 	}
