@@ -120,7 +120,7 @@ func lineChart(t, sub, xName, yName string, series [][2][]float64, names []strin
 		for j := range s[0] {
 			y := s[1][j]
 			x := round(s[0][j], 7) // float32 inputs: 4.95, not 4.9499998
-			if finite(x) == nil { // no place on the x axis: a gap, as for a NaN y
+			if finite(x) == nil {  // no place on the x axis: a gap, as for a NaN y
 				data[j] = opts.LineData{Value: []any{nil, nil}}
 				continue
 			}
