@@ -72,7 +72,7 @@ func (b *buildCtx) variable(g *graph.Graph, name string) *graph.Node {
 // single returns the one input shape of a one-input kind.
 func single(in [][]int) []int { return in[0] }
 
-// noVariables and zeroFLOPs serve kinds without parameters or cost.
+// noVariables serves kinds without parameters; oneInput kinds that take one input.
 type noVariables struct{}
 
 func (noVariables) variables(Layer, [][]int) []VariableSpec { return nil }

@@ -76,7 +76,7 @@ func (m *Model) initVariables(seed int64) error {
 		for _, n := range t.Nodes {
 			rng := rand.New(rand.NewPCG(uint64(seed), uint64(n.Index)+1))
 			c := m.Ctx.InAbsPath(Scope(n.Name))
-			for _, v := range kinds[n.Kind].def.variables(n.Layer, n.InShapes) {
+			for _, v := range n.variables() {
 				c.VariableWithValue(v.Name, tensors.FromFlatDataAndDimensions(v.init(rng), v.Shape...)).SetTrainable(v.Trainable)
 			}
 		}

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"math"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -19,7 +20,7 @@ func (poolKind) outShape(l Layer, in [][]int) ([]int, error) {
 		return nil, err
 	}
 	if l.Dilation > 1 {
-		return nil, errNoPoolDilation
+		return nil, errors.New("pools take no dilation")
 	}
 	ho, wo := l.windowOut(x[0], x[1])
 	return []int{ho, wo, x[2]}, nil

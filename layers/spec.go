@@ -275,7 +275,7 @@ func (s *Spec) Shapes() ([][]int, error) {
 // ConvLayers lists the names of the conv layers in forward (topological) order.
 func (s *Spec) ConvLayers() []string {
 	var out []string
-	for _, n := range s.orderedLayers() {
+	for _, n := range s.OrderedLayers() {
 		if n.Kind == Conv2D {
 			out = append(out, n.Name)
 		}
@@ -287,7 +287,7 @@ func (s *Spec) ConvLayers() []string {
 // "<name>.pre" before it for layers with a fused activation.
 func (s *Spec) TapNames() []string {
 	var names []string
-	for _, l := range s.orderedLayers() {
+	for _, l := range s.OrderedLayers() {
 		if l.HasActivation() {
 			names = append(names, l.Name+PreSuffix)
 		}
@@ -296,8 +296,8 @@ func (s *Spec) TapNames() []string {
 	return names
 }
 
-// orderedLayers is Layers in topological order (definition order if the spec is invalid).
-func (s *Spec) orderedLayers() []Layer {
+// OrderedLayers is Layers in topological order (definition order if the spec is invalid).
+func (s *Spec) OrderedLayers() []Layer {
 	t, err := s.Topology()
 	if err != nil {
 		return s.Layers

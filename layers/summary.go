@@ -41,7 +41,7 @@ func (s *Spec) Summarize() (*Summary, error) {
 		def := kinds[n.Kind].def
 		ls := LayerSummary{Name: n.Name, Kind: n.Kind, Inputs: n.Inputs, OutShape: n.OutShape, Activation: string(n.Activation),
 			FLOPs: def.flops(n.Layer, n.InShapes, n.OutShape)}
-		for _, v := range def.variables(n.Layer, n.InShapes) {
+		for _, v := range n.variables() {
 			if v.Trainable {
 				ls.Params += prod(v.Shape)
 			} else {

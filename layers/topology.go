@@ -16,6 +16,9 @@ type Node struct {
 	OutShape []int
 }
 
+// variables lists the node's variables (shapes from its inputs).
+func (n Node) variables() []VariableSpec { return kinds[n.Kind].def.variables(n.Layer, n.InShapes) }
+
 // Topology is a validated spec's graph in topological order.
 type Topology struct {
 	Nodes []Node

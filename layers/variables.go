@@ -108,7 +108,7 @@ func (m *Model) layerVariables(l Layer) []VariableSpec {
 	if !ok {
 		return nil
 	}
-	return kinds[n.Kind].def.variables(n.Layer, n.InShapes)
+	return n.variables()
 }
 
 // ParamLayers lists the layers with trainable parameters, in forward order.
@@ -119,7 +119,7 @@ func (s *Spec) ParamLayers() []string {
 	}
 	var out []string
 	for _, n := range t.Nodes {
-		for _, v := range kinds[n.Kind].def.variables(n.Layer, n.InShapes) {
+		for _, v := range n.variables() {
 			if v.Trainable {
 				out = append(out, n.Name)
 				break
@@ -138,7 +138,7 @@ func (s *Spec) VariableShapes() (map[string][]int, error) {
 	}
 	out := map[string][]int{}
 	for _, n := range t.Nodes {
-		for _, v := range kinds[n.Kind].def.variables(n.Layer, n.InShapes) {
+		for _, v := range n.variables() {
 			out[Scope(n.Name)+"/"+v.Name] = v.Shape
 		}
 	}

@@ -160,7 +160,7 @@ func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt 
 // ActivationStats charts per-channel statistics of every activated layer.
 func ActivationStats(m *layers.Model, taps *layers.TapResult) vizhtml.Section {
 	var out vizhtml.Fragment
-	for _, l := range topoLayers(m.Spec) {
+	for _, l := range m.Spec.OrderedLayers() {
 		if !l.HasActivation() && l.Kind != layers.Activate {
 			continue
 		}
@@ -209,24 +209,11 @@ func Embedding(m *layers.Model, taps *layers.TapResult, truth []int, classes []s
 	return vizhtml.Section{Title: "Embedding", Note: "Each point is one held-out image, coloured by its true class.", Body: f, Err: err}
 }
 
-// topoLayers lists a valid spec's layers in topological order.
-func topoLayers(s *layers.Spec) []layers.Layer {
-	t, err := s.Topology()
-	if err != nil {
-		return nil
-	}
-	out := make([]layers.Layer, len(t.Nodes))
-	for i, n := range t.Nodes {
-		out[i] = n.Layer
-	}
-	return out
-}
-
 // spatialLayers lists the layers whose feature maps are worth showing: convolutions, pools
 // and merges (batch norm, activation and identity outputs repeat their input's pattern).
 func spatialLayers(s *layers.Spec) []layers.Layer {
 	var out []layers.Layer
-	for _, l := range topoLayers(s) {
+	for _, l := range s.OrderedLayers() {
 		switch l.Kind {
 		case layers.Conv2D, layers.MaxPool2D, layers.AvgPool2D, layers.Add, layers.Concat:
 			out = append(out, l)

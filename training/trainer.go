@@ -402,14 +402,7 @@ func (t *Trainer) TrainBatch(images []float32, labels []int32, withStats bool) (
 		exec = t.statsExec
 	}
 	t0 := time.Now()
-	in := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, b, ds.H, ds.W, ds.C), tensors.FromFlatDataAndDimensions(labels, b)}
-	var outs []*tensors.Tensor
-	var err error
-	if t.mesh != nil {
-		outs, err = t.mesh.exec(exec, in...)
-	} else {
-		outs, err = exec.Exec(in[0], in[1])
-	}
+	outs, err := t.execute(exec, images, labels, b)
 	if err != nil {
 		return StepPoint{}, fmt.Errorf("step %d: %w", t.step, err)
 	}
@@ -427,6 +420,18 @@ func (t *Trainer) TrainBatch(images []float32, labels []int32, withStats bool) (
 	t.History.Train = append(t.History.Train, point)
 	t.step++
 	return point, nil
+}
+
+// execute runs a step or evaluation executable on n images and labels, on one device or
+// split over the trainer's mesh.
+func (t *Trainer) execute(e *context.Exec, images []float32, labels []int32, n int) ([]*tensors.Tensor, error) {
+	ds := t.Train
+	x := tensors.FromFlatDataAndDimensions(images, n, ds.H, ds.W, ds.C)
+	y := tensors.FromFlatDataAndDimensions(labels, n)
+	if t.mesh != nil {
+		return t.mesh.exec(e, x, y)
+	}
+	return e.Exec(x, y)
 }
 
 // checkBatch rejects non-finite pixels and labels outside [0, classes) before they reach a step.
@@ -555,14 +560,7 @@ func (t *Trainer) Evaluate(ds *data.Dataset, n int) (loss, acc float64, err erro
 			copy(images[i*size:(i+1)*size], images[:size])
 			labels[i] = labels[0]
 		}
-		in := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(images, bs, ds.H, ds.W, ds.C), tensors.FromFlatDataAndDimensions(labels, bs)}
-		var outs []*tensors.Tensor
-		var err error
-		if t.mesh != nil {
-			outs, err = t.mesh.exec(t.evalExec, in...)
-		} else {
-			outs, err = t.evalExec.Exec(in[0], in[1])
-		}
+		outs, err := t.execute(t.evalExec, images, labels, bs)
 		if err != nil {
 			return 0, 0, fmt.Errorf("evaluating on %s: %w", ds.Name, err)
 		}

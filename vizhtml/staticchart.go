@@ -28,9 +28,9 @@ import (
 // chart's.
 
 var (
-	fontsOnce              sync.Once
-	textFace, bold, smallF font.Face
-	fontErr                error
+	fontsOnce    sync.Once
+	bold, smallF font.Face
+	fontErr      error
 )
 
 func loadFonts() error {
@@ -47,7 +47,7 @@ func loadFonts() error {
 			}
 			return fc
 		}
-		textFace, bold, smallF = face(goregular.TTF, 12), face(gobold.TTF, 15), face(goregular.TTF, 11)
+		bold, smallF = face(gobold.TTF, 15), face(goregular.TTF, 11)
 	})
 	return fontErr
 }

@@ -51,7 +51,7 @@ func writableDir(flagName, dir string) error {
 	return os.Remove(f.Name())
 }
 
-// finite returns v, or 0 with ok false when v is NaN or infinite (JSON has no NaN).
+// finite returns v, or 0 when v is NaN or infinite (JSON has no NaN).
 func finite(v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
