@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -347,7 +348,8 @@ func checkShapes(path string, hdr *ckptHeader, want map[string][]int) error {
 	for _, v := range hdr.Vars {
 		got[v.Scope+"/"+v.Name] = v.Shape
 	}
-	for key, shape := range want {
+	for _, key := range slices.Sorted(maps.Keys(want)) { // sorted: the same error every run
+		shape := want[key]
 		g, ok := got[key]
 		if !ok {
 			return fmt.Errorf("checkpoint %s lacks variable %s of the model", path, key)

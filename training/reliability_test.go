@@ -188,7 +188,7 @@ func TestLoadSkipsCorruptNewestAndChecksShapes(t *testing.T) {
 	meta, _ := training.ReadMeta(dir)
 	meta.Spec.Layers[0].Filters = 4
 	training.WriteMeta(dir, meta)
-	if _, err := training.Load(dir, testutil.Go(t)); err == nil || !strings.Contains(err.Error(), "/conv/weights") {
+	if _, err := training.Load(dir, testutil.Go(t)); err == nil || !strings.Contains(err.Error(), "variable /conv/biases has shape [2], the model wants [4]") {
 		t.Errorf("mismatched spec: %v", err)
 	}
 	// A header whose shape multiplies past any file size.
