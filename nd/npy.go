@@ -1,0 +1,145 @@
+package nd
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// NumPy .npy files (format version 1.0–3.0) holding little-endian float32 or float64 arrays.
+
+const npyMagic = "\x93NUMPY"
+
+var (
+	npyDescr = regexp.MustCompile(`'descr':\s*'([<>|=]?[a-z]\d+)'`)
+	npyOrder = regexp.MustCompile(`'fortran_order':\s*(True|False)`)
+	npyShape = regexp.MustCompile(`'shape':\s*\(([^)]*)\)`)
+)
+
+// WriteNpy writes a as a float32 .npy file.
+func WriteNpy(path string, a Array) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	dims := make([]string, len(a.Shape))
+	for i, d := range a.Shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	shape := strings.Join(dims, ", ")
+	if len(dims) == 1 {
+		shape += ","
+	}
+	header := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", shape)
+	pad := 64 - (len(npyMagic)+4+len(header)+1)%64
+	header += strings.Repeat(" ", pad%64) + "\n"
+	var buf bytes.Buffer
+	buf.WriteString(npyMagic)
+	buf.Write([]byte{1, 0})
+	binary.Write(&buf, binary.LittleEndian, uint16(len(header)))
+	buf.WriteString(header)
+	binary.Write(&buf, binary.LittleEndian, a.Data)
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// ReadNpy reads a float32 or float64 .npy file (C order) into a float32 array.
+func ReadNpy(path string) (Array, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Array{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Array{}, err
+	}
+	a, err := decodeNpy(f, st.Size())
+	if err != nil {
+		return Array{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
+}
+
+func decodeNpy(r io.Reader, size int64) (Array, error) {
+	pre := make([]byte, 8)
+	if _, err := io.ReadFull(r, pre); err != nil || string(pre[:6]) != npyMagic {
+		return Array{}, fmt.Errorf("not a .npy file")
+	}
+	var hlen int
+	switch pre[6] {
+	case 1:
+		var n uint16
+		if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+			return Array{}, fmt.Errorf("truncated .npy header")
+		}
+		hlen = int(n)
+	case 2, 3:
+		var n uint32
+		if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+			return Array{}, fmt.Errorf("truncated .npy header")
+		}
+		hlen = int(n)
+	default:
+		return Array{}, fmt.Errorf(".npy format version %d.%d not supported", pre[6], pre[7])
+	}
+	if int64(hlen) > size {
+		return Array{}, fmt.Errorf("truncated .npy header")
+	}
+	hdr := make([]byte, hlen)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return Array{}, fmt.Errorf("truncated .npy header")
+	}
+	h := string(hdr)
+	d, o, s := npyDescr.FindStringSubmatch(h), npyOrder.FindStringSubmatch(h), npyShape.FindStringSubmatch(h)
+	if d == nil || o == nil || s == nil {
+		return Array{}, fmt.Errorf("unreadable .npy header %q", strings.TrimSpace(h))
+	}
+	if o[1] == "True" {
+		return Array{}, fmt.Errorf(".npy in Fortran order is not supported (save a C-ordered array)")
+	}
+	var shape []int
+	n := int64(1)
+	for _, part := range strings.Split(s[1], ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		v, err := strconv.Atoi(part)
+		if err != nil || v < 1 {
+			return Array{}, fmt.Errorf(".npy shape (%s): want positive dimensions", s[1])
+		}
+		shape = append(shape, v)
+		if n *= int64(v); n > size {
+			return Array{}, fmt.Errorf(".npy shape (%s) is larger than the file", s[1])
+		}
+	}
+	if len(shape) == 0 {
+		shape = []int{1}
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	descr := strings.TrimLeft(d[1], "<=|")
+	if strings.HasPrefix(d[1], ">") {
+		order, descr = binary.BigEndian, d[1][1:]
+	}
+	width := map[string]int64{"f4": 4, "f8": 8}[descr]
+	if width == 0 {
+		return Array{}, fmt.Errorf(".npy dtype %s not supported (want float32 or float64)", d[1])
+	}
+	raw := make([]byte, n*width)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return Array{}, fmt.Errorf(".npy data truncated: shape %v needs %d bytes", shape, n*width)
+	}
+	out := Array{Shape: shape, Data: make([]float32, n)}
+	for i := range out.Data {
+		if width == 4 {
+			out.Data[i] = math.Float32frombits(order.Uint32(raw[4*i:]))
+		} else {
+			out.Data[i] = float32(math.Float64frombits(order.Uint64(raw[8*i:])))
+		}
+	}
+	return out, nil
+}
