@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -18,7 +19,20 @@ const bnMomentum = 0.9
 // BatchNormEpsilon is added to the variance before its square root.
 const BatchNormEpsilon = 1e-3
 
-func (batchNormKind) outShape(_ Layer, in [][]int) ([]int, error) { return single(in), nil }
+func (batchNormKind) outShape(l Layer, in [][]int) ([]int, error) {
+	if !(l.Epsilon >= 0 && l.Epsilon < 1) {
+		return nil, fmt.Errorf("batchnorm epsilon %v outside [0, 1)", l.Epsilon)
+	}
+	return single(in), nil
+}
+
+// epsilon is the batch norm's epsilon (BatchNormEpsilon when unset).
+func (l Layer) epsilon() float64 {
+	if l.Epsilon > 0 {
+		return l.Epsilon
+	}
+	return BatchNormEpsilon
+}
 
 func (batchNormKind) variables(_ Layer, in [][]int) []VariableSpec {
 	x := single(in)
@@ -64,7 +78,7 @@ func (batchNormKind) build(b *buildCtx, l Layer, in []*graph.Node) *graph.Node {
 	} else {
 		mean, variance = b.variable(g, VarMovingMean), b.variable(g, VarMovingVar)
 	}
-	inv := graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, BatchNormEpsilon)))
+	inv := graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, l.epsilon())))
 	scale := graph.Mul(inv, b.variable(g, VarGamma))
 	x = graph.Mul(graph.Sub(x, graph.Reshape(mean, bshape...)), graph.Reshape(scale, bshape...))
 	return graph.Add(x, graph.Reshape(b.variable(g, VarBeta), bshape...))

@@ -65,6 +65,10 @@ var layerCases = []layerCase{
 	{"globalavgpool", func(s *layers.Spec) { s.Conv("a", 4, 3).GlobalAvgPool("L") }, false},
 	{"softmax_channels", func(s *layers.Spec) { s.Conv("a", 4, 3).Softmax("L") }, false},
 	{"identity", func(s *layers.Spec) { s.Identity("L") }, false},
+	{"affine_after_imported_names", func(s *layers.Spec) {
+		s.Conv("/layer1/layer1.0/conv1/Conv", 3, 3).Affine("L")
+	}, false},
+	{"batchnorm_epsilon", func(s *layers.Spec) { s.BatchNorm("L"); s.Layers[0].Epsilon = 1e-5 }, false},
 	{"resblock_batchnorm_training", func(s *layers.Spec) {
 		s.Conv("c1", 4, 3, layers.WithPadding(layers.Same), layers.WithStride(2)).BatchNorm("bn1").
 			Conv("proj", 4, 1, layers.WithStride(2), layers.From(layers.InputName)).

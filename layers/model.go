@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 
 	"github.com/convlens/convlens/backend"
@@ -64,8 +65,11 @@ func NewEmpty(spec *Spec, b *backend.Backend) (*Model, error) {
 	return &Model{Spec: spec, Backend: b, Ctx: ctx, Portable: b.IsGo()}, nil
 }
 
-// Scope is the variable scope of a layer.
-func Scope(layer string) string { return context.RootScope + layer }
+// Scope is the variable scope of a layer (a "/" in an imported layer's name becomes "|",
+// as GoMLX separates scopes with "/").
+func Scope(layer string) string {
+	return context.RootScope + strings.ReplaceAll(layer, context.ScopeSeparator, "|")
+}
 
 func (m *Model) initVariables(seed int64) error {
 	return Safe("initialising variables", func() error {

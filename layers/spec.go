@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Kind is the type of a layer.
@@ -28,6 +29,7 @@ const (
 	Concat        Kind = "concat"
 	Softmax       Kind = "softmax"
 	Identity      Kind = "identity"
+	Affine        Kind = "affine"
 )
 
 const (
@@ -81,6 +83,7 @@ type Layer struct {
 	Activation Activation `json:"activation,omitempty"`
 	Alpha      float64    `json:"alpha,omitempty"` // LeakyReLU slope for negative inputs
 	Rate       float64    `json:"rate,omitempty"`  // dropout probability
+	Epsilon    float64    `json:"epsilon,omitempty"` // batchnorm (default BatchNormEpsilon)
 }
 
 // HasActivation reports whether the layer applies a nonlinearity of its own
@@ -129,8 +132,31 @@ type Spec struct {
 	// x' = (x-mean)/std. Empty means no normalisation.
 	InputMean PerChannel `json:"input_mean,omitempty"`
 	InputStd  PerChannel `json:"input_std,omitempty"`
+	// Layout is the layout of the images the model's file takes: "" or LayoutNHWC (convlens),
+	// LayoutNCHW (imported from PyTorch-style ONNX). Inside, activations are always channels last.
+	Layout string `json:"layout,omitempty"`
+	// Aliases maps other names of layers (an imported node's output tensor) to layer names.
+	Aliases map[string]string `json:"aliases,omitempty"`
 	// ClassNames, when set, names the classes (from the training data).
 	ClassNames []string `json:"class_names,omitempty"`
+}
+
+// Image layouts of Spec.Layout.
+const (
+	LayoutNHWC = "NHWC"
+	LayoutNCHW = "NCHW"
+)
+
+// Resolve returns the layer (or tap) name an alias stands for, or name itself.
+func (s *Spec) Resolve(name string) string {
+	base, pre := strings.CutSuffix(name, PreSuffix)
+	if l, ok := s.Aliases[base]; ok {
+		if pre {
+			return l + PreSuffix
+		}
+		return l
+	}
+	return name
 }
 
 // NewSpec starts a model taking h×w×c images into the given number of classes.
@@ -240,6 +266,11 @@ func (s *Spec) Softmax(name string, opts ...Option) *Spec {
 // Identity adds a layer that passes its input through (a named tap point).
 func (s *Spec) Identity(name string, opts ...Option) *Spec {
 	return s.add(Layer{Name: name, Kind: Identity}, opts)
+}
+
+// Affine adds a per-channel scale and shift (y = x·scale + shift).
+func (s *Spec) Affine(name string, opts ...Option) *Spec {
+	return s.add(Layer{Name: name, Kind: Affine}, opts)
 }
 
 // Layer returns the layer with the given name and its index in Layers.

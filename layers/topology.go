@@ -48,7 +48,8 @@ func (t *Topology) Consumers(name string) []string {
 	return out
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+// nameRE admits convlens names and those of imported ONNX nodes ("/layer1/layer1.0/conv1/Conv").
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_/][A-Za-z0-9_./:-]{0,199}$`)
 
 // Topology validates the spec and returns its graph: names, inputs, cycles, reachability,
 // every layer's parameters and shapes, and the logits' shape.
@@ -65,15 +66,23 @@ func (s *Spec) Topology() (*Topology, error) {
 	if err := s.checkNormalization(); err != nil {
 		return nil, err
 	}
+	if s.Layout != "" && s.Layout != LayoutNHWC && s.Layout != LayoutNCHW {
+		return nil, fmt.Errorf("model %q: layout %q (want %s or %s)", s.Name, s.Layout, LayoutNHWC, LayoutNCHW)
+	}
 	index := map[string]int{}
 	for i, l := range s.Layers {
-		if !nameRE.MatchString(l.Name) || l.Name == InputName {
-			return nil, fmt.Errorf("layer %d: name %q must start with a letter and use only letters, digits, _ and - (at most 64), and not be %q", i, l.Name, InputName)
+		if !nameRE.MatchString(l.Name) || l.Name == InputName || strings.HasSuffix(l.Name, PreSuffix) {
+			return nil, fmt.Errorf("layer %d: name %q must use only letters, digits and _ - / . : (at most 200, not starting with - . or :), not end in %q and not be %q", i, l.Name, PreSuffix, InputName)
 		}
 		if _, dup := index[l.Name]; dup {
 			return nil, fmt.Errorf("layer %d: duplicate name %q", i, l.Name)
 		}
 		index[l.Name] = i
+	}
+	for alias, name := range s.Aliases {
+		if _, ok := index[name]; !ok {
+			return nil, fmt.Errorf("model %q: alias %q names no layer (%q)", s.Name, alias, name)
+		}
 	}
 	// Resolve inputs; -1 is the image.
 	inputs := make([][]int, len(s.Layers))
