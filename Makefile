@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build plugin chromium fashion dogscats photos notebook-tools notebooks deps demo demo-colour test test-go bench docker-image docker-test clean
+.PHONY: all build plugin chromium fashion dogscats photos onnx-tools notebook-tools notebooks deps demo demo-colour test test-go bench docker-image docker-test clean
 
 all: build
 
@@ -32,6 +32,10 @@ dogscats:
 # Sample photos (scikit-image's, from Debian python3-skimage) into ~/.cache/convlens/photos.
 photos:
 	@scripts/install-photos.sh
+
+# numpy, onnx and onnxruntime (pinned, PyPI) in a venv: the ONNX import tests' reference.
+onnx-tools:
+	@scripts/install-onnx-tools.sh
 
 # Jupyter nbconvert/nbclient (Debian) and GoNB v0.11.1, to execute the notebooks headless.
 notebook-tools:
@@ -65,8 +69,8 @@ demo-colour: plugin dogscats photos build
 	@echo "report: $(OUT)/demo-colour/report.html, explanations: $(OUT)/demo-colour/explain.html"
 
 # All tests, on both backends (XLA is required, not skipped).
-test: plugin chromium fashion dogscats photos notebook-tools deps
-	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 CONVLENS_REQUIRE_DOGSCATS=1 CONVLENS_REQUIRE_PHOTOS=1 \
+test: plugin chromium fashion dogscats photos onnx-tools notebook-tools deps
+	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_ONNX=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 CONVLENS_REQUIRE_DOGSCATS=1 CONVLENS_REQUIRE_PHOTOS=1 \
 	CONVLENS_NB_OUT=$(CURDIR)/$(OUT)/notebooks $(GO) test -timeout 40m ./...
 
 # Executes the tutorial notebooks (also part of make test); executed copies and HTML exports go to out/notebooks.

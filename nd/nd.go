@@ -198,3 +198,23 @@ func ResizeBilinear(a Array, H, W int) Array {
 	}
 	return out
 }
+
+// NCHWToNHWC moves the channel axis of a [N, C, H, W] batch last.
+func NCHWToNHWC(a Array) (Array, error) {
+	if err := a.Validate(); err != nil {
+		return Array{}, err
+	}
+	if len(a.Shape) != 4 {
+		return Array{}, fmt.Errorf("array of shape %v is not an [N, C, H, W] batch", a.Shape)
+	}
+	n, c, h, w := a.Shape[0], a.Shape[1], a.Shape[2], a.Shape[3]
+	out := New(n, h, w, c)
+	for i := range n {
+		for ci := range c {
+			for p := range h * w {
+				out.Data[(i*h*w+p)*c+ci] = a.Data[(i*c+ci)*h*w+p]
+			}
+		}
+	}
+	return out, nil
+}
