@@ -481,3 +481,12 @@ func halfToFloat(h uint16) float32 {
 	}
 	return math.Float32frombits(sign | uint32(exp-15+127)<<23 | frac<<13)
 }
+
+// DecodeTensor parses a serialised TensorProto (the .pb files of ONNX test data sets).
+func DecodeTensor(b []byte) (*Tensor, error) {
+	t, err := decodeTensor(b)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
