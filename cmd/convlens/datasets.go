@@ -2,34 +2,17 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/convlens/convlens/backend"
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/training"
 )
 
-// loadCheckpoint opens the backend, restores a checkpoint and loads the held-out part of
-// its dataset (dataName overrides the one it was trained on).
-func loadCheckpoint(ckpt, backendName, dataName, dataDir string) (*training.Loaded, *data.Dataset, error) {
-	if ckpt == "" {
-		return nil, nil, fmt.Errorf("-checkpoint is required")
-	}
-	b, err := backend.Open(backendName)
-	if err != nil {
-		return nil, nil, err
-	}
-	fmt.Fprintln(os.Stderr, b)
-	loaded, err := training.Load(ckpt, b)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, s := range loaded.Skipped {
-		fmt.Fprintf(os.Stderr, "warning: skipped %s\n", s)
-	}
+// heldOut loads the held-out part of a checkpoint's dataset (dataName overrides the one it
+// was trained on).
+func heldOut(loaded *training.Loaded, dataName, dataDir string) (*data.Dataset, error) {
 	src := data.Source{Name: dataName, Dir: dataDir}
 	switch {
 	case dataName == "" && loaded.Meta.Source != nil:
@@ -44,7 +27,7 @@ func loadCheckpoint(ckpt, backendName, dataName, dataDir string) (*training.Load
 		src.Height, src.Width = s.Height, s.Width // an image folder is read at the model's size
 	}
 	_, test, err := data.Load(src, loaded.Meta.Config.Seed)
-	return loaded, test, err
+	return test, err
 }
 
 // parseSize reads "HxW" (or "" for none).

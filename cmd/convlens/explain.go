@@ -16,44 +16,53 @@ import (
 
 func runExplain(args []string) error {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	ckpt := fs.String("checkpoint", "", "checkpoint directory (or a ckpt-*.bin file) written by convlens train")
+	src := modelFlags(fs)
+	in := inputFlags(fs)
 	method := fs.String("method", "all", "comma-separated methods: "+strings.Join(explain.MethodNames, ", ")+", or all")
 	layer := fs.String("layer", "", "layer for Grad-CAM / Grad-CAM++ (default: the last conv layer)")
-	images := fs.Int("images", 6, "held-out images to explain")
 	sanity := fs.Bool("sanity", true, "run the model-parameter randomisation sanity check")
 	classes := fs.Bool("class-vis", true, "synthesise one input per class by activation maximisation")
 	dataName := fs.String("data", "", "dataset (default: the one it was trained on)")
 	dataDir := fs.String("data-dir", "", "folder with the IDX files")
+	saveMaps := fs.String("save-maps", "", "also write the raw maps of the first method as .npy, float32 [N, H, W] at input resolution")
 	out := fs.String("out", "explain.html", "output HTML file")
-	backendName := fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda or go")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := intFlag("images", *images, 1, 256); err != nil {
-		return err
-	}
-	if err := writableFile("out", *out); err != nil {
-		return err
-	}
-	loaded, test, err := loadCheckpoint(*ckpt, *backendName, *dataName, *dataDir)
+	count, err := imageCount(*in.images, 6, 256)
 	if err != nil {
 		return err
 	}
-	l := *layer
+	for _, err := range []error{writableFile("out", *out), writableFile("save-maps", *saveMaps)} {
+		if err != nil {
+			return err
+		}
+	}
+	model, test, seed, err := openWithData(src, in, *dataName, *dataDir)
+	if err != nil {
+		return err
+	}
+	count = min(count, test.N)
+	l := model.Spec.Resolve(*layer)
 	if l == "" {
-		l = explain.LastConvLayer(loaded.Model.Spec)
+		l = explain.LastConvLayer(model.Spec)
 	}
 	methods, err := explain.Methods(*method, l)
 	if err != nil {
 		return err
 	}
-	ex := explain.New(loaded.Model)
+	ex := explain.New(model)
 	if err := ex.Check(methods...); err != nil { // before the long work
 		return err
 	}
 	start := time.Now()
-	page, err := report.Explain(ex, test, report.ExplainOptions{Methods: methods, Images: *images, Sanity: *sanity,
-		ClassVisualizations: *classes, Seed: loaded.Meta.Config.Seed})
+	if *saveMaps != "" {
+		if err := writeMaps(ex, methods[0], test, count, *saveMaps); err != nil {
+			return err
+		}
+	}
+	page, err := report.Explain(ex, test, report.ExplainOptions{Methods: methods, Images: count, Sanity: *sanity,
+		ClassVisualizations: *classes, Seed: seed})
 	if err != nil {
 		return err
 	}

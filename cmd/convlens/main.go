@@ -2,6 +2,8 @@
 //
 //	convlens train  -data mnist -model lenet -epochs 1 -checkpoint out/lenet -metrics out/metrics.json
 //	convlens report -checkpoint out/lenet -out out/report.html
+//	convlens inspect -onnx model.onnx
+//	convlens predict -onnx model.onnx -images photos/ -out logits.npy
 package main
 
 import (
@@ -14,6 +16,8 @@ var commands = map[string]func(args []string) error{
 	"report":  runReport,
 	"explain": runExplain,
 	"images":  runImages,
+	"inspect": runInspect,
+	"predict": runPredict,
 }
 
 func usage() {
@@ -25,6 +29,9 @@ commands:
   train    train a model and write checkpoints and a metrics file
   report   write one offline HTML page with every view of a trained model
   explain  write an offline HTML page of attribution maps, class visualisations and sanity checks
+  inspect  print a model's layers, shapes, parameters and FLOPs (-checkpoint DIR or -onnx FILE)
+  predict  print the top classes of images and write the logits as .npy
+  export   write a convlens checkpoint as an ONNX model
   images   write a dataset as a folder of PNG images (train/<class>/*.png, test/<class>/*.png)
 
 run "convlens <command> -h" for its flags.

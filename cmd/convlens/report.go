@@ -9,28 +9,38 @@ import (
 
 func runReport(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	ckpt := fs.String("checkpoint", "", "checkpoint directory (or a ckpt-*.bin file) written by convlens train")
+	src := modelFlags(fs)
+	in := inputFlags(fs)
 	dataName := fs.String("data", "", "held-out dataset: mnist, fashion or synthetic (default: the one it was trained on)")
 	dataDir := fs.String("data-dir", "", "folder with the IDX files")
-	images := fs.Int("images", 3, "example images whose feature maps are shown")
 	examples := fs.Int("examples", 1000, "held-out examples for the confusion matrix, embedding and activation statistics")
 	out := fs.String("out", "report.html", "output HTML file")
-	backendName := fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda or go")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	for _, err := range []error{intFlag("images", *images, 1, 32), intFlag("examples", *examples, 1, 100_000), writableFile("out", *out)} {
+	count, err := imageCount(*in.images, 3, 32)
+	if err != nil {
+		return err
+	}
+	for _, err := range []error{intFlag("examples", *examples, 1, 100_000), writableFile("out", *out)} {
 		if err != nil {
 			return err
 		}
 	}
-	loaded, test, err := loadCheckpoint(*ckpt, *backendName, *dataName, *dataDir)
+	o, err := src.open()
 	if err != nil {
 		return err
 	}
+	test, _, err := datasetFor(o, in, *dataName, *dataDir)
+	if err != nil {
+		return err
+	}
+	rin := report.Input{Model: o.model, Data: test}
+	if o.loaded != nil {
+		rin.History, rin.Step = o.loaded.History, o.loaded.Step
+	}
 	start := time.Now()
-	page, err := report.Build(report.Input{Model: loaded.Model, History: loaded.History, Data: test, Step: loaded.Step},
-		report.Options{Images: *images, Examples: *examples})
+	page, err := report.Build(rin, report.Options{Images: count, Examples: *examples})
 	if err != nil {
 		return err
 	}

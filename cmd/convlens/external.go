@@ -1,0 +1,339 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/explain"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/onnx"
+	"github.com/convlens/convlens/training"
+)
+
+// source is where a command's model comes from: a convlens checkpoint or an ONNX file.
+type source struct {
+	ckpt, onnx, backend *string
+}
+
+func modelFlags(fs *flag.FlagSet) source {
+	return source{
+		ckpt:    fs.String("checkpoint", "", "checkpoint directory (or a ckpt-*.bin file) written by convlens train"),
+		onnx:    fs.String("onnx", "", "an ONNX model file (instead of -checkpoint)"),
+		backend: fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda or go"),
+	}
+}
+
+// opened is a model with what is known of its origin.
+type opened struct {
+	model    *layers.Model
+	imported *onnx.Imported   // for -onnx
+	loaded   *training.Loaded // for -checkpoint
+}
+
+func (s source) open() (*opened, error) {
+	if (*s.ckpt == "") == (*s.onnx == "") {
+		return nil, fmt.Errorf("give one of -checkpoint DIR or -onnx FILE")
+	}
+	b, err := backend.Open(*s.backend)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(os.Stderr, b)
+	if *s.onnx != "" {
+		m, imp, err := onnx.Open(*s.onnx, b)
+		if err != nil {
+			return nil, err
+		}
+		return &opened{model: m, imported: imp}, nil
+	}
+	loaded, err := training.Load(*s.ckpt, b)
+	if err != nil {
+		return nil, err
+	}
+	for _, sk := range loaded.Skipped {
+		fmt.Fprintf(os.Stderr, "warning: skipped %s\n", sk)
+	}
+	return &opened{model: loaded.Model, loaded: loaded}, nil
+}
+
+// imageFlags are the flags of commands that run a model on the user's images.
+type imageFlags struct {
+	images, labels, classes, mean, std *string
+}
+
+func inputFlags(fs *flag.FlagSet) imageFlags {
+	return imageFlags{
+		images:  fs.String("images", "", "images: a .npy (float32, the model's layout, preprocessed), PNG/JPEG files, a folder or a glob (comma-separated)"),
+		labels:  fs.String("labels", "", "true classes: a .npy of N integers (default: the predicted classes)"),
+		classes: fs.String("classes", "", "class names, one per line"),
+		mean:    fs.String("mean", "", "per-channel mean subtracted from decoded images in [0,1] (e.g. 0.485,0.456,0.406)"),
+		std:     fs.String("std", "", "per-channel standard deviation dividing decoded images (e.g. 0.229,0.224,0.225)"),
+	}
+}
+
+// dataset reads the images (and labels, classes) for model m as a held-out set; images are
+// channels last inside. Without labels the model's predictions stand in.
+func (f imageFlags) dataset(m *layers.Model) (*data.Dataset, []string, error) {
+	s := m.Spec
+	if *f.images == "" {
+		return nil, nil, fmt.Errorf("-images is required")
+	}
+	var paths []string
+	for _, p := range strings.Split(*f.images, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	var batch nd.Array
+	var names []string
+	if len(paths) == 1 && strings.EqualFold(filepath.Ext(paths[0]), ".npy") {
+		a, err := nd.ReadNpy(paths[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		want := []int{s.Height, s.Width, s.Chans}
+		if s.Layout == layers.LayoutNCHW {
+			want = []int{s.Chans, s.Height, s.Width}
+		}
+		if len(a.Shape) != 4 || !slices.Equal(a.Shape[1:], want) {
+			return nil, nil, fmt.Errorf("-images %s has shape %v; the model takes [N, %s] = [N %v]", paths[0], a.Shape, layoutName(s), want)
+		}
+		if s.Layout == layers.LayoutNCHW {
+			if a, err = nd.NCHWToNHWC(a); err != nil {
+				return nil, nil, err
+			}
+		}
+		if err := nd.CheckFinite("-images", a.Data); err != nil {
+			return nil, nil, err
+		}
+		batch = a
+		for i := range a.Shape[0] {
+			names = append(names, fmt.Sprintf("%s[%d]", filepath.Base(paths[0]), i))
+		}
+	} else {
+		files, err := imageFiles(paths)
+		if err != nil {
+			return nil, nil, err
+		}
+		if s.Chans != 1 && s.Chans != 3 {
+			return nil, nil, fmt.Errorf("the model takes %d channels; give -images as a .npy", s.Chans)
+		}
+		batch = nd.New(len(files), s.Height, s.Width, s.Chans)
+		for i, p := range files {
+			img, err := data.LoadImage(p, s.Height, s.Width, s.Chans)
+			if err != nil {
+				return nil, nil, err
+			}
+			copy(batch.Data[i*len(img.Data):], img.Data)
+			names = append(names, filepath.Base(p))
+		}
+		if err := f.normalise(s, batch); err != nil {
+			return nil, nil, err
+		}
+	}
+	ds := &data.Dataset{Name: "images", Images: batch.Data, N: batch.Shape[0], H: s.Height, W: s.Width, C: s.Chans}
+	classes, err := f.classNames(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds.Classes = classes
+	if *f.labels != "" {
+		l, err := nd.ReadNpy(*f.labels)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(l.Data) != ds.N {
+			return nil, nil, fmt.Errorf("-labels %s holds %d values for %d images", *f.labels, len(l.Data), ds.N)
+		}
+		for i, v := range l.Data {
+			if v != float32(math.Trunc(float64(v))) || v < 0 || int(v) >= s.Classes {
+				return nil, nil, fmt.Errorf("-labels %s: value %v at %d is not a class in [0, %d)", *f.labels, v, i, s.Classes)
+			}
+			ds.Labels = append(ds.Labels, int32(v))
+		}
+	} else {
+		preds, err := m.Predict(batch)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range preds {
+			ds.Labels = append(ds.Labels, int32(p))
+		}
+		ds.Name = "images (labels: the model's predictions)"
+	}
+	return ds, names, nil
+}
+
+func layoutName(s *layers.Spec) string {
+	if s.Layout == layers.LayoutNCHW {
+		return "C, H, W"
+	}
+	return "H, W, C"
+}
+
+// imageFiles expands folders and globs into image files, in order.
+func imageFiles(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		matches, err := filepath.Glob(p)
+		if err != nil || len(matches) == 0 {
+			return nil, fmt.Errorf("-images %s: no such file", p)
+		}
+		for _, m := range matches {
+			st, err := os.Stat(m)
+			if err != nil {
+				return nil, err
+			}
+			if !st.IsDir() {
+				out = append(out, m)
+				continue
+			}
+			entries, err := os.ReadDir(m)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range entries {
+				switch strings.ToLower(filepath.Ext(e.Name())) {
+				case ".png", ".jpg", ".jpeg":
+					out = append(out, filepath.Join(m, e.Name()))
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-images %s: no PNG or JPEG files", strings.Join(paths, ","))
+	}
+	if len(out) > 4096 {
+		return nil, fmt.Errorf("-images: %d files; give at most 4096", len(out))
+	}
+	return out, nil
+}
+
+// normalise applies -mean and -std to decoded images (channels last).
+func (f imageFlags) normalise(s *layers.Spec, batch nd.Array) error {
+	mean, err := perChannelFlag("mean", *f.mean, s.Chans, 0)
+	if err != nil {
+		return err
+	}
+	std, err := perChannelFlag("std", *f.std, s.Chans, 1)
+	if err != nil {
+		return err
+	}
+	for i := range batch.Data {
+		c := i % s.Chans
+		batch.Data[i] = (batch.Data[i] - float32(mean[c])) / float32(std[c])
+	}
+	return nil
+}
+
+func perChannelFlag(name, v string, chans int, def float64) ([]float64, error) {
+	out := slices.Repeat([]float64{def}, chans)
+	if v == "" {
+		return out, nil
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) != 1 && len(parts) != chans {
+		return nil, fmt.Errorf("-%s %q: give 1 or %d values", name, v, chans)
+	}
+	for i := range out {
+		x, err := strconv.ParseFloat(strings.TrimSpace(parts[min(i, len(parts)-1)]), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || (name == "std" && x <= 0) {
+			return nil, fmt.Errorf("-%s %q: want finite numbers (std > 0)", name, v)
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+// classNames reads -classes (one per line) or keeps the model's own names.
+func (f imageFlags) classNames(s *layers.Spec) ([]string, error) {
+	if *f.classes == "" {
+		if len(s.ClassNames) == s.Classes {
+			return s.ClassNames, nil
+		}
+		names := make([]string, s.Classes)
+		for i := range names {
+			names[i] = strconv.Itoa(i)
+		}
+		return names, nil
+	}
+	b, err := os.ReadFile(*f.classes)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		names = append(names, strings.TrimSpace(strings.TrimSuffix(l, "\r")))
+	}
+	if len(names) != s.Classes {
+		return nil, fmt.Errorf("-classes %s names %d classes; the model has %d", *f.classes, len(names), s.Classes)
+	}
+	return names, nil
+}
+
+// imageCount reads -images as a count of held-out images ("" gives def); a path returns def.
+func imageCount(v string, def, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return def, nil // a path (or empty)
+	}
+	return n, intFlag("images", n, 1, hi)
+}
+
+// datasetFor returns the images to look at: -images when it names files, else the held-out
+// part of the checkpoint's dataset. It also returns the image names, when files were given.
+func datasetFor(o *opened, in imageFlags, dataName, dataDir string) (*data.Dataset, []string, error) {
+	if _, err := strconv.Atoi(*in.images); err != nil && *in.images != "" {
+		return in.dataset(o.model)
+	}
+	if o.loaded == nil {
+		return nil, nil, fmt.Errorf("-images FILES is required with -onnx (a .npy, PNG/JPEG files, a folder or a glob)")
+	}
+	test, err := heldOut(o.loaded, dataName, dataDir)
+	return test, nil, err
+}
+
+// openWithData opens the model and its images and returns the seed of its training (1 for ONNX).
+func openWithData(src source, in imageFlags, dataName, dataDir string) (*layers.Model, *data.Dataset, int64, error) {
+	o, err := src.open()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	ds, _, err := datasetFor(o, in, dataName, dataDir)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	seed := int64(1)
+	if o.loaded != nil {
+		seed = o.loaded.Meta.Config.Seed
+	}
+	return o.model, ds, seed, nil
+}
+
+// writeMaps writes method's maps of the first n images (targets: their labels) as float32
+// [N, H, W] .npy, not normalised.
+func writeMaps(ex *explain.Explainer, method explain.Method, ds *data.Dataset, n int, path string) error {
+	images := ds.Batch(0, n)
+	targets := make([]int, n)
+	for i := range targets {
+		targets[i] = int(ds.Labels[i])
+	}
+	maps, err := method.Attribute(ex, images, targets)
+	if err != nil {
+		return err
+	}
+	if err := nd.WriteNpy(path, maps.Pixels); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "maps: %s (%s, %v)\n", path, method.Name(), maps.Pixels.Shape)
+	return nil
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/convlens/convlens/nd"
+)
+
+// runPredict prints each image's top classes and writes the logits as .npy [N, classes].
+func runPredict(args []string) error {
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	src := modelFlags(fs)
+	in := inputFlags(fs)
+	top := fs.Int("top", 3, "classes printed per image")
+	out := fs.String("out", "", "write the logits here as .npy, float32 [N, classes]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := intFlag("top", *top, 1, 100); err != nil {
+		return err
+	}
+	if err := writableFile("out", *out); err != nil {
+		return err
+	}
+	o, err := src.open()
+	if err != nil {
+		return err
+	}
+	*in.labels = "" // predict reports the model's classes only
+	ds, names, err := in.dataset(o.model)
+	if err != nil {
+		return err
+	}
+	logits, err := o.model.Logits(ds.Batch(0, ds.N))
+	if err != nil {
+		return err
+	}
+	k := logits.Shape[1]
+	for i := range ds.N {
+		row := logits.Data[i*k : (i+1)*k]
+		probs := softmax(row)
+		order := make([]int, k)
+		for c := range order {
+			order[c] = c
+		}
+		sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
+		fmt.Printf("%s:", names[i])
+		for _, c := range order[:min(*top, k)] {
+			fmt.Printf("  %s %.1f%%", ds.Classes[c], 100*probs[c])
+		}
+		fmt.Println()
+	}
+	if *out != "" {
+		return nd.WriteNpy(*out, logits)
+	}
+	return nil
+}
+
+// softmax of one row of logits (an output that is already a softmax is its own probabilities).
+func softmax(row []float32) []float64 {
+	hi := math.Inf(-1)
+	for _, v := range row {
+		hi = math.Max(hi, float64(v))
+	}
+	out := make([]float64, len(row))
+	sum := 0.0
+	for i, v := range row {
+		out[i] = math.Exp(float64(v) - hi)
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	return out
+}
+
