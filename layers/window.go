@@ -72,3 +72,9 @@ func (l Layer) windowOut(h, w int) (int, int) {
 	k := l.effectiveKernel()
 	return (h+ph[0]+ph[1]-k)/l.Stride + 1, (w+pw[0]+pw[1]-k)/l.Stride + 1
 }
+
+// WindowPads is the zero padding (top, bottom, left, right) a conv or pool applies to an h×w input.
+func (l Layer) WindowPads(h, w int) [4]int {
+	ph, pw := l.pads(h, w)
+	return [4]int{ph[0], ph[1], pw[0], pw[1]}
+}

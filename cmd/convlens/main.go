@@ -18,6 +18,7 @@ var commands = map[string]func(args []string) error{
 	"images":  runImages,
 	"inspect": runInspect,
 	"predict": runPredict,
+	"export":  runExport,
 }
 
 func usage() {

@@ -76,4 +76,3 @@ func softmax(row []float32) []float64 {
 	}
 	return out
 }
-
