@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
 )
@@ -16,7 +17,7 @@ func init() { register(Activate, activationKind{}, false) }
 
 func (activationKind) outShape(l Layer, in [][]int) ([]int, error) {
 	if l.Activation == Linear {
-		return nil, fmt.Errorf("activation layer needs an activation (relu, leakyrelu, sigmoid, tanh)")
+		return nil, fmt.Errorf("activation layer needs an activation (relu, leakyrelu, sigmoid, tanh, clip)")
 	}
 	return single(in), nil
 }
@@ -24,7 +25,7 @@ func (activationKind) outShape(l Layer, in [][]int) ([]int, error) {
 func (activationKind) flops(_ Layer, _ [][]int, out []int) int64 { return int64(prod(out)) }
 
 func (activationKind) build(_ *buildCtx, l Layer, in []*graph.Node) *graph.Node {
-	return activate(in[0], l.Activation, l.Alpha)
+	return activate(in[0], l)
 }
 
 // checkActivation validates the activation and that the layer may carry one.
@@ -35,6 +36,10 @@ func (l Layer) checkActivation() error {
 		if !(l.Alpha >= 0 && l.Alpha < 1) {
 			return fmt.Errorf("leakyrelu alpha %v outside [0, 1)", l.Alpha)
 		}
+	case Clip:
+		if !(l.ClipMin < l.ClipMax) || math.IsInf(l.ClipMin, 0) || math.IsInf(l.ClipMax, 0) {
+			return fmt.Errorf("clip bounds [%v, %v]: want finite min < max", l.ClipMin, l.ClipMax)
+		}
 	default:
 		return fmt.Errorf("unknown activation %q", l.Activation)
 	}
@@ -44,9 +49,12 @@ func (l Layer) checkActivation() error {
 	return nil
 }
 
-// activate applies an activation function.
-func activate(x *graph.Node, a Activation, alpha float64) *graph.Node {
-	switch a {
+// activate applies the layer's activation function.
+func activate(x *graph.Node, l Layer) *graph.Node {
+	alpha := l.Alpha
+	switch l.Activation {
+	case Clip:
+		return graph.ClipScalar(x, l.ClipMin, l.ClipMax)
 	case ReLU:
 		return graph.Max(x, graph.ZerosLike(x))
 	case LeakyReLU:

@@ -37,6 +37,9 @@ var layerCases = []layerCase{
 	{"batchnorm_training", func(s *layers.Spec) { s.BatchNorm("L") }, true},
 	{"batchnorm_inference", func(s *layers.Spec) { s.BatchNorm("L") }, false},
 	{"act_sigmoid", func(s *layers.Spec) { s.Act("L", layers.Sigmoid) }, false},
+	{"act_clip_relu6", func(s *layers.Spec) {
+		s.Act("L", layers.Clip, func(l *layers.Layer) { l.ClipMin, l.ClipMax = -0.3, 0.5 })
+	}, false},
 	{"act_leakyrelu", func(s *layers.Spec) { s.Act("L", layers.LeakyReLU, layers.WithLeakyReLU(0.2)) }, false},
 	{"dropout_inference", func(s *layers.Spec) { s.Dropout("L", 0.5) }, false},
 	{"dense_relu", func(s *layers.Spec) { s.Flatten("flat0").Dense("L", 7, layers.WithActivation(layers.ReLU)) }, false},

@@ -135,7 +135,7 @@ func (m *Model) Build(ctx *context.Context, images *graph.Node, training bool) *
 		x := kinds[n.Kind].def.build(b, n.Layer, in)
 		if n.HasActivation() {
 			f.Taps[n.Name+PreSuffix] = x
-			x = activate(x, n.Activation, n.Alpha)
+			x = activate(x, n.Layer)
 		}
 		f.Taps[n.Name] = x
 		values[n.Name] = x

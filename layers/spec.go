@@ -53,6 +53,8 @@ const (
 	LeakyReLU Activation = "leakyrelu"
 	Sigmoid   Activation = "sigmoid"
 	Tanh      Activation = "tanh"
+	// Clip limits values to [Layer.ClipMin, Layer.ClipMax] (ReLU6 is clip 0..6).
+	Clip Activation = "clip"
 )
 
 // Padding of convolutions and pools: Same keeps ceil(size/stride) (TensorFlow style), Valid
@@ -84,6 +86,8 @@ type Layer struct {
 	Alpha      float64    `json:"alpha,omitempty"`   // LeakyReLU slope for negative inputs
 	Rate       float64    `json:"rate,omitempty"`    // dropout probability
 	Epsilon    float64    `json:"epsilon,omitempty"` // batchnorm (default BatchNormEpsilon)
+	ClipMin    float64    `json:"clip_min,omitempty"` // clip activation bounds
+	ClipMax    float64    `json:"clip_max,omitempty"`
 }
 
 // HasActivation reports whether the layer applies a nonlinearity of its own

@@ -205,6 +205,8 @@ func (e *exporter) activation(l layers.Layer, x, name string) string {
 		return e.node("Sigmoid", name, []string{x}, nil)
 	case layers.Tanh:
 		return e.node("Tanh", name, []string{x}, nil)
+	case layers.Clip:
+		return e.node("Clip", name, []string{x, e.init(name+"/min", []float32{float32(l.ClipMin)}), e.init(name+"/max", []float32{float32(l.ClipMax)})}, nil)
 	}
 	return x
 }

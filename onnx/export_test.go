@@ -22,6 +22,7 @@ func exportCases() map[string]*layers.Spec {
 		AvgPool("bp", 3, layers.WithStride(2), layers.WithPads(1, 0, 1, 1)).
 		Concat("cat", []string{"a", "bp"}).
 		Affine("aff").
+		Act("relu6", layers.Clip, func(l *layers.Layer) { l.ClipMin, l.ClipMax = 0, 0.8 }).
 		Conv("dw", 7, 3, layers.WithGroups(7), layers.WithActivation(layers.Tanh)).
 		Flatten("flat").
 		BatchNorm("bn").

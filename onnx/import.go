@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -157,7 +158,7 @@ var supported = map[string]bool{
 	"Conv": true, "BatchNormalization": true, "Relu": true, "LeakyRelu": true, "Sigmoid": true, "Tanh": true,
 	"Softmax": true, "MaxPool": true, "AveragePool": true, "GlobalAveragePool": true, "Add": true, "Sub": true,
 	"Mul": true, "Div": true, "Concat": true, "Flatten": true, "Reshape": true, "Gemm": true, "MatMul": true,
-	"Dropout": true, "Identity": true, "Constant": true,
+	"Dropout": true, "Identity": true, "Constant": true, "Clip": true,
 }
 
 // Import converts a decoded ONNX model into a convlens spec and its variables.
@@ -451,6 +452,8 @@ func (imp *importer) convert(n *Node) error {
 		}
 		imp.addLayer(l, x, nil)
 		return nil
+	case "Clip":
+		return imp.clip(n)
 	case "Softmax":
 		return imp.softmax(n)
 	case "Conv":
@@ -484,6 +487,36 @@ func (imp *importer) convert(n *Node) error {
 		return imp.concat(n)
 	}
 	return fmt.Errorf("unsupported op")
+}
+
+// clip imports Clip (bounds as attributes before opset 11, constant inputs after; a missing
+// bound is ±MaxFloat32).
+func (imp *importer) clip(n *Node) error {
+	x, err := imp.graphInput(n, 0)
+	if err != nil {
+		return err
+	}
+	lo, hi := -math.MaxFloat32, math.MaxFloat32
+	if a, ok := n.Attrs["min"]; ok {
+		lo = float64(a.Float)
+	}
+	if a, ok := n.Attrs["max"]; ok {
+		hi = float64(a.Float)
+	}
+	for i, bound := range []*float64{&lo, &hi} {
+		t, err := imp.constInput(n, i+1, true)
+		if err != nil {
+			return err
+		}
+		if t != nil {
+			if len(t.Floats) != 1 {
+				return fmt.Errorf("clip bound of shape %v; want a scalar", t.Dims)
+			}
+			*bound = float64(t.Floats[0])
+		}
+	}
+	imp.addLayer(layers.Layer{Kind: layers.Activate, Activation: layers.Clip, ClipMin: lo, ClipMax: hi}, x, nil)
+	return nil
 }
 
 func (imp *importer) softmax(n *Node) error {
