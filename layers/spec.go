@@ -83,9 +83,9 @@ type Layer struct {
 	Padding    Padding    `json:"padding,omitempty"`  // conv2d, pools (default Valid)
 	Pads       []int      `json:"pads,omitempty"`     // Explicit padding: top, bottom, left, right
 	Activation Activation `json:"activation,omitempty"`
-	Alpha      float64    `json:"alpha,omitempty"`   // LeakyReLU slope for negative inputs
-	Rate       float64    `json:"rate,omitempty"`    // dropout probability
-	Epsilon    float64    `json:"epsilon,omitempty"` // batchnorm (default BatchNormEpsilon)
+	Alpha      float64    `json:"alpha,omitempty"`    // LeakyReLU slope for negative inputs
+	Rate       float64    `json:"rate,omitempty"`     // dropout probability
+	Epsilon    float64    `json:"epsilon,omitempty"`  // batchnorm (default BatchNormEpsilon)
 	ClipMin    float64    `json:"clip_min,omitempty"` // clip activation bounds
 	ClipMax    float64    `json:"clip_max,omitempty"`
 }
