@@ -37,6 +37,8 @@ var layerCases = []layerCase{
 	{"batchnorm_training", func(s *layers.Spec) { s.BatchNorm("L") }, true},
 	{"batchnorm_inference", func(s *layers.Spec) { s.BatchNorm("L") }, false},
 	{"act_sigmoid", func(s *layers.Spec) { s.Act("L", layers.Sigmoid) }, false},
+	{"pad_then_conv", func(s *layers.Spec) { s.PadImage("p", 1, 0, 2, 3, 0.25).Conv("L", 2, 3, layers.WithStride(2)) }, false},
+	{"pad_only_bottom", func(s *layers.Spec) { s.PadImage("L", 0, 2, 0, 0, -1) }, false},
 	{"act_clip_relu6", func(s *layers.Spec) {
 		s.Act("L", layers.Clip, func(l *layers.Layer) { l.ClipMin, l.ClipMax = -0.3, 0.5 })
 	}, false},

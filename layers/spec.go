@@ -30,6 +30,7 @@ const (
 	Softmax       Kind = "softmax"
 	Identity      Kind = "identity"
 	Affine        Kind = "affine"
+	Pad           Kind = "pad"
 )
 
 const (
@@ -88,6 +89,7 @@ type Layer struct {
 	Epsilon    float64    `json:"epsilon,omitempty"`  // batchnorm (default BatchNormEpsilon)
 	ClipMin    float64    `json:"clip_min,omitempty"` // clip activation bounds
 	ClipMax    float64    `json:"clip_max,omitempty"`
+	Fill       float64    `json:"fill,omitempty"` // pad: the value of added cells
 }
 
 // HasActivation reports whether the layer applies a nonlinearity of its own
@@ -270,6 +272,11 @@ func (s *Spec) Softmax(name string, opts ...Option) *Spec {
 // Identity adds a layer that passes its input through (a named tap point).
 func (s *Spec) Identity(name string, opts ...Option) *Spec {
 	return s.add(Layer{Name: name, Kind: Identity}, opts)
+}
+
+// PadImage adds a pad layer: top, bottom, left and right cells of value fill.
+func (s *Spec) PadImage(name string, top, bottom, left, right int, fill float64, opts ...Option) *Spec {
+	return s.add(Layer{Name: name, Kind: Pad, Pads: []int{top, bottom, left, right}, Fill: fill}, opts)
 }
 
 // Affine adds a per-channel scale and shift (y = x·scale + shift).

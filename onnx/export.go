@@ -138,6 +138,24 @@ func (e *exporter) init(name string, values []float32, dims ...int) string {
 	return name
 }
 
+// initInt64 adds an int64 initializer (a 1-D list) and returns its name.
+func (e *exporter) initInt64(name string, values []int64) string {
+	var t []byte
+	t = protowire.AppendTag(t, 1, protowire.VarintType)
+	t = protowire.AppendVarint(t, uint64(len(values)))
+	t = protowire.AppendTag(t, 2, protowire.VarintType)
+	t = protowire.AppendVarint(t, typeInt64)
+	t = appendString(t, 8, name)
+	raw := make([]byte, 8*len(values))
+	for i, v := range values {
+		binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
+	}
+	t = protowire.AppendTag(t, 9, protowire.BytesType)
+	t = protowire.AppendBytes(t, raw)
+	e.inits = append(e.inits, t)
+	return name
+}
+
 type attr struct {
 	name string
 	i    *int64
@@ -276,6 +294,11 @@ func (e *exporter) layer(n layers.Node) error {
 			attrs = append(attrs, intAttr("count_include_pad", 0))
 		}
 		out = e.node(op, name, ins, attrs)
+	case layers.Pad:
+		p := l.Pads
+		pads := e.initInt64(name+"/pads", []int64{0, 0, int64(p[0]), int64(p[2]), 0, 0, int64(p[1]), int64(p[3])})
+		fill := e.init(name+"/value", []float32{float32(l.Fill)})
+		out = e.node("Pad", name, []string{ins[0], pads, fill}, nil)
 	case layers.GlobalAvgPool:
 		x := e.node("GlobalAveragePool", name+"/pool", ins, nil)
 		out = e.node("Flatten", name, []string{x}, []attr{intAttr("axis", 1)})

@@ -19,7 +19,8 @@ func exportCases() map[string]*layers.Spec {
 	mixed.InputMean, mixed.InputStd = layers.PerChannel{0.4, 0.5, 0.6}, layers.PerChannel{0.2, 0.25, 0.3}
 	mixed.Conv("a", 4, 3, layers.WithPads(1, 0, 2, 1), layers.WithStride(2), layers.WithLeakyReLU(0.1)).
 		Conv("b", 3, 3, layers.WithPadding(layers.Same), layers.WithDilation(2), layers.From(layers.InputName)).
-		AvgPool("bp", 3, layers.WithStride(2), layers.WithPads(1, 0, 1, 1)).
+		PadImage("padded", 1, 0, 0, 1, -0.5).
+		AvgPool("bp", 3, layers.WithStride(2), layers.WithPads(0, 0, 1, 0)).
 		Concat("cat", []string{"a", "bp"}).
 		Affine("aff").
 		Act("relu6", layers.Clip, func(l *layers.Layer) { l.ClipMin, l.ClipMax = 0, 0.8 }).

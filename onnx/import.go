@@ -158,7 +158,7 @@ var supported = map[string]bool{
 	"Conv": true, "BatchNormalization": true, "Relu": true, "LeakyRelu": true, "Sigmoid": true, "Tanh": true,
 	"Softmax": true, "MaxPool": true, "AveragePool": true, "GlobalAveragePool": true, "Add": true, "Sub": true,
 	"Mul": true, "Div": true, "Concat": true, "Flatten": true, "Reshape": true, "Gemm": true, "MatMul": true,
-	"Dropout": true, "Identity": true, "Constant": true, "Clip": true,
+	"Dropout": true, "Identity": true, "Constant": true, "Clip": true, "Pad": true,
 }
 
 // Import converts a decoded ONNX model into a convlens spec and its variables.
@@ -454,6 +454,8 @@ func (imp *importer) convert(n *Node) error {
 		return nil
 	case "Clip":
 		return imp.clip(n)
+	case "Pad":
+		return imp.pad(n)
 	case "Softmax":
 		return imp.softmax(n)
 	case "Conv":
@@ -516,6 +518,50 @@ func (imp *importer) clip(n *Node) error {
 		}
 	}
 	imp.addLayer(layers.Layer{Kind: layers.Activate, Activation: layers.Clip, ClipMin: lo, ClipMax: hi}, x, nil)
+	return nil
+}
+
+// pad imports a constant-mode Pad of the height and width axes (pads and value as inputs
+// from opset 11, as attributes before).
+func (imp *importer) pad(n *Node) error {
+	x, err := imp.graphInput(n, 0)
+	if err != nil {
+		return err
+	}
+	if !x.spatial() {
+		return fmt.Errorf("input has shape %v; convlens pads images [C, H, W]", x.shape)
+	}
+	if mode := n.Attrs["mode"].String; mode != "" && mode != "constant" {
+		return fmt.Errorf("pad mode %q; convlens pads with a constant", mode)
+	}
+	pads, fill := n.Attrs["pads"].Ints, float64(n.Attrs["value"].Float)
+	if t, err := imp.constInput(n, 1, imp.opset < 11); err != nil {
+		return err
+	} else if t != nil {
+		pads = t.Ints
+	}
+	if t, err := imp.constInput(n, 2, true); err != nil {
+		return err
+	} else if t != nil {
+		if len(t.Floats) != 1 {
+			return fmt.Errorf("pad value of shape %v; want a scalar", t.Dims)
+		}
+		fill = float64(t.Floats[0])
+	}
+	if len(n.Inputs) > 3 && n.Inputs[3] != "" {
+		return fmt.Errorf("Pad with axes; give pads for all four axes")
+	}
+	if len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 {
+		return fmt.Errorf("pads %v; convlens pads the height and width of [N, C, H, W] only", pads)
+	}
+	p := []int{int(pads[2]), int(pads[6]), int(pads[3]), int(pads[7])}
+	for _, v := range p {
+		if v < 0 {
+			return fmt.Errorf("negative pads %v (cropping) are not imported", pads)
+		}
+	}
+	c, h, w := x.shape[0], x.shape[1], x.shape[2]
+	imp.addLayer(layers.Layer{Kind: layers.Pad, Pads: p, Fill: fill}, value{shape: []int{c, h + p[0] + p[1], w + p[2] + p[3]}}, nil)
 	return nil
 }
 

@@ -109,13 +109,15 @@ def conv_family(d):
 
 def pool_family(d):
     g = G("pool_family", [3, 2, 17, 14], opset=13)
-    x = g.conv("images", 2, 5, 3, pads=[1, 1, 1, 1])
+    x = g.op("Pad", ["images", g.const(np.array([0, 0, 2, 0, 0, 0, 1, 3], dtype=np.int64)), g.const(np.float32(0.5))])
+    x = g.conv(x, 2, 5, 3, pads=[1, 1, 1, 1])
+    x = g.op("Pad", [x, g.const(np.array([0, 0, 0, 1, 0, 0, 1, 0], dtype=np.int64))])
     x = g.op("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1)
     x = g.op("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 1, 1])
     x = g.op("AveragePool", [x], kernel_shape=[3, 3], strides=[1, 1], auto_pad="SAME_UPPER")
     x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[1, 1])
     x = g.op("Flatten", [x])
-    x = g.gemm(x, 5 * 4 * 3, 7, alpha=0.5, beta=2.0)
+    x = g.gemm(x, 5 * 5 * 4, 7, alpha=0.5, beta=2.0)
     x = g.op("Relu", [x])
     x = g.op("MatMul", [x, g.const(w(7, 4))])
     g.save(g.op("Add", [x, g.const(w(4))]), d)
@@ -171,6 +173,7 @@ def old_style(d):
 def unsupported(d):
     g = G("unsupported", [1, 3, 8, 8])
     x = g.op("Pad", ["images", g.const(np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=np.int64))])
+    x = g.op("Hardmax", [x])
     x = g.conv(x, 3, 4, 3)
     x = g.op("Mul", [x, x])
     x = g.op("Transpose", [x], perm=[0, 2, 3, 1])
