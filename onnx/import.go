@@ -32,6 +32,8 @@ type Layout struct {
 	Shape    []int
 	CHW      []int
 	Squeezed bool
+	// ChannelsLast: the ONNX tensor is [H, W, C] (Shape still lists C, H, W), as convlens holds it.
+	ChannelsLast bool
 }
 
 // AsONNX rearranges a batch of a layer's outputs [N, convlens shape...] into the ONNX
@@ -46,6 +48,10 @@ func (imp *Imported) AsONNX(layer string, a nd.Array) (nd.Array, error) {
 	}
 	n := a.Shape[0]
 	out := nd.Array{Shape: append([]int{n}, l.Shape...), Data: slices.Clone(a.Data)}
+	if l.ChannelsLast {
+		out.Shape = []int{n, l.Shape[1], l.Shape[2], l.Shape[0]}
+		return out, nil
+	}
 	chw := l.CHW
 	if len(l.Shape) == 3 && !l.Squeezed {
 		chw = l.Shape
@@ -138,9 +144,10 @@ type value struct {
 	shape    []int
 	chw      []int // C, H, W of the tensor flattened into this vector, when H·W > 1
 	squeezed bool
+	hwc      bool // an image in ONNX's NHWC order (a Transpose made it): only Transpose or Flatten may use it
 }
 
-func (v value) spatial() bool { return len(v.shape) == 3 && !v.squeezed }
+func (v value) spatial() bool { return len(v.shape) == 3 && !v.squeezed && !v.hwc }
 
 type importer struct {
 	spec    *layers.Spec
@@ -158,7 +165,7 @@ var supported = map[string]bool{
 	"Conv": true, "BatchNormalization": true, "Relu": true, "LeakyRelu": true, "Sigmoid": true, "Tanh": true,
 	"Softmax": true, "MaxPool": true, "AveragePool": true, "GlobalAveragePool": true, "Add": true, "Sub": true,
 	"Mul": true, "Div": true, "Concat": true, "Flatten": true, "Reshape": true, "Gemm": true, "MatMul": true,
-	"Dropout": true, "Identity": true, "Constant": true, "Clip": true, "Pad": true,
+	"Dropout": true, "Identity": true, "Constant": true, "Clip": true, "Pad": true, "Transpose": true,
 }
 
 // Import converts a decoded ONNX model into a convlens spec and its variables.
@@ -183,11 +190,15 @@ func Import(m *Model, name string) (*Imported, error) {
 		return nil, err
 	}
 	c, h, w := int(in.Shape[1]), int(in.Shape[2]), int(in.Shape[3])
+	layout := layers.LayoutNCHW
+	if channelsLastInput(nodes, in.Name) { // tf2onnx: NHWC images, transposed before the first conv
+		h, w, c, layout = int(in.Shape[1]), int(in.Shape[2]), int(in.Shape[3]), layers.LayoutNHWC
+	}
 	if g.Name != "" {
 		name = g.Name
 	}
-	imp.spec = &layers.Spec{Name: name, Height: h, Width: w, Chans: c, Layout: layers.LayoutNCHW, Aliases: map[string]string{}}
-	imp.vals[in.Name] = value{layer: layers.InputName, shape: []int{c, h, w}}
+	imp.spec = &layers.Spec{Name: name, Height: h, Width: w, Chans: c, Layout: layout, Aliases: map[string]string{}}
+	imp.vals[in.Name] = value{layer: layers.InputName, shape: []int{c, h, w}, hwc: layout == layers.LayoutNHWC}
 	for i := range nodes {
 		imp.current = &nodes[i]
 		if err := imp.convert(&nodes[i]); err != nil {
@@ -283,6 +294,23 @@ func checkSupported(nodes []Node) error {
 	return fmt.Errorf("unsupported ONNX ops: %s; convlens imports %s", strings.Join(parts, "; "), strings.Join(ops, ", "))
 }
 
+// channelsLastInput reports whether every use of the input is a Transpose from NHWC to NCHW.
+func channelsLastInput(nodes []Node, input string) bool {
+	uses := 0
+	for _, n := range nodes {
+		for _, in := range n.Inputs {
+			if in != input {
+				continue
+			}
+			uses++
+			if n.OpType != "Transpose" || !slices.Equal(n.Attrs["perm"].Ints, []int64{0, 3, 1, 2}) {
+				return false
+			}
+		}
+	}
+	return uses > 0
+}
+
 // imageInput finds the one graph input that is not an initializer and checks it is an image batch.
 func imageInput(g *Graph, consts map[string]*Tensor) (ValueInfo, error) {
 	var ins []ValueInfo
@@ -356,7 +384,7 @@ func (imp *importer) addLayer(l layers.Layer, out value, vars map[string]nd.Arra
 		l.Inputs = []string{imp.vals[imp.current.Inputs[0]].layer}
 	}
 	out.layer = l.Name
-	imp.layouts[l.Name] = Layout{Shape: out.shape, CHW: out.chw, Squeezed: out.squeezed}
+	imp.layouts[l.Name] = Layout{Shape: out.shape, CHW: out.chw, Squeezed: out.squeezed, ChannelsLast: out.hwc}
 	imp.spec.Layers = append(imp.spec.Layers, l)
 	if len(vars) > 0 {
 		imp.vars[l.Name] = vars
@@ -456,6 +484,8 @@ func (imp *importer) convert(n *Node) error {
 		return imp.clip(n)
 	case "Pad":
 		return imp.pad(n)
+	case "Transpose":
+		return imp.transpose(n)
 	case "Softmax":
 		return imp.softmax(n)
 	case "Conv":
@@ -518,6 +548,27 @@ func (imp *importer) clip(n *Node) error {
 		}
 	}
 	imp.addLayer(layers.Layer{Kind: layers.Activate, Activation: layers.Clip, ClipMin: lo, ClipMax: hi}, x, nil)
+	return nil
+}
+
+// transpose imports the layout changes of channels-last exports: NHWC → NCHW after the input
+// and NCHW → NHWC before a Flatten (whose H,W,C order is convlens's own). Both are identities inside.
+func (imp *importer) transpose(n *Node) error {
+	x, err := imp.graphInput(n, 0)
+	if err != nil {
+		return err
+	}
+	perm := n.Attrs["perm"].Ints
+	var out value
+	switch {
+	case x.hwc && slices.Equal(perm, []int64{0, 3, 1, 2}):
+		out = value{shape: x.shape}
+	case x.spatial() && slices.Equal(perm, []int64{0, 2, 3, 1}):
+		out = value{shape: x.shape, hwc: true}
+	default:
+		return fmt.Errorf("transpose %v of a %v tensor; convlens imports the NHWC↔NCHW transposes around convolutions", perm, x.shape)
+	}
+	imp.addLayer(layers.Layer{Kind: layers.Identity}, out, nil)
 	return nil
 }
 
@@ -806,7 +857,7 @@ func (imp *importer) flatten(n *Node) error {
 		return err
 	}
 	out := value{shape: []int{prod(x.shape)}, chw: x.chw}
-	if x.spatial() && x.shape[1]*x.shape[2] > 1 && x.shape[0] > 1 {
+	if x.spatial() && x.shape[1]*x.shape[2] > 1 && x.shape[0] > 1 { // (an hwc tensor flattens in convlens's order)
 		out.chw = slices.Clone(x.shape)
 	}
 	imp.addLayer(layers.Layer{Kind: layers.Flatten}, out, nil)

@@ -170,13 +170,23 @@ def old_style(d):
     g.save(g.op("Add", [x, g.const(w(2))]), d, inputs_as_graph_inputs=True)
 
 
+def channels_last(d):  # as tf2onnx writes Keras models: NHWC input, transposes around the convs
+    g = G("channels_last", [2, 7, 9, 3])
+    x = g.op("Transpose", ["images"], perm=[0, 3, 1, 2])
+    x = g.conv(x, 3, 4, 3, strides=[2, 2], auto_pad="SAME_UPPER")
+    x = g.op("Relu", [x])
+    x = g.op("Transpose", [x], perm=[0, 2, 3, 1])
+    x = g.op("Flatten", [x])
+    g.save(g.gemm(x, 4 * 5 * 4, 3), d)
+
+
 def unsupported(d):
     g = G("unsupported", [1, 3, 8, 8])
     x = g.op("Pad", ["images", g.const(np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=np.int64))])
     x = g.op("Hardmax", [x])
     x = g.conv(x, 3, 4, 3)
     x = g.op("Mul", [x, x])
-    x = g.op("Transpose", [x], perm=[0, 2, 3, 1])
+    x = g.op("Transpose", [x], perm=[0, 1, 3, 2])
     x = g.op("Flatten", [x])
     g.save(g.gemm(x, 8 * 8 * 4, 2, transB=1), d)
 
@@ -184,6 +194,6 @@ def unsupported(d):
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for f in (conv_family, pool_family, bn_arith, residual, old_style, unsupported):
+    for f in (conv_family, pool_family, bn_arith, residual, old_style, channels_last, unsupported):
         f(out)
     print("models written to", out)
