@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sort"
 	"strings"
 	"testing"
@@ -104,8 +105,8 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 	os.RemoveAll(cache)
 	files, _ := filepath.Glob("[0-9][0-9]-*.ipynb")
 	sort.Strings(files)
-	if len(files) != 7 {
-		t.Fatalf("found %d notebooks, want 7", len(files))
+	if len(files) != 8 {
+		t.Fatalf("found %d notebooks, want 8", len(files))
 	}
 	root, _ := filepath.Abs("..")
 	var total time.Duration
@@ -273,6 +274,18 @@ var facts = map[string]func(t *testing.T, html string){
 	"07-colour-and-resnet": func(t *testing.T, html string) {
 		if !strings.Contains(html, "test images right") || !strings.Contains(html, ">block3_proj_bn<") {
 			t.Error("notebook 7 lacks its accuracy line or the ResNet graph")
+		}
+	},
+	"08-your-own-model": func(t *testing.T, html string) {
+		m := regexp.MustCompile(`largest \|logit difference\| ([0-9.e+-]+); same prediction for (\d+) of (\d+) images`).FindStringSubmatch(html)
+		if m == nil {
+			t.Fatal("notebook 8 lacks the comparison of the exported model")
+		}
+		if d, _ := strconv.ParseFloat(m[1], 64); d > 1e-4 || m[2] != m[3] {
+			t.Errorf("exported model differs: %s", m[0])
+		}
+		if !strings.Contains(html, "opset 17, written by &#34;convlens&#34;") && !strings.Contains(html, "opset 17, written by \"convlens\"") && !strings.Contains(html, "opset 17, written by &quot;convlens&quot;") {
+			t.Error("notebook 8 lacks the opset line")
 		}
 	},
 }
