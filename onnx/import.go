@@ -165,7 +165,7 @@ var supported = map[string]bool{
 	"Conv": true, "BatchNormalization": true, "Relu": true, "LeakyRelu": true, "Sigmoid": true, "Tanh": true,
 	"Softmax": true, "MaxPool": true, "AveragePool": true, "GlobalAveragePool": true, "Add": true, "Sub": true,
 	"Mul": true, "Div": true, "Concat": true, "Flatten": true, "Reshape": true, "Gemm": true, "MatMul": true,
-	"Dropout": true, "Identity": true, "Constant": true, "Clip": true, "Pad": true, "Transpose": true,
+	"Dropout": true, "Identity": true, "Constant": true, "Clip": true, "Pad": true, "Transpose": true, "Shape": true, "Gather": true, "Unsqueeze": true,
 }
 
 // Import converts a decoded ONNX model into a convlens spec and its variables.
@@ -516,7 +516,16 @@ func (imp *importer) convert(n *Node) error {
 	case "Add", "Sub", "Mul", "Div":
 		return imp.arith(n)
 	case "Concat":
+		if _, ok := imp.vals[n.Inputs[0]]; !ok {
+			return imp.concatConst(n)
+		}
 		return imp.concat(n)
+	case "Shape":
+		return imp.shapeOf(n)
+	case "Gather":
+		return imp.gatherConst(n)
+	case "Unsqueeze":
+		return imp.unsqueezeConst(n)
 	}
 	return fmt.Errorf("unsupported op")
 }
@@ -883,7 +892,12 @@ func (imp *importer) reshape(n *Node) error {
 	if err != nil {
 		return err
 	}
-	sh := st.Ints
+	sh := slices.Clone(st.Ints)
+	for i, d := range sh {
+		if d == batchDim {
+			sh[i] = 0 // the folded batch size: keep it
+		}
+	}
 	size := int64(prod(x.shape))
 	ok := len(sh) == 2 && (sh[0] == 0 || sh[0] == -1 || sh[0] == 1) && (sh[1] == -1 || sh[1] == size)
 	if sh[0] == -1 && sh[1] == -1 {

@@ -62,9 +62,13 @@ class G:
         probe = helper.make_model(helper.make_graph(self.nodes, self.name, ins, [], self.inits),
                                   opset_imports=[helper.make_opsetid("", self.opset)])
         probe.ir_version = model.ir_version
+        types = {}
         for vi in onnx.shape_inference.infer_shapes(probe).graph.value_info:
-            if vi.name == out:
+            types[vi.name] = vi.type.tensor_type.elem_type
+            if vi.name == out and vi.type.tensor_type.HasField("shape"):
                 model.graph.output[0].CopyFrom(vi)
+        if not model.graph.output[0].type.tensor_type.HasField("shape"):
+            model.graph.output[0].CopyFrom(helper.make_tensor_value_info(out, TensorProto.FLOAT, ["N", None]))
         onnx.checker.check_model(model)
         path = os.path.join(outdir, self.name + ".onnx")
         onnx.save(model, path)
@@ -74,7 +78,7 @@ class G:
         names = [o for n in dbg.graph.node for o in n.output if o]
         del dbg.graph.output[:]
         for name in names:
-            dbg.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
+            dbg.graph.output.append(helper.make_tensor_value_info(name, types.get(name, TensorProto.FLOAT), None))
         sess = ort.InferenceSession(dbg.SerializeToString(), providers=["CPUExecutionProvider"])
         batch = rng.uniform(-1, 1, self.shape).astype(np.float32)
         np.save(os.path.join(outdir, self.name + ".input.npy"), batch)
@@ -82,6 +86,8 @@ class G:
         os.makedirs(ref, exist_ok=True)
         index = {}
         for i, (name, val) in enumerate(zip(names, sess.run(names, {"images": batch}))):
+            if val.dtype.kind != "f":
+                continue
             np.save(os.path.join(ref, f"{i}.npy"), val.astype(np.float32))
             index[name] = f"{i}.npy"
         with open(os.path.join(ref, "index.json"), "w") as f:
@@ -170,6 +176,17 @@ def old_style(d):
     g.save(g.op("Add", [x, g.const(w(2))]), d, inputs_as_graph_inputs=True)
 
 
+def torch_view(d):  # x.view(x.size(0), -1) as PyTorch's TorchScript exporter writes it
+    g = G("torch_view", [2, 1, 6, 6], opset=13)
+    x = g.conv("images", 1, 3, 3)
+    shape = g.op("Shape", [x])
+    n = g.op("Gather", [shape, g.const(np.array(0, dtype=np.int64))], axis=0)
+    n = g.op("Unsqueeze", [n, g.const(np.array([0], dtype=np.int64))])
+    target = g.op("Concat", [n, g.const(np.array([-1], dtype=np.int64))], axis=0)
+    x = g.op("Reshape", [x, target])
+    g.save(g.gemm(x, 3 * 4 * 4, 2, transB=1), d)
+
+
 def channels_last(d):  # as tf2onnx writes Keras models: NHWC input, transposes around the convs
     g = G("channels_last", [2, 7, 9, 3])
     x = g.op("Transpose", ["images"], perm=[0, 3, 1, 2])
@@ -194,6 +211,6 @@ def unsupported(d):
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for f in (conv_family, pool_family, bn_arith, residual, old_style, channels_last, unsupported):
+    for f in (conv_family, pool_family, bn_arith, residual, old_style, channels_last, torch_view, unsupported):
         f(out)
     print("models written to", out)
