@@ -70,6 +70,10 @@ var layerCases = []layerCase{
 	{"globalavgpool", func(s *layers.Spec) { s.Conv("a", 4, 3).GlobalAvgPool("L") }, false},
 	{"softmax_channels", func(s *layers.Spec) { s.Conv("a", 4, 3).Softmax("L") }, false},
 	{"identity", func(s *layers.Spec) { s.Identity("L") }, false},
+	{"squeeze_excite_multiply", func(s *layers.Spec) {
+		s.Conv("x", 4, 3).GlobalAvgPool("gap", func(l *layers.Layer) { l.KeepDims = true }).
+			Conv("gate", 4, 1, layers.WithActivation(layers.Sigmoid)).Multiply("L", []string{"x", "gate"})
+	}, false},
 	{"affine_after_imported_names", func(s *layers.Spec) {
 		s.Conv("/layer1/layer1.0/conv1/Conv", 3, 3).Affine("L")
 	}, false},

@@ -31,6 +31,7 @@ const (
 	Identity      Kind = "identity"
 	Affine        Kind = "affine"
 	Pad           Kind = "pad"
+	Multiply      Kind = "multiply"
 )
 
 const (
@@ -89,7 +90,8 @@ type Layer struct {
 	Epsilon    float64    `json:"epsilon,omitempty"`  // batchnorm (default BatchNormEpsilon)
 	ClipMin    float64    `json:"clip_min,omitempty"` // clip activation bounds
 	ClipMax    float64    `json:"clip_max,omitempty"`
-	Fill       float64    `json:"fill,omitempty"` // pad: the value of added cells
+	Fill       float64    `json:"fill,omitempty"`      // pad: the value of added cells
+	KeepDims   bool       `json:"keep_dims,omitempty"` // globalavgpool: 1×1×C instead of C
 }
 
 // HasActivation reports whether the layer applies a nonlinearity of its own
@@ -277,6 +279,12 @@ func (s *Spec) Identity(name string, opts ...Option) *Spec {
 // PadImage adds a pad layer: top, bottom, left and right cells of value fill.
 func (s *Spec) PadImage(name string, top, bottom, left, right int, fill float64, opts ...Option) *Spec {
 	return s.add(Layer{Name: name, Kind: Pad, Pads: []int{top, bottom, left, right}, Fill: fill}, opts)
+}
+
+// Multiply adds an element-wise product of its inputs (an axis of size 1 broadcasts:
+// squeeze-and-excitation gates).
+func (s *Spec) Multiply(name string, inputs []string, opts ...Option) *Spec {
+	return s.add(Layer{Name: name, Kind: Multiply, Inputs: inputs}, opts)
 }
 
 // Affine adds a per-channel scale and shift (y = x·scale + shift).

@@ -300,8 +300,21 @@ func (e *exporter) layer(n layers.Node) error {
 		fill := e.init(name+"/value", []float32{float32(l.Fill)})
 		out = e.node("Pad", name, []string{ins[0], pads, fill}, nil)
 	case layers.GlobalAvgPool:
+		if l.KeepDims {
+			out = e.node("GlobalAveragePool", name, ins, nil)
+			break
+		}
 		x := e.node("GlobalAveragePool", name+"/pool", ins, nil)
 		out = e.node("Flatten", name, []string{x}, []attr{intAttr("axis", 1)})
+	case layers.Multiply:
+		out = ins[0]
+		for i, x := range ins[1:] {
+			nm := name
+			if i < len(ins)-2 {
+				nm = fmt.Sprintf("%s/mul%d", name, i+1)
+			}
+			out = e.node("Mul", nm, []string{out, x}, nil)
+		}
 	case layers.Flatten:
 		out = e.node("Flatten", name, ins, []attr{intAttr("axis", 1)})
 		if len(in0) == 3 && in0[0]*in0[1] > 1 && in0[2] > 1 {

@@ -25,6 +25,10 @@ func exportCases() map[string]*layers.Spec {
 		Affine("aff").
 		Act("relu6", layers.Clip, func(l *layers.Layer) { l.ClipMin, l.ClipMax = 0, 0.8 }).
 		Conv("dw", 7, 3, layers.WithGroups(7), layers.WithActivation(layers.Tanh)).
+		Conv("c2", 5, 1).
+		GlobalAvgPool("sq", func(l *layers.Layer) { l.KeepDims = true }).
+		Conv("gate", 5, 1, layers.WithActivation(layers.Sigmoid)).
+		Multiply("gated", []string{"c2", "gate"}).
 		Flatten("flat").
 		BatchNorm("bn").
 		Dropout("drop", 0.3).

@@ -26,12 +26,10 @@ type Imported struct {
 }
 
 // Layout is an ONNX tensor's shape per image ([C,H,W] or [K]) and how convlens holds it:
-// spatial tensors channels last; a vector flattened from C×H×W (CHW set) in H,W,C order;
-// a Squeezed [C,1,1] as the vector [C].
+// spatial tensors channels last; a vector flattened from C×H×W (CHW set) in H,W,C order.
 type Layout struct {
 	Shape    []int
 	CHW      []int
-	Squeezed bool
 	// ChannelsLast: the ONNX tensor is [H, W, C] (Shape still lists C, H, W), as convlens holds it.
 	ChannelsLast bool
 }
@@ -53,7 +51,7 @@ func (imp *Imported) AsONNX(layer string, a nd.Array) (nd.Array, error) {
 		return out, nil
 	}
 	chw := l.CHW
-	if len(l.Shape) == 3 && !l.Squeezed {
+	if len(l.Shape) == 3 {
 		chw = l.Shape
 	}
 	if chw == nil {
@@ -138,16 +136,15 @@ func mapsKeys[V any](m map[string]V) []string {
 
 // value is a graph tensor: the convlens layer that makes it and its ONNX shape per image
 // ([C,H,W] or [K]). Spatial tensors are channels-last inside convlens; a vector flattened from
-// C×H×W (chw) holds its values in H,W,C order; a squeezed [C,1,1] is the vector [C] inside.
+// C×H×W (chw) holds its values in H,W,C order.
 type value struct {
 	layer    string
 	shape    []int
 	chw      []int // C, H, W of the tensor flattened into this vector, when H·W > 1
-	squeezed bool
 	hwc      bool // an image in ONNX's NHWC order (a Transpose made it): only Transpose or Flatten may use it
 }
 
-func (v value) spatial() bool { return len(v.shape) == 3 && !v.squeezed && !v.hwc }
+func (v value) spatial() bool { return len(v.shape) == 3 && !v.hwc }
 
 type importer struct {
 	spec    *layers.Spec
@@ -384,7 +381,7 @@ func (imp *importer) addLayer(l layers.Layer, out value, vars map[string]nd.Arra
 		l.Inputs = []string{imp.vals[imp.current.Inputs[0]].layer}
 	}
 	out.layer = l.Name
-	imp.layouts[l.Name] = Layout{Shape: out.shape, CHW: out.chw, Squeezed: out.squeezed, ChannelsLast: out.hwc}
+	imp.layouts[l.Name] = Layout{Shape: out.shape, CHW: out.chw, ChannelsLast: out.hwc}
 	imp.spec.Layers = append(imp.spec.Layers, l)
 	if len(vars) > 0 {
 		imp.vars[l.Name] = vars
@@ -502,7 +499,7 @@ func (imp *importer) convert(n *Node) error {
 		if !x.spatial() {
 			return fmt.Errorf("input has shape %v; GlobalAveragePool needs [C, H, W]", x.shape)
 		}
-		imp.addLayer(layers.Layer{Kind: layers.GlobalAvgPool}, value{shape: []int{x.shape[0], 1, 1}, squeezed: true}, nil)
+		imp.addLayer(layers.Layer{Kind: layers.GlobalAvgPool, KeepDims: true}, value{shape: []int{x.shape[0], 1, 1}}, nil)
 		return nil
 	case "Flatten":
 		if axis := attrInt(n, "axis", 1); axis != 1 {
@@ -639,7 +636,7 @@ func (imp *importer) softmax(n *Node) error {
 	if axis < 0 {
 		axis += rank
 	}
-	if axis != 1 || (x.squeezed) || (len(x.shape) == 3 && imp.opset < 13) {
+	if axis != 1 || (len(x.shape) == 3 && imp.opset < 13) {
 		return fmt.Errorf("softmax over axis %d of a %d-D tensor; convlens takes a softmax over the classes or channels (axis 1)", attrInt(n, "axis", def), rank)
 	}
 	imp.addLayer(layers.Layer{Kind: layers.Softmax}, x, nil)
@@ -1021,11 +1018,27 @@ func (imp *importer) arith(n *Node) error {
 	a, aok := imp.vals[n.Inputs[0]]
 	b, bok := imp.vals[n.Inputs[1]]
 	switch {
+	case aok && bok && n.OpType == "Mul":
+		if len(a.shape) != len(b.shape) || a.hwc || b.hwc || a.chw != nil || b.chw != nil {
+			return fmt.Errorf("Mul of shapes %v and %v; convlens multiplies tensors of one rank", a.shape, b.shape)
+		}
+		out := value{shape: slices.Clone(a.shape)}
+		for i, d := range b.shape {
+			switch {
+			case d == out.shape[i] || d == 1:
+			case out.shape[i] == 1:
+				out.shape[i] = d
+			default:
+				return fmt.Errorf("Mul of shapes %v and %v: axes must agree or be 1", a.shape, b.shape)
+			}
+		}
+		imp.addLayer(layers.Layer{Kind: layers.Multiply, Inputs: []string{a.layer, b.layer}}, out, nil)
+		return nil
 	case aok && bok:
 		if n.OpType != "Add" {
-			return fmt.Errorf("%s of two tensors computed from the image; convlens imports Add of two tensors and %s by a constant", n.OpType, n.OpType)
+			return fmt.Errorf("%s of two tensors computed from the image; convlens imports Add and Mul of two tensors and %s by a constant", n.OpType, n.OpType)
 		}
-		if !slices.Equal(a.shape, b.shape) || a.squeezed != b.squeezed || !slices.Equal(a.chw, b.chw) {
+		if !slices.Equal(a.shape, b.shape) || a.hwc != b.hwc || !slices.Equal(a.chw, b.chw) {
 			return fmt.Errorf("Add of shapes %v and %v; convlens adds tensors of one shape", a.shape, b.shape)
 		}
 		inputs := []string{a.layer, b.layer}
@@ -1113,7 +1126,7 @@ func (imp *importer) concat(n *Node) error {
 		if err != nil {
 			return err
 		}
-		if v.chw != nil || v.squeezed || len(v.shape) != len(vs0(vs, v).shape) {
+		if v.chw != nil || v.hwc || len(v.shape) != len(vs0(vs, v).shape) {
 			return fmt.Errorf("concat of shapes that convlens cannot join along channels")
 		}
 		vs = append(vs, v)

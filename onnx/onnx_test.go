@@ -85,7 +85,7 @@ func readRef(t *testing.T, dir, name string) (reference, nd.Array) {
 // Every layer's output and the logits equal onnxruntime's within 1e-4 relative, on both backends.
 func TestImportMatchesOnnxruntime(t *testing.T) {
 	dir := models(t)
-	for _, name := range []string{"conv_family", "pool_family", "bn_arith", "residual", "old_style", "channels_last", "torch_view"} {
+	for _, name := range []string{"conv_family", "pool_family", "bn_arith", "residual", "old_style", "channels_last", "torch_view", "squeeze_excite"} {
 		ref, input := readRef(t, dir, name)
 		images, err := nd.NCHWToNHWC(input)
 		if err != nil {

@@ -26,9 +26,6 @@ func (imp *importer) shapeOf(n *Node) error {
 			dims = append(dims, int64(d))
 		}
 	}
-	if x.squeezed {
-		dims = []int64{batchDim, int64(x.shape[0]), 1, 1}
-	}
 	imp.consts[n.Outputs[0]] = &Tensor{Name: n.Outputs[0], Dims: []int64{int64(len(dims))}, DataType: typeInt64, Ints: dims}
 	return nil
 }

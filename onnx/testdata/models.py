@@ -187,6 +187,21 @@ def torch_view(d):  # x.view(x.size(0), -1) as PyTorch's TorchScript exporter wr
     g.save(g.gemm(x, 3 * 4 * 4, 2, transB=1), d)
 
 
+def squeeze_excite(d):  # MobileNetV3/EfficientNet-style gate: x * sigmoid(conv(relu(conv(gap(x)))))
+    g = G("squeeze_excite", [2, 3, 8, 7])
+    x = g.conv("images", 3, 6, 3, pads=[1, 1, 1, 1])
+    x = g.op("Clip", [x, g.const(np.float32(0)), g.const(np.float32(6))])
+    s = g.op("GlobalAveragePool", [x])
+    s = g.conv(s, 6, 2, 1)
+    s = g.op("Relu", [s])
+    s = g.conv(s, 2, 6, 1)
+    s = g.op("Sigmoid", [s])
+    x = g.op("Mul", [x, s])
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x])
+    g.save(g.gemm(x, 6, 3, transB=1), d)
+
+
 def channels_last(d):  # as tf2onnx writes Keras models: NHWC input, transposes around the convs
     g = G("channels_last", [2, 7, 9, 3])
     x = g.op("Transpose", ["images"], perm=[0, 3, 1, 2])
@@ -211,6 +226,6 @@ def unsupported(d):
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for f in (conv_family, pool_family, bn_arith, residual, old_style, channels_last, torch_view, unsupported):
+    for f in (conv_family, pool_family, bn_arith, residual, old_style, channels_last, torch_view, squeeze_excite, unsupported):
         f(out)
     print("models written to", out)
