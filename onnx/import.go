@@ -28,8 +28,8 @@ type Imported struct {
 // Layout is an ONNX tensor's shape per image ([C,H,W] or [K]) and how convlens holds it:
 // spatial tensors channels last; a vector flattened from C×H×W (CHW set) in H,W,C order.
 type Layout struct {
-	Shape    []int
-	CHW      []int
+	Shape []int
+	CHW   []int
 	// ChannelsLast: the ONNX tensor is [H, W, C] (Shape still lists C, H, W), as convlens holds it.
 	ChannelsLast bool
 }
@@ -138,10 +138,10 @@ func mapsKeys[V any](m map[string]V) []string {
 // ([C,H,W] or [K]). Spatial tensors are channels-last inside convlens; a vector flattened from
 // C×H×W (chw) holds its values in H,W,C order.
 type value struct {
-	layer    string
-	shape    []int
-	chw      []int // C, H, W of the tensor flattened into this vector, when H·W > 1
-	hwc      bool // an image in ONNX's NHWC order (a Transpose made it): only Transpose or Flatten may use it
+	layer string
+	shape []int
+	chw   []int // C, H, W of the tensor flattened into this vector, when H·W > 1
+	hwc   bool  // an image in ONNX's NHWC order (a Transpose made it): only Transpose or Flatten may use it
 }
 
 func (v value) spatial() bool { return len(v.shape) == 3 && !v.hwc }
