@@ -199,6 +199,9 @@ func Embedding(m *layers.Model, taps *layers.TapResult, truth []int, classes []s
 		return vizhtml.Section{Title: "Embedding", Err: fmt.Errorf("model has no penultimate layer")}
 	}
 	feat := taps.Outputs[layer]
+	if feat.Shape[0] < 3 {
+		return vizhtml.Section{Title: "Embedding", Note: fmt.Sprintf("An embedding needs at least 3 images; %d were given.", feat.Shape[0])}
+	}
 	flat := nd.Array{Shape: []int{feat.Shape[0], len(feat.Data) / feat.Shape[0]}, Data: feat.Data}
 	pts, explained, err := vizhtml.PCA(flat)
 	if err != nil {
