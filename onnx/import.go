@@ -462,8 +462,7 @@ func (imp *importer) convert(n *Node) error {
 		if err != nil {
 			return err
 		}
-		kind := layers.Identity
-		imp.addLayer(layers.Layer{Kind: kind}, x, nil)
+		imp.addLayer(layers.Layer{Kind: layers.Identity}, x, nil)
 		return nil
 	case "Relu", "Sigmoid", "Tanh", "LeakyRelu":
 		x, err := imp.graphInput(n, 0)
@@ -1096,19 +1095,9 @@ func (x value) broadcastPerChannel(t *Tensor) ([]float32, error) {
 	for len(dims) > len(x.shape) && dims[0] == 1 {
 		dims = dims[1:]
 	}
-	c := x.shape[0]
+	c := x.shape[0] // channels of an image, features of a vector
 	if len(t.Floats) == 1 {
-		out := make([]float32, c)
-		if x.chw == nil && len(x.shape) == 1 {
-			out = make([]float32, x.shape[0])
-		}
-		for i := range out {
-			out[i] = t.Floats[0]
-		}
-		if x.chw != nil {
-			return slices.Repeat(out[:1], x.shape[0]), nil
-		}
-		return out, nil
+		return slices.Repeat(t.Floats[:1], c), nil
 	}
 	perChannel := len(x.shape) == 3 && slices.Equal(dims, []int64{int64(c), 1, 1})
 	perFeature := len(x.shape) == 1 && slices.Equal(dims, []int64{int64(c)})
@@ -1126,7 +1115,7 @@ func (imp *importer) concat(n *Node) error {
 		if err != nil {
 			return err
 		}
-		if v.chw != nil || v.hwc || len(v.shape) != len(vs0(vs, v).shape) {
+		if v.chw != nil || v.hwc || (len(vs) > 0 && len(v.shape) != len(vs[0].shape)) {
 			return fmt.Errorf("concat of shapes that convlens cannot join along channels")
 		}
 		vs = append(vs, v)
@@ -1151,13 +1140,6 @@ func (imp *importer) concat(n *Node) error {
 	}
 	imp.addLayer(layers.Layer{Kind: layers.Concat, Inputs: inputs}, value{shape: out}, nil)
 	return nil
-}
-
-func vs0(vs []value, v value) value {
-	if len(vs) == 0 {
-		return v
-	}
-	return vs[0]
 }
 
 func prod(dims []int) int {
