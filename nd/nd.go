@@ -209,12 +209,44 @@ func NCHWToNHWC(a Array) (Array, error) {
 	}
 	n, c, h, w := a.Shape[0], a.Shape[1], a.Shape[2], a.Shape[3]
 	out := New(n, h, w, c)
+	ChannelsLast(out.Data, a.Data, n, c, h*w)
+	return out, nil
+}
+
+// NHWCToNCHW moves the channel axis of a [N, H, W, C] batch first.
+func NHWCToNCHW(a Array) (Array, error) {
+	if err := a.Validate(); err != nil {
+		return Array{}, err
+	}
+	if len(a.Shape) != 4 {
+		return Array{}, fmt.Errorf("array of shape %v is not an [N, H, W, C] batch", a.Shape)
+	}
+	n, h, w, c := a.Shape[0], a.Shape[1], a.Shape[2], a.Shape[3]
+	out := New(n, c, h, w)
+	ChannelsFirst(out.Data, a.Data, n, c, h*w)
+	return out, nil
+}
+
+// ChannelsLast writes n items of c channels × hw positions, channel-major in src, position-major into dst.
+func ChannelsLast(dst, src []float32, n, c, hw int) {
 	for i := range n {
+		s, d := src[i*c*hw:][:c*hw], dst[i*c*hw:][:c*hw]
 		for ci := range c {
-			for p := range h * w {
-				out.Data[(i*h*w+p)*c+ci] = a.Data[(i*c+ci)*h*w+p]
+			for p := range hw {
+				d[p*c+ci] = s[ci*hw+p]
 			}
 		}
 	}
-	return out, nil
+}
+
+// ChannelsFirst is the inverse of ChannelsLast.
+func ChannelsFirst(dst, src []float32, n, c, hw int) {
+	for i := range n {
+		s, d := src[i*c*hw:][:c*hw], dst[i*c*hw:][:c*hw]
+		for p := range hw {
+			for ci := range c {
+				d[ci*hw+p] = s[p*c+ci]
+			}
+		}
+	}
 }

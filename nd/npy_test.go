@@ -41,3 +41,25 @@ func TestNpyRoundTripAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestChannelLayoutsInvert(t *testing.T) {
+	a := New(2, 3, 4, 5)
+	for i := range a.Data {
+		a.Data[i] = float32(i)
+	}
+	nhwc, err := NCHWToNHWC(a)
+	if err != nil || !slices.Equal(nhwc.Shape, []int{2, 4, 5, 3}) {
+		t.Fatalf("%v %v", nhwc.Shape, err)
+	}
+	// Element n=1, c=1, h=2, w=3 of the [2,3,4,5] batch, in both layouts.
+	if got := nhwc.Data[((1*4+2)*5+3)*3+1]; got != a.Data[((1*3+1)*4+2)*5+3] {
+		t.Errorf("moved value %v", got)
+	}
+	back, err := NHWCToNCHW(nhwc)
+	if err != nil || !slices.Equal(back.Shape, a.Shape) || !slices.Equal(back.Data, a.Data) {
+		t.Errorf("round trip: %v %v", back.Shape, err)
+	}
+	if _, err := NHWCToNCHW(Array{Shape: []int{2, 3}, Data: make([]float32, 6)}); err == nil {
+		t.Error("a 2-D array converted")
+	}
+}

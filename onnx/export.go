@@ -236,13 +236,8 @@ func (e *exporter) perFeature(layer string, v []float32) []float32 {
 	if !ok {
 		return v
 	}
-	h, w, c := hwc[0], hwc[1], hwc[2]
 	out := make([]float32, len(v))
-	for p := range h * w {
-		for ci := range c {
-			out[ci*h*w+p] = v[p*c+ci]
-		}
-	}
+	nd.ChannelsFirst(out, v, 1, hwc[2], hwc[0]*hwc[1])
 	return out
 }
 
@@ -319,8 +314,6 @@ func (e *exporter) layer(n layers.Node) error {
 		out = e.node("Flatten", name, ins, []attr{intAttr("axis", 1)})
 		if len(in0) == 3 && in0[0]*in0[1] > 1 && in0[2] > 1 {
 			e.chw[name] = slices.Clone(in0)
-		} else if hwc, ok := e.chw[n.Inputs[0]]; ok {
-			e.chw[name] = hwc
 		}
 	case layers.Dense:
 		w, err := e.variable(name, layers.VarWeights)
@@ -346,14 +339,8 @@ func (e *exporter) layer(n layers.Node) error {
 		out = e.activation(l, out, name)
 	case layers.Dropout, layers.Identity:
 		out = e.node("Identity", name, ins, nil)
-		if hwc, ok := e.chw[n.Inputs[0]]; ok {
-			e.chw[name] = hwc
-		}
 	case layers.Activate:
 		out = e.activation(l, ins[0], name)
-		if hwc, ok := e.chw[n.Inputs[0]]; ok {
-			e.chw[name] = hwc
-		}
 	case layers.BatchNorm, layers.Affine:
 		shape := []int{in0[len(in0)-1]}
 		if len(in0) == 3 {
@@ -392,9 +379,6 @@ func (e *exporter) layer(n layers.Node) error {
 			x := e.node("Mul", name+"/scale", []string{ins[0], e.init(name+"/scale_values", scale, shape...)}, nil)
 			out = e.node("Add", name, []string{x, e.init(name+"/shift_values", shift, shape...)}, nil)
 		}
-		if hwc, ok := e.chw[n.Inputs[0]]; ok {
-			e.chw[name] = hwc
-		}
 	case layers.Add:
 		out = ins[0]
 		for i, x := range ins[1:] {
@@ -405,9 +389,6 @@ func (e *exporter) layer(n layers.Node) error {
 			out = e.node("Add", nm, []string{out, x}, nil)
 		}
 		out = e.activation(l, out, name)
-		if hwc, ok := e.chw[n.Inputs[0]]; ok {
-			e.chw[name] = hwc
-		}
 	case layers.Concat:
 		for _, in := range n.Inputs {
 			if _, ok := e.chw[in]; ok {
@@ -421,11 +402,13 @@ func (e *exporter) layer(n layers.Node) error {
 		} else {
 			return fmt.Errorf("softmax over channels is not exported")
 		}
-		if hwc, ok := e.chw[n.Inputs[0]]; ok {
-			e.chw[name] = hwc
-		}
 	default:
 		return fmt.Errorf("no ONNX export for kind %s", l.Kind)
+	}
+	// A vector in H,W,C order stays so through the layers that keep its shape (a dense
+	// layer's output is new features).
+	if hwc, ok := e.chw[n.Inputs[0]]; ok && l.Kind != layers.Dense && slices.Equal(n.OutShape, in0) {
+		e.chw[name] = hwc
 	}
 	e.tensor[name] = out
 	return nil

@@ -113,14 +113,9 @@ func checkWithOnnxruntime(t *testing.T, m *layers.Model, path string, images nd.
 	py := python(t)
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.npy"), filepath.Join(dir, "out.npy")
-	nchw := nd.New(images.Shape[0], images.Shape[3], images.Shape[1], images.Shape[2])
-	n, h, w, c := images.Shape[0], images.Shape[1], images.Shape[2], images.Shape[3]
-	for i := range n {
-		for p := range h * w {
-			for ci := range c {
-				nchw.Data[(i*c+ci)*h*w+p] = images.Data[(i*h*w+p)*c+ci]
-			}
-		}
+	nchw, err := nd.NHWCToNCHW(images)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if err := nd.WriteNpy(in, nchw); err != nil {
 		t.Fatal(err)

@@ -57,15 +57,7 @@ func (imp *Imported) AsONNX(layer string, a nd.Array) (nd.Array, error) {
 	if chw == nil {
 		return out, nil
 	}
-	c, hw := chw[0], chw[1]*chw[2]
-	for i := range n {
-		src, dst := a.Data[i*c*hw:][:c*hw], out.Data[i*c*hw:][:c*hw]
-		for p := range hw {
-			for ci := range c {
-				dst[ci*hw+p] = src[p*c+ci]
-			}
-		}
-	}
+	nd.ChannelsFirst(out.Data, a.Data, n, chw[0], chw[1]*chw[2])
 	return out, nil
 }
 
@@ -811,13 +803,8 @@ func (x value) perChannel(v []float32) nd.Array {
 	if x.chw == nil {
 		return nd.Array{Shape: []int{len(v)}, Data: slices.Clone(v)}
 	}
-	c, h, w := x.chw[0], x.chw[1], x.chw[2]
 	out := nd.New(len(v))
-	for ci := range c {
-		for p := range h * w {
-			out.Data[p*c+ci] = v[ci*h*w+p]
-		}
-	}
+	nd.ChannelsLast(out.Data, v, 1, x.chw[0], x.chw[1]*x.chw[2])
 	return out
 }
 
