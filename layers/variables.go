@@ -26,6 +26,23 @@ func (m *Model) Variable(layer, name string) (nd.Array, error) {
 	return nd.Array{Shape: slices.Clone(v.Shape().Dimensions), Data: d}, nil
 }
 
+// LayerVariables returns every variable of a layer by name (empty for layers without any).
+func (m *Model) LayerVariables(layer string) (map[string]nd.Array, error) {
+	l, _, ok := m.Spec.Layer(layer)
+	if !ok {
+		return nil, fmt.Errorf("model %q has no layer %q", m.Spec.Name, layer)
+	}
+	out := map[string]nd.Array{}
+	for _, v := range m.layerVariables(l) {
+		a, err := m.Variable(layer, v.Name)
+		if err != nil {
+			return nil, err
+		}
+		out[v.Name] = a
+	}
+	return out, nil
+}
+
 // SetVariable replaces a layer's variable with values of the same shape.
 func (m *Model) SetVariable(layer, name string, value nd.Array) error {
 	v := m.Ctx.GetVariableByScopeAndName(Scope(layer), name)

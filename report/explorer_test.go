@@ -1,0 +1,215 @@
+package report_test
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/convlens/convlens/internal/browser"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/report"
+)
+
+// zoo is a graph model with every layer kind the explorer explains, odd geometry included:
+// explicit and same padding, stride with groups, dilation, a squeeze-and-excitation gate,
+// average pooling that does not count padding, and a softmax output.
+func zoo(t *testing.T) *layers.Model {
+	t.Helper()
+	s := layers.NewSpec("zoo"+hostile, 9, 9, 3, 4).
+		PadImage("pad", 1, 1, 1, 1, 0.5).
+		Conv("dw", 6, 3, layers.WithGroups(3), layers.WithStride(2), layers.WithPads(1, 1, 0, 1), layers.WithLeakyReLU(0.1)).
+		BatchNorm("bn").
+		Affine("aff").
+		Conv("dil", 4, 3, layers.WithDilation(2), layers.WithPadding(layers.Same)).
+		Act("clip", layers.Clip).
+		Conv("side", 2, 1, layers.From("aff"), layers.WithActivation(layers.Sigmoid)).
+		Concat("cat", []string{"clip", "side"}).
+		AvgPool("avg", 2, layers.WithStride(1), layers.WithPadding(layers.Same)).
+		GlobalAvgPool("squeeze").
+		Act("gate", layers.Sigmoid).
+		Multiply("excite", []string{"avg", "gate"}).
+		Act("tanh", layers.Tanh).
+		MaxPool("mp", 2, layers.WithPadding(layers.Same)).
+		Identity("id").
+		Flatten("flat").
+		Dropout("drop", 0.3).
+		Dense("fc", 8, layers.WithActivation(layers.ReLU)).
+		Dense("logits", 4).
+		Add("twice", []string{"logits", "logits"}).
+		Softmax("prob")
+	for i := range s.Layers {
+		switch s.Layers[i].Name {
+		case "clip":
+			s.Layers[i].ClipMin, s.Layers[i].ClipMax = -0.3, 0.4
+		case "squeeze":
+			s.Layers[i].KeepDims = true
+		}
+	}
+	m, err := layers.New(s, testutil.Go(t), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Batch norm and affine start as identities: give them values that show in the arithmetic.
+	for _, v := range []struct {
+		layer, name string
+		lo, hi      float32
+	}{{"bn", layers.VarMovingMean, -0.5, 0.5}, {"bn", layers.VarMovingVar, 0.5, 2}, {"bn", layers.VarGamma, 0.5, 1.5},
+		{"bn", layers.VarBeta, -0.2, 0.2}, {"aff", layers.VarScale, 0.5, 2}, {"aff", layers.VarShift, -0.3, 0.3}} {
+		if err := m.SetVariable(v.layer, v.name, testutil.RandomArray(7, v.lo, v.hi, 6)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+func writeExplorer(t *testing.T, m *layers.Model, images nd.Array, opt report.ExplorerOptions) string {
+	t.Helper()
+	p, err := report.ExplorerPage(m, images, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "explore.html")
+	if err := os.WriteFile(file, []byte(render(t, p)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+type reading struct {
+	Pos      string `json:"pos"`
+	Computed string `json:"computed"`
+	Tap      string `json:"tap"`
+	Caption  string `json:"caption"`
+}
+
+const readJS = `(function(){var q=function(s){var e=document.querySelector(s);return e?e.dataset.value||"":""};
+return {pos:document.querySelector(".cl-ex-calc").dataset.pos,computed:q("[data-role=computed]"),tap:q("[data-role=tap]"),
+caption:document.querySelector(".cl-ex-pick .cl-ex-note").textContent}})()`
+
+// check compares what the page computed and shows at its selected position with the model's value.
+func check(t *testing.T, s *browser.Session, taps *layers.TapResult, img int, layer string) reading {
+	t.Helper()
+	r, err := browser.Eval[reading](s, readJS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var y, x, c int
+	if _, err := fmt.Sscanf(r.Pos, "%d,%d,%d", &y, &x, &c); err != nil {
+		t.Fatalf("%s: position %q: %v", layer, r.Pos, err)
+	}
+	a := taps.Outputs[layer].Sub(img)
+	i := c
+	if len(a.Shape) == 3 {
+		i = (y*a.Shape[1]+x)*a.Shape[2] + c
+	}
+	want := float64(a.Data[i])
+	tap, err1 := strconv.ParseFloat(r.Tap, 64)
+	got, err2 := strconv.ParseFloat(r.Computed, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("%s at %s: unreadable values %q, %q", layer, r.Pos, r.Tap, r.Computed)
+	}
+	if float32(tap) != float32(want) {
+		t.Errorf("%s at %s: page shows the model's value %v, the model has %v", layer, r.Pos, tap, want)
+	}
+	if math.Abs(got-want) > 1e-4*math.Max(1, math.Abs(want)) {
+		t.Errorf("%s at %s: the page's arithmetic gives %v, the model %v", layer, r.Pos, got, want)
+	}
+	return r
+}
+
+// In a real browser, the arithmetic the explorer shows for every layer kind reproduces the
+// model's values (picked by mouse and by keyboard), for each image; Grad-CAM and the image
+// picker work; nothing is written to the console.
+func TestExplorerArithmeticInChromium(t *testing.T) {
+	m := zoo(t)
+	images := testutil.RandomArray(11, 0, 1, 2, 9, 9, 3)
+	taps, err := m.Taps(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeExplorer(t, m, images, report.ExplorerOptions{Classes: []string{hostile, "b", "c", "d"}})
+	s := browser.Open(t, 4*time.Minute)
+	if err := s.Load(file); err != nil {
+		t.Fatal(err)
+	}
+	topo, _ := m.Spec.Topology()
+	for img := 0; img < 2; img++ {
+		if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`.cl-ex-pick button[data-image="%d"]`, img)))); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range topo.Nodes {
+			chans := []int{0}
+			if len(n.OutShape) == 3 {
+				chans = []int{0, n.OutShape[2] - 1}
+			}
+			for _, c := range chans {
+				sel := fmt.Sprintf(`.cl-ex-tile[data-layer=%q][data-ch="%d"]`, n.Name, c)
+				if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(".cl-ex-big"))); err != nil {
+					t.Fatalf("%s: %v", sel, err)
+				}
+				check(t, s, taps, img, n.Name)
+				for _, key := range []string{kb.ArrowRight, kb.ArrowDown, kb.ArrowDown, kb.ArrowRight, kb.ArrowRight} {
+					if err := chromedp.Do(s.Ctx, chromedp.KeyEvent(key)); err != nil {
+						t.Fatal(err)
+					}
+					check(t, s, taps, img, n.Name)
+				}
+			}
+		}
+	}
+	// The mouse: hover the centre of cell (y 2, x 1) of dw's channel 4.
+	if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(`.cl-ex-tile[data-layer="dw"][data-ch="4"]`))); err != nil {
+		t.Fatal(err)
+	}
+	box, err := browser.Eval[map[string]float64](s, `(function(){var r=document.querySelector(".cl-ex-big").getBoundingClientRect();return {x:r.left,y:r.top,w:r.width,h:r.height}})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell := box["w"] / 5 // dw is 6×5
+	if err := chromedp.Do(s.Ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, box["x"]+1.5*cell, box["y"]+2.5*cell)); err != nil {
+		t.Fatal(err)
+	}
+	if r := check(t, s, taps, 1, "dw"); r.Pos != "2,1,4" {
+		t.Errorf("hovering cell (2, 1) selected %s", r.Pos)
+	}
+	if r := check(t, s, taps, 1, "dw"); !strings.Contains(r.Caption, "image 2") {
+		t.Errorf("caption after switching to image 2: %q", r.Caption)
+	}
+	// Grad-CAM: the toggle swaps the input picture for the overlay of the chosen class.
+	src := `document.querySelector('[data-node="input"] img').src`
+	plain, _ := browser.Eval[string](s, src)
+	if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(".cl-ex-camtoggle"))); err != nil {
+		t.Fatal(err)
+	}
+	cam1, _ := browser.Eval[string](s, src)
+	if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(`.cl-ex-prob[data-class="3"]`))); err != nil {
+		t.Fatal(err)
+	}
+	cam2, _ := browser.Eval[string](s, src)
+	if cam1 == plain || cam2 == plain || cam1 == cam2 || !strings.HasPrefix(cam2, "data:image/png;base64,") {
+		t.Error("the Grad-CAM toggle or the class choice did not change the overlay")
+	}
+	label, _ := browser.Eval[string](s, `document.querySelector(".cl-ex-camtoggle").parentNode.textContent`)
+	if !strings.Contains(label, "Grad-CAM overlay for d") {
+		t.Errorf("Grad-CAM label %q", label)
+	}
+	// Class names are text: the hostile one shows as written and runs nothing.
+	names, _ := browser.Eval[string](s, `document.querySelector(".cl-ex-probs").textContent`)
+	if !strings.Contains(names, hostile) {
+		t.Errorf("class names shown: %q", names)
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}

@@ -1,0 +1,611 @@
+/* convlens explorer: every layer of a model for one image, and the arithmetic of any value.
+   Data (exact float32 values, base64) comes from a <script type="application/json"> beside
+   the root element; names are only ever set as text, never parsed as HTML. */
+function convlensExplore(id) {
+  "use strict";
+  var root = document.getElementById(id);
+  var D = JSON.parse(document.getElementById(id + "-data").textContent);
+  var byName = {}, shapes = { input: D.input }, rank = { input: 0 }, cache = {};
+  D.layers.forEach(function (L) {
+    byName[L.name] = L;
+    shapes[L.name] = L.shape;
+    rank[L.name] = 1 + Math.max.apply(null, L.inputs.map(function (n) { return rank[n]; }));
+    Object.keys(L.params || {}).forEach(function (p) { L.params[p].data = floats(L.params[p].b64); });
+  });
+  var state = { img: 0, layer: null, ch: 0, y: 0, x: 0, cam: false, camClass: -1, expanded: {} };
+
+  // ---- helpers ----
+  function floats(b64) {
+    var s = atob(b64), u = new Uint8Array(s.length);
+    for (var i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+    return new Float32Array(u.buffer);
+  }
+  function vals(name) {
+    var key = state.img + "\u0000" + name;
+    if (!cache[key]) cache[key] = floats(D.images[state.img].values[name]);
+    return cache[key];
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function num(v, p) {
+    if (!isFinite(v)) return String(v);
+    if (v === 0) return "0";
+    var a = Math.abs(v);
+    if (a >= 1e5 || a < 1e-3) return v.toExponential((p || 4) - 1);
+    return String(Number(v.toPrecision(p || 4)));
+  }
+  function spatial(s) { return s.length === 3; }
+  function channels(s) { return s[s.length - 1]; }
+  function idx(s, y, x, c) { return spatial(s) ? (y * s[1] + x) * s[2] + c : c; }
+  function kindText(L) { return L.kind + (L.act ? " + " + L.act : ""); }
+  function shapeText(s) { return s.join("×"); }
+  function act(L, v) {
+    switch (L.act) {
+      case "relu": return Math.max(v, 0);
+      case "leakyrelu": return v > 0 ? v : L.alpha * v;
+      case "sigmoid": return 1 / (1 + Math.exp(-v));
+      case "tanh": return Math.tanh(v);
+      case "clip": return Math.min(Math.max(v, L.clip[0]), L.clip[1]);
+    }
+    return v;
+  }
+  function actText(L) {
+    return L.act === "leakyrelu" ? "LeakyReLU(α=" + num(L.alpha) + ")" : L.act === "clip" ? "clip[" + num(L.clip[0]) + ", " + num(L.clip[1]) + "]" : L.act;
+  }
+  function softmax(z) {
+    var m = -Infinity, s = 0, p = [];
+    for (var i = 0; i < z.length; i++) m = Math.max(m, z[i]);
+    for (i = 0; i < z.length; i++) { p.push(Math.exp(z[i] - m)); s += p[i]; }
+    return p.map(function (v) { return v / s; });
+  }
+
+  // ---- colours ----
+  var VIR = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  var DIV = [[33, 102, 172], [247, 247, 247], [178, 24, 43]];
+  function ramp(stops, t) {
+    t = Math.max(0, Math.min(1, isFinite(t) ? t : 0)) * (stops.length - 1);
+    var i = Math.min(Math.floor(t), stops.length - 2), f = t - i, a = stops[i], b = stops[i + 1];
+    return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
+  }
+  function rangeOf(v) {
+    var lo = Infinity, hi = -Infinity;
+    for (var i = 0; i < v.length; i++) if (isFinite(v[i])) { lo = Math.min(lo, v[i]); hi = Math.max(hi, v[i]); }
+    if (lo > hi) { lo = 0; hi = 1; }
+    if (lo < 0) { var m = Math.max(-lo, hi, 1e-12); return { lo: -m, hi: m, signed: true }; }
+    return { lo: lo, hi: hi > lo ? hi : lo + 1, signed: false };
+  }
+  function colour(r, v) { return ramp(r.signed ? DIV : VIR, (v - r.lo) / (r.hi - r.lo)); }
+  // paint fills a canvas of w×h cells from value(i) (or null for an empty cell).
+  function paint(cv, w, h, r, value) {
+    cv.width = w; cv.height = h;
+    var g = cv.getContext("2d"), im = g.createImageData(w, h);
+    for (var i = 0; i < w * h; i++) {
+      var v = value(i);
+      if (v === null) { im.data[4 * i + 3] = 0; continue; }
+      var c = colour(r, v);
+      im.data[4 * i] = c[0]; im.data[4 * i + 1] = c[1]; im.data[4 * i + 2] = c[2]; im.data[4 * i + 3] = 255;
+    }
+    g.putImageData(im, 0, 0);
+    return cv;
+  }
+  // channelCanvas draws channel c of a value array; vectors are laid out as a grid of cells.
+  function channelCanvas(name, c, r) {
+    var s = shapes[name], v = vals(name), cv = el("canvas");
+    if (spatial(s)) return paint(cv, s[1], s[0], r, function (i) { return v[i * s[2] + c]; });
+    var g = vectorGrid(s[0]);
+    return paint(cv, g.cols, g.rows, r, function (i) { return i < s[0] ? v[i] : null; });
+  }
+  function vectorGrid(n) {
+    var cols = Math.min(n, Math.max(8, Math.ceil(Math.sqrt(n) * 2)));
+    return { cols: cols, rows: Math.ceil(n / cols) };
+  }
+  function legend(r) {
+    var box = el("div", "cl-ex-legend"), cv = el("canvas");
+    paint(cv, 60, 1, { lo: 0, hi: 59, signed: r.signed }, function (i) { return i; });
+    box.appendChild(el("span", "", num(r.lo, 3)));
+    box.appendChild(cv);
+    box.appendChild(el("span", "", num(r.hi, 3)));
+    return box;
+  }
+  function sized(cv, side) {
+    var s = Math.max(1, Math.round(side / Math.max(cv.width, cv.height)));
+    cv.style.width = cv.width * s + "px"; cv.style.height = cv.height * s + "px";
+    return cv;
+  }
+
+  // ---- layout ----
+  root.textContent = "";
+  var pick = el("div", "cl-ex-pick"), top = el("div", "cl-ex-top"), ov = el("div", "cl-ex-ov"),
+    probs = el("div", "cl-ex-probs"), detail = el("div", "cl-ex-detail");
+  top.appendChild(ov); top.appendChild(probs);
+  root.appendChild(pick); root.appendChild(top); root.appendChild(detail);
+  if (D.note) root.insertBefore(el("p", "cl-ex-note", D.note), pick);
+
+  function drawPicker() {
+    pick.textContent = "";
+    D.images.forEach(function (im, i) {
+      var b = el("button");
+      b.type = "button"; b.title = im.caption; b.setAttribute("aria-label", "image " + (i + 1) + ": " + im.caption);
+      b.setAttribute("aria-pressed", String(i === state.img));
+      b.dataset.image = i;
+      var img = el("img"); img.src = im.png; img.alt = "";
+      b.appendChild(img);
+      b.onclick = function () { state.img = i; state.camClass = -1; redraw(); };
+      pick.appendChild(b);
+    });
+    pick.appendChild(el("span", "cl-ex-note", D.images[state.img].caption));
+  }
+
+  function tile(name, c, r, side) {
+    var cv = sized(channelCanvas(name, c, r), side);
+    cv.className = "cl-ex-tile" + (state.layer === name && state.ch === c ? " cl-ex-sel" : "");
+    cv.tabIndex = 0;
+    cv.setAttribute("role", "button");
+    cv.setAttribute("aria-label", name + (spatial(shapes[name]) ? " channel " + c : " values"));
+    cv.title = name + (spatial(shapes[name]) ? " channel " + c : "");
+    cv.dataset.layer = name; cv.dataset.ch = c;
+    var choose = function () { select(name, c); };
+    cv.onclick = choose;
+    cv.onkeydown = function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(); } };
+    return cv;
+  }
+
+  function node(name) {
+    var s = shapes[name], L = byName[name], box = el("div", "cl-ex-node");
+    box.dataset.node = name;
+    box.appendChild(el("h4", "", name === "input" ? "input" : name));
+    box.appendChild(el("small", "", (L ? kindText(L) : "image, normalised") + " · " + shapeText(s)));
+    var r = rangeOf(vals(name));
+    if (name === "input") {
+      var img = el("img", "cl-ex-img"), im = D.images[state.img], cam = camFor(im);
+      img.src = state.cam && cam ? cam.png : im.png;
+      img.alt = state.cam && cam ? "Grad-CAM for " + D.classes[cam.class] : "input image";
+      img.style.width = "112px";
+      box.appendChild(img);
+    }
+    var tiles = el("div", "cl-ex-tiles");
+    if (spatial(s)) {
+      var shown = state.expanded[name] ? s[2] : Math.min(s[2], 8);
+      var side = Math.max(28, Math.min(64, 4 * Math.max(s[0], s[1])));
+      for (var c = 0; c < shown; c++) tiles.appendChild(tile(name, c, r, side));
+      if (shown < s[2] || state.expanded[name]) {
+        var more = el("button", "cl-ex-more", state.expanded[name] ? "show 8" : "+" + (s[2] - shown) + " more");
+        more.type = "button";
+        more.onclick = function () { state.expanded[name] = !state.expanded[name]; drawOverview(); };
+        tiles.appendChild(more);
+      }
+    } else {
+      tiles.appendChild(tile(name, 0, r, 96));
+    }
+    box.appendChild(tiles);
+    box.appendChild(legend(r));
+    return box;
+  }
+
+  function drawOverview() {
+    ov.textContent = "";
+    var cols = el("div", "cl-ex-cols"), byRank = [];
+    ["input"].concat(D.layers.map(function (L) { return L.name; })).forEach(function (n) {
+      (byRank[rank[n]] = byRank[rank[n]] || []).push(n);
+    });
+    byRank.forEach(function (names) {
+      var col = el("div", "cl-ex-col");
+      names.forEach(function (n) { col.appendChild(node(n)); });
+      cols.appendChild(col);
+    });
+    ov.appendChild(cols);
+    drawEdges();
+  }
+
+  function drawEdges() {
+    var old = ov.querySelector(".cl-ex-edges");
+    if (old) old.remove();
+    var NS = "http://www.w3.org/2000/svg", svg = document.createElementNS(NS, "svg"), base = ov.getBoundingClientRect();
+    svg.setAttribute("class", "cl-ex-edges");
+    svg.setAttribute("width", ov.scrollWidth); svg.setAttribute("height", ov.scrollHeight);
+    function box(n) {
+      var e = ov.querySelector('[data-node="' + CSS.escape(n) + '"]');
+      var b = e.getBoundingClientRect();
+      return { l: b.left - base.left + ov.scrollLeft, r: b.right - base.left + ov.scrollLeft, y: b.top - base.top + ov.scrollTop + 12 };
+    }
+    D.layers.forEach(function (L) {
+      var b = box(L.name);
+      L.inputs.forEach(function (n) {
+        var a = box(n), p = document.createElementNS(NS, "path"), mx = (a.r + b.l) / 2;
+        var skip = rank[L.name] - rank[n] > 1;
+        p.setAttribute("d", "M" + a.r + "," + a.y + " C" + mx + "," + a.y + " " + mx + "," + b.y + " " + b.l + "," + b.y);
+        p.setAttribute("fill", "none");
+        p.setAttribute("stroke", skip ? "#d62728" : "#999");
+        p.setAttribute("stroke-width", skip ? "1.6" : "1.2");
+        if (skip) p.setAttribute("stroke-dasharray", "4 3");
+        svg.appendChild(p);
+      });
+    });
+    ov.insertBefore(svg, ov.firstChild);
+  }
+
+  function camFor(im) {
+    var cams = im.cams || [];
+    for (var i = 0; i < cams.length; i++) if (cams[i].class === state.camClass) return cams[i];
+    return null;
+  }
+
+  function drawProbs() {
+    probs.textContent = "";
+    var p = softmax(vals(D.logits)), order = p.map(function (_, i) { return i; });
+    order.sort(function (a, b) { return p[b] - p[a]; });
+    if (state.camClass < 0) state.camClass = order[0];
+    probs.appendChild(el("h4", "", "Class probabilities"));
+    probs.appendChild(el("div", "cl-ex-note", "softmax of " + D.logits + (D.classes.length > 10 ? "; top 10 of " + D.classes.length : "")));
+    order.slice(0, 10).forEach(function (k) {
+      var b = el("button", "cl-ex-prob");
+      b.type = "button"; b.dataset.class = k;
+      b.setAttribute("aria-pressed", String(k === state.camClass));
+      b.title = "show Grad-CAM for " + D.classes[k];
+      b.appendChild(el("span", "", D.classes[k]));
+      var bar = el("span", "cl-ex-bar"); bar.style.width = Math.max(1, Math.round(100 * p[k])) + "%";
+      var track = el("span"); track.appendChild(bar);
+      b.appendChild(track);
+      b.appendChild(el("span", "", (100 * p[k]).toFixed(1) + "%"));
+      b.onclick = function () { state.camClass = k; redraw(); };
+      probs.appendChild(b);
+    });
+    var lab = el("label", "cl-ex-note"), cb = el("input");
+    cb.type = "checkbox"; cb.checked = state.cam; cb.className = "cl-ex-camtoggle";
+    cb.onchange = function () { state.cam = cb.checked; drawOverview(); };
+    lab.appendChild(cb);
+    var cam = camFor(D.images[state.img]);
+    lab.appendChild(document.createTextNode(cam ? " Grad-CAM overlay for " + D.classes[state.camClass] + (D.camLayer ? " (from " + D.camLayer + ")" : "")
+      : " Grad-CAM: not computed for " + D.classes[state.camClass]));
+    cb.disabled = !cam;
+    probs.appendChild(lab);
+  }
+
+  function select(name, c) {
+    state.layer = name; state.ch = c;
+    var s = shapes[name];
+    if (spatial(s)) { state.y = Math.min(state.y, s[0] - 1); state.x = Math.min(state.x, s[1] - 1); } else { state.y = state.x = 0; }
+    ov.querySelectorAll(".cl-ex-sel").forEach(function (e) { e.classList.remove("cl-ex-sel"); });
+    ov.querySelectorAll(".cl-ex-tile").forEach(function (e) { if (e.dataset.layer === name && Number(e.dataset.ch) === c) e.classList.add("cl-ex-sel"); });
+    drawDetail();
+  }
+
+  // ---- detail: one channel large, and the arithmetic of the hovered value ----
+  var big = null, calc = null, bigScale = 1;
+  function drawDetail() {
+    detail.textContent = "";
+    var name = state.layer;
+    if (name === null) {
+      detail.appendChild(el("p", "cl-ex-note", "Click a channel tile to see how its values are computed."));
+      return;
+    }
+    var s = shapes[name], L = byName[name];
+    detail.appendChild(el("h3", "", name + (L ? " · " + kindText(L) : "") + " · " + shapeText(s) + (spatial(s) ? " · channel " + state.ch : "")));
+    var row = el("div", "cl-ex-drow");
+    big = channelCanvas(name, state.ch, rangeOf(vals(name)));
+    var w = big.width, h = big.height;
+    bigScale = Math.max(1, Math.floor(280 / Math.max(w, h)));
+    var src = big;
+    big = el("canvas", "cl-ex-big");
+    big.width = w * bigScale; big.height = h * bigScale;
+    big.tabIndex = 0;
+    big.setAttribute("aria-label", "values of " + name + "; arrow keys move the selected value");
+    big.offscreen = src;
+    big.onmousemove = function (e) {
+      var b = big.getBoundingClientRect(), cx = Math.floor((e.clientX - b.left) / (b.width / w)), cy = Math.floor((e.clientY - b.top) / (b.height / h));
+      moveTo(cy, cx);
+    };
+    big.onkeydown = function (e) {
+      var d = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
+      if (!d) return;
+      e.preventDefault();
+      if (spatial(s)) moveTo(state.y + d[0], state.x + d[1]);
+      else { var g = vectorGrid(s[0]), i = state.ch + d[0] * g.cols + d[1]; moveTo(Math.floor(i / g.cols), i % g.cols); }
+    };
+    row.appendChild(big);
+    calc = el("div", "cl-ex-calc");
+    row.appendChild(calc);
+    detail.appendChild(row);
+    if (L && L.kind === "conv2d") detail.appendChild(filterView(L, state.ch));
+    drawBig(); drawCalc();
+  }
+  function moveTo(y, x) {
+    var s = shapes[state.layer];
+    if (spatial(s)) {
+      state.y = Math.max(0, Math.min(s[0] - 1, y)); state.x = Math.max(0, Math.min(s[1] - 1, x));
+    } else {
+      var g = vectorGrid(s[0]), i = Math.max(0, Math.min(s[0] - 1, y * g.cols + x));
+      state.ch = i;
+    }
+    drawBig(); drawCalc();
+  }
+  function drawBig() {
+    var g = big.getContext("2d"), s = shapes[state.layer];
+    g.imageSmoothingEnabled = false;
+    g.drawImage(big.offscreen, 0, 0, big.width, big.height);
+    var y = state.y, x = state.x;
+    if (!spatial(s)) { var gr = vectorGrid(s[0]); y = Math.floor(state.ch / gr.cols); x = state.ch % gr.cols; }
+    g.strokeStyle = "#d62728"; g.lineWidth = 2;
+    g.strokeRect(x * bigScale + 1, y * bigScale + 1, bigScale - 2 > 0 ? bigScale - 2 : 1, bigScale - 2 > 0 ? bigScale - 2 : 1);
+  }
+
+  // grid renders a k×k table of numbers; cls(i) marks cells.
+  function grid(caption, rows, cols, value, cls) {
+    var t = el("table", "cl-ex-grid"), cap = el("caption", "", caption);
+    t.appendChild(cap);
+    for (var i = 0; i < rows; i++) {
+      var tr = el("tr");
+      for (var j = 0; j < cols; j++) {
+        var v = value(i, j), td = el("td", cls ? cls(i, j) : "", v === null ? "pad" : num(v, 3));
+        tr.appendChild(td);
+      }
+      t.appendChild(tr);
+    }
+    return t;
+  }
+  // windowCanvas draws an input channel with a rectangle over the receptive window.
+  function windowCanvas(name, c, y0, x0, span) {
+    var s = shapes[name], cv = channelCanvas(name, c, rangeOf(vals(name))), w = cv.width, h = cv.height;
+    var sc = Math.max(1, Math.floor(96 / Math.max(w, h))), out = el("canvas");
+    out.width = w * sc; out.height = h * sc;
+    var g = out.getContext("2d");
+    g.imageSmoothingEnabled = false;
+    g.drawImage(cv, 0, 0, out.width, out.height);
+    g.strokeStyle = "#d62728"; g.lineWidth = 2;
+    g.strokeRect(x0 * sc, y0 * sc, span * sc, span * sc);
+    out.title = name + (spatial(s) ? " channel " + c : "");
+    return out;
+  }
+  function eq(text, cls) { return el("div", "cl-ex-eq" + (cls ? " " + cls : ""), text); }
+
+  function drawCalc() {
+    calc.textContent = "";
+    calc.dataset.pos = [state.y, state.x, state.ch].join(",");
+    var name = state.layer, s = shapes[name], L = byName[name], i = idx(s, state.y, state.x, state.ch);
+    var where = spatial(s) ? "(y " + state.y + ", x " + state.x + ", c " + state.ch + ")" : "[" + state.ch + "]";
+    calc.appendChild(eq(name + " " + where));
+    var tapValue = vals(name)[i], computed = null;
+    if (L && explainers[L.kind]) computed = explainers[L.kind](L, s, calc);
+    else calc.appendChild(el("p", "cl-ex-note", name === "input" ? "The image after the model's input normalisation." : "No arithmetic shown for this kind of layer."));
+    if (computed !== null) {
+      var c = eq("computed here: ", "cl-ex-result"), cv = el("span", "", num(computed, 7));
+      cv.dataset.role = "computed"; cv.dataset.value = computed;
+      c.appendChild(cv);
+      calc.appendChild(c);
+    }
+    var t = eq("value in the model: "), tv = el("span", "", num(tapValue, 7));
+    tv.dataset.role = "tap"; tv.dataset.value = tapValue;
+    t.appendChild(tv);
+    if (computed !== null) {
+      var diff = Math.abs(computed - tapValue), ok = diff <= 1e-4 * Math.max(1, Math.abs(tapValue));
+      t.appendChild(el("span", ok ? "cl-ex-ok" : "cl-ex-bad", ok ? "  ✓ equal (float32 rounding: " + num(diff, 2) + ")" : "  differs by " + num(diff, 3)));
+    }
+    calc.appendChild(t);
+  }
+
+  // activationStep shows pre → out for a fused activation and returns out.
+  function activationStep(L, pre) {
+    if (!L.act) return pre;
+    var out = act(L, pre);
+    calc.appendChild(eq(actText(L) + "(" + num(pre, 6) + ") = " + num(out, 6)));
+    return out;
+  }
+
+  var explainers = {
+    conv2d: function (L, s) {
+      var inName = L.inputs[0], is = shapes[inName], X = vals(inName), W = L.params.weights, B = L.params.biases.data;
+      var k = L.k, cpg = W.shape[2], cout = L.shape[2], grp = Math.floor(state.ch / (cout / L.groups));
+      var y0 = state.y * L.stride - L.pads[0], x0 = state.x * L.stride - L.pads[2], total = 0, sums = [];
+      for (var j = 0; j < cpg; j++) {
+        var ci = grp * cpg + j, sum = 0;
+        for (var ky = 0; ky < k; ky++) for (var kx = 0; kx < k; kx++) {
+          var iy = y0 + ky * L.dil, ix = x0 + kx * L.dil;
+          if (iy >= 0 && iy < is[0] && ix >= 0 && ix < is[1]) sum += X[idx(is, iy, ix, ci)] * W.data[((ky * k + kx) * cpg + j) * cout + state.ch];
+        }
+        sums.push(sum); total += sum;
+      }
+      var shown = Math.min(cpg, 4), span = (k - 1) * L.dil + 1;
+      calc.appendChild(el("p", "cl-ex-note", "Each input channel's " + k + "×" + k + " window (stride " + L.stride + (L.dil > 1 ? ", dilation " + L.dil : "") +
+        ") times the kernel slice, summed" + (L.groups > 1 ? "; group " + grp + " of " + L.groups + " sees input channels " + grp * cpg + "–" + (grp * cpg + cpg - 1) : "") + "."));
+      for (j = 0; j < shown; j++) {
+        var cj = grp * cpg + j, row = el("div", "cl-ex-chan");
+        var win = function (r, c) { var iy = y0 + r * L.dil, ix = x0 + c * L.dil; return iy >= 0 && iy < is[0] && ix >= 0 && ix < is[1] ? X[idx(is, iy, ix, cj)] : null; };
+        var wt = function (r, c) { return W.data[((r * k + c) * cpg + j) * cout + state.ch]; };
+        row.appendChild(windowCanvas(inName, cj, y0, x0, span));
+        row.appendChild(grid(inName + " c" + cj, k, k, win, function (r, c) { return win(r, c) === null ? "cl-ex-pad" : ""; }));
+        row.appendChild(el("span", "", "×"));
+        row.appendChild(grid("kernel", k, k, wt));
+        row.appendChild(el("span", "", "="));
+        row.appendChild(grid("products", k, k, function (r, c) { var v = win(r, c); return v === null ? null : v * wt(r, c); }));
+        row.appendChild(el("span", "", "Σ = " + num(sums[j], 6)));
+        calc.appendChild(row);
+      }
+      if (cpg > shown) {
+        var rest = 0;
+        for (j = shown; j < cpg; j++) rest += sums[j];
+        calc.appendChild(eq("channels " + (grp * cpg + shown) + "–" + (grp * cpg + cpg - 1) + " (not drawn): Σ = " + num(rest, 6)));
+      }
+      var pre = total + B[state.ch];
+      calc.appendChild(eq("Σ over " + cpg + " channel" + (cpg > 1 ? "s" : "") + " = " + num(total, 6) + ";  + bias " + num(B[state.ch], 6) + " = " + num(pre, 6)));
+      return activationStep(L, pre);
+    },
+    maxpool2d: function (L) { return pool(L, true); },
+    avgpool2d: function (L) { return pool(L, false); },
+    dense: function (L) {
+      var inName = L.inputs[0], X = vals(inName), W = L.params.weights, n = W.shape[0], u = L.shape[0], contrib = [], total = 0;
+      for (var i = 0; i < n; i++) { var c = X[i] * W.data[i * u + state.ch]; contrib.push(i); total += c; }
+      contrib.sort(function (a, b) { return Math.abs(X[b] * W.data[b * u + state.ch]) - Math.abs(X[a] * W.data[a * u + state.ch]); });
+      var src = byName[inName], from = src && src.kind === "flatten" ? shapes[src.inputs[0]] : null;
+      calc.appendChild(el("p", "cl-ex-note", "Every input times its weight, summed; the largest contributions:"));
+      var t = el("table", "cl-ex-grid");
+      t.appendChild(el("caption", "", "top contributions of " + n + " inputs"));
+      contrib.slice(0, 10).forEach(function (i) {
+        var tr = el("tr"), at = from ? " = " + src.inputs[0] + " (y " + Math.floor(i / (from[1] * from[2])) + ", x " + Math.floor(i / from[2]) % from[1] + ", c " + i % from[2] + ")" : "";
+        [inName + "[" + i + "]" + at, num(X[i], 4) + " × " + num(W.data[i * u + state.ch], 4), "= " + num(X[i] * W.data[i * u + state.ch], 4)].forEach(function (txt) { tr.appendChild(el("td", "", txt)); });
+        t.appendChild(tr);
+      });
+      calc.appendChild(t);
+      var pre = total + L.params.biases.data[state.ch];
+      calc.appendChild(eq("Σ of all " + n + " = " + num(total, 6) + ";  + bias " + num(L.params.biases.data[state.ch], 6) + " = " + num(pre, 6)));
+      var out = activationStep(L, pre);
+      if (L.name === D.logits) {
+        var p = softmax(vals(L.name));
+        calc.appendChild(eq("softmax: p(" + D.classes[state.ch] + ") = e^" + num(out, 4) + " / Σ e^z = " + num(p[state.ch], 4)));
+      }
+      return out;
+    },
+    activation: function (L, s) {
+      var x = vals(L.inputs[0])[idx(s, state.y, state.x, state.ch)], y = act(L, x);
+      calc.appendChild(eq(actText(L) + "(" + num(x, 6) + ") = " + num(y, 6)));
+      calc.appendChild(curve(L, x));
+      return y;
+    },
+    add: function (L, s) {
+      var i = idx(s, state.y, state.x, state.ch), sum = 0, parts = [];
+      L.inputs.forEach(function (n) { var v = vals(n)[i]; sum += v; parts.push(n + " " + num(v, 6)); });
+      calc.appendChild(eq(parts.join("  +  ") + "  =  " + num(sum, 6)));
+      return activationStep(L, sum);
+    },
+    multiply: function (L, s) {
+      var p = 1, parts = [];
+      L.inputs.forEach(function (n) {
+        var t = shapes[n], j = spatial(t) ? idx(t, t[0] > 1 ? state.y : 0, t[1] > 1 ? state.x : 0, t[2] > 1 ? state.ch : 0) : (t[0] > 1 ? state.ch : 0);
+        var v = vals(n)[j]; p *= v; parts.push(n + " " + num(v, 6));
+      });
+      calc.appendChild(eq(parts.join("  ×  ") + "  =  " + num(p, 6)));
+      return p;
+    },
+    concat: function (L, s) {
+      var c = state.ch;
+      for (var k = 0; k < L.inputs.length; k++) {
+        var t = shapes[L.inputs[k]], n = channels(t);
+        if (c < n) {
+          var v = vals(L.inputs[k])[idx(t, state.y, state.x, c)];
+          calc.appendChild(eq("channel " + state.ch + " is channel " + c + " of " + L.inputs[k] + ": " + num(v, 6)));
+          return v;
+        }
+        c -= n;
+      }
+      return null;
+    },
+    batchnorm: function (L, s) {
+      var x = vals(L.inputs[0])[idx(s, state.y, state.x, state.ch)], c = state.ch, P = L.params;
+      var m = P.moving_mean.data[c], v = P.moving_var.data[c], g = P.gamma.data[c], b = P.beta.data[c], eps = L.eps || 1e-3;
+      var y = (x - m) / Math.sqrt(v + eps) * g + b;
+      calc.appendChild(eq("(x − mean) / √(var + ε) · γ + β\n= (" + num(x, 6) + " − " + num(m, 6) + ") / √(" + num(v, 6) + " + " + num(eps, 3) + ") · " + num(g, 6) + " + " + num(b, 6) + " = " + num(y, 6)));
+      return y;
+    },
+    affine: function (L, s) {
+      var x = vals(L.inputs[0])[idx(s, state.y, state.x, state.ch)], a = L.params.scale.data[state.ch], b = L.params.shift.data[state.ch], y = x * a + b;
+      calc.appendChild(eq("x · scale + shift = " + num(x, 6) + " · " + num(a, 6) + " + " + num(b, 6) + " = " + num(y, 6)));
+      return y;
+    },
+    globalavgpool: function (L) {
+      var n = L.inputs[0], t = shapes[n], X = vals(n), sum = 0;
+      for (var p = 0; p < t[0] * t[1]; p++) sum += X[p * t[2] + state.ch];
+      var row = el("div", "cl-ex-chan");
+      row.appendChild(windowCanvas(n, state.ch, 0, 0, 0));
+      row.appendChild(el("span", "", "mean of the " + t[0] + "×" + t[1] + " values of channel " + state.ch + " = " + num(sum, 6) + " / " + t[0] * t[1]));
+      calc.appendChild(row);
+      return sum / (t[0] * t[1]);
+    },
+    flatten: function (L) {
+      var n = L.inputs[0], t = shapes[n], i = state.ch, v = vals(n)[i];
+      calc.appendChild(eq("element " + i + " is " + n + " (y " + Math.floor(i / (t[1] * t[2])) + ", x " + Math.floor(i / t[2]) % t[1] + ", c " + i % t[2] + ") = " + num(v, 6)));
+      return v;
+    },
+    softmax: function (L, s) {
+      var X = vals(L.inputs[0]), n = channels(s), base = spatial(s) ? idx(s, state.y, state.x, 0) : 0, z = [];
+      for (var c = 0; c < n; c++) z.push(X[base + c]);
+      var p = softmax(z)[state.ch];
+      calc.appendChild(eq("e^" + num(z[state.ch], 5) + " / Σ over " + n + " of e^z = " + num(p, 6)));
+      return p;
+    },
+    pad: function (L, s) {
+      var n = L.inputs[0], t = shapes[n], y = state.y - L.pads[0], x = state.x - L.pads[2];
+      if (y < 0 || y >= t[0] || x < 0 || x >= t[1]) { calc.appendChild(eq("added border cell: " + num(L.fill))); return L.fill; }
+      var v = vals(n)[idx(t, y, x, state.ch)];
+      calc.appendChild(eq(n + " (y " + y + ", x " + x + ") = " + num(v, 6)));
+      return v;
+    },
+    identity: passThrough,
+    dropout: passThrough
+  };
+  function passThrough(L, s) {
+    var v = vals(L.inputs[0])[idx(s, state.y, state.x, state.ch)];
+    calc.appendChild(eq((L.kind === "dropout" ? "dropout is off at inference: " : "passes ") + L.inputs[0] + " through: " + num(v, 6)));
+    return v;
+  }
+  function pool(L, isMax) {
+    var n = L.inputs[0], t = shapes[n], X = vals(n), k = L.k, y0 = state.y * L.stride - L.pads[0], x0 = state.x * L.stride - L.pads[2];
+    var best = -Infinity, bi = -1, sum = 0, count = 0;
+    var at = function (r, c) { var iy = y0 + r, ix = x0 + c; return iy >= 0 && iy < t[0] && ix >= 0 && ix < t[1] ? X[idx(t, iy, ix, state.ch)] : null; };
+    for (var r = 0; r < k; r++) for (var c = 0; c < k; c++) {
+      var v = at(r, c);
+      if (v === null) continue;
+      count++; sum += v;
+      if (v > best) { best = v; bi = r * k + c; }
+    }
+    var row = el("div", "cl-ex-chan");
+    row.appendChild(windowCanvas(n, state.ch, y0, x0, k));
+    row.appendChild(grid(n + " c" + state.ch, k, k, at, function (r, c) { return at(r, c) === null ? "cl-ex-pad" : isMax && r * k + c === bi ? "cl-ex-hi" : ""; }));
+    calc.appendChild(row);
+    var out = isMax ? best : sum / count;
+    calc.appendChild(eq(isMax ? "max of the window = " + num(out, 6) : "mean of " + count + " cells = " + num(sum, 6) + " / " + count + " = " + num(out, 6)));
+    return out;
+  }
+  function curve(L, x) {
+    var NS = "http://www.w3.org/2000/svg", svg = document.createElementNS(NS, "svg"), r = Math.max(3, Math.abs(x) * 1.2), W = 220, H = 120, pts = [];
+    var lo = Infinity, hi = -Infinity;
+    for (var i = 0; i <= 80; i++) { var u = -r + 2 * r * i / 80, v = act(L, u); pts.push([u, v]); lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    if (hi - lo < 1e-9) hi = lo + 1;
+    var px = function (u) { return 10 + (u + r) / (2 * r) * (W - 20); }, py = function (v) { return H - 10 - (v - lo) / (hi - lo) * (H - 20); };
+    svg.setAttribute("width", W); svg.setAttribute("height", H);
+    var path = document.createElementNS(NS, "polyline");
+    path.setAttribute("points", pts.map(function (p) { return px(p[0]) + "," + py(p[1]); }).join(" "));
+    path.setAttribute("fill", "none"); path.setAttribute("stroke", "#4c78a8"); path.setAttribute("stroke-width", "2");
+    svg.appendChild(path);
+    var dot = document.createElementNS(NS, "circle");
+    dot.setAttribute("cx", px(x)); dot.setAttribute("cy", py(act(L, x))); dot.setAttribute("r", 4); dot.setAttribute("fill", "#d62728");
+    svg.appendChild(dot);
+    return svg;
+  }
+  // filterView shows a conv channel's kernel: one tile per input channel, and in colour for RGB input.
+  function filterView(L, c) {
+    var W = L.params.weights, k = L.k, cpg = W.shape[2], cout = L.shape[2], box = el("div", "cl-ex-chan");
+    var wv = []; for (var j = 0; j < cpg; j++) for (var p = 0; p < k * k; p++) wv.push(W.data[(p * cpg + j) * cout + c]);
+    var r = rangeOf(wv);
+    box.appendChild(el("span", "cl-ex-note", "filter of channel " + c + " (" + k + "×" + k + "×" + cpg + "):"));
+    for (j = 0; j < Math.min(cpg, 16); j++) {
+      var cv = el("canvas"), jj = j;
+      paint(cv, k, k, r, function (p) { return W.data[(p * cpg + jj) * cout + c]; });
+      box.appendChild(sized(cv, 40));
+    }
+    if (cpg === 3) {
+      var rgb = el("canvas"); rgb.width = k; rgb.height = k;
+      var g = rgb.getContext("2d"), im = g.createImageData(k, k), m = Math.max(Math.abs(r.lo), Math.abs(r.hi), 1e-12);
+      for (p = 0; p < k * k; p++) {
+        for (j = 0; j < 3; j++) im.data[4 * p + j] = Math.round(255 * (0.5 + 0.5 * W.data[(p * 3 + j) * cout + c] / m));
+        im.data[4 * p + 3] = 255;
+      }
+      g.putImageData(im, 0, 0);
+      rgb.title = "as colour";
+      box.appendChild(el("span", "cl-ex-note", "as colour:"));
+      box.appendChild(sized(rgb, 40));
+    }
+    box.appendChild(legend(r));
+    return box;
+  }
+
+  function redraw() {
+    drawPicker(); drawProbs(); drawOverview(); drawDetail();
+  }
+  var firstConv = D.layers.filter(function (L) { return L.kind === "conv2d"; })[0] || D.layers[0];
+  state.layer = firstConv.name;
+  redraw();
+  window.addEventListener("resize", drawEdges);
+}

@@ -1,0 +1,450 @@
+package vizhtml
+
+import (
+	_ "embed"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/convlens/convlens/nd"
+)
+
+// ExplorerInput names the model's input (after its normalisation) in ExplorerLayer.Inputs
+// and ExplorerImage.Values.
+const ExplorerInput = "input"
+
+// ExplorerModel is what the explorer draws of a model: its layers in topological order.
+type ExplorerModel struct {
+	Name    string
+	Classes []string // class names (default "class i")
+	Input   []int    // [H, W, C]
+	Layers  []ExplorerLayer
+	// Logits names the layer whose output is the logits (default: the last layer).
+	Logits string
+}
+
+// ExplorerLayer is one layer: its geometry and the parameters the page's arithmetic uses.
+// Kinds and fields follow layers.Layer (conv2d, maxpool2d, avgpool2d, globalavgpool, dense,
+// flatten, dropout, batchnorm, activation, add, concat, softmax, identity, affine, pad,
+// multiply); an unknown kind is shown with its values but no arithmetic.
+type ExplorerLayer struct {
+	Name       string
+	Kind       string
+	Inputs     []string // earlier layers or ExplorerInput
+	Shape      []int    // output for one image: [H, W, C] or [N]
+	Activation string   // fused (conv2d, dense, add) or the activation layer's own
+	Alpha      float64  // leakyrelu slope
+	ClipMin    float64
+	ClipMax    float64
+	Kernel     int
+	Stride     int
+	Dilation   int
+	Groups     int
+	Pads       [4]int // top, bottom, left, right (conv, pools, pad)
+	Epsilon    float64
+	Fill       float64
+	// Params holds the layer's variables by name: weights, biases (conv2d [k,k,Cin/groups,F]
+	// and dense [in,out]), gamma, beta, moving_mean, moving_var (batchnorm), scale, shift (affine).
+	Params map[string]nd.Array
+}
+
+// ExplorerImage is one image and every value the model computed for it.
+type ExplorerImage struct {
+	Caption string
+	Pixels  nd.Array // [H, W, C] for display, any range (scaled to its min..max)
+	// Values holds ExplorerInput (the normalised input the first layers see) and every
+	// layer's output for this image, in the layer's shape.
+	Values map[string]nd.Array
+	CAMs   []ExplorerCAM
+}
+
+// ExplorerCAM is a Grad-CAM map [h, w] (non-negative, any resolution) for one class.
+type ExplorerCAM struct {
+	Class int
+	Map   nd.Array
+}
+
+// ExplorerOptions bounds and annotates the explorer.
+type ExplorerOptions struct {
+	// MaxBytes bounds the embedded data (default 24 MB): images beyond it are left out,
+	// with a note; if one image does not fit, Explorer fails naming the largest layers.
+	MaxBytes int
+	// CAMLayer names the layer the Grad-CAM maps explain from (for the page's text).
+	CAMLayer string
+	Note     string
+}
+
+// Explorer caps.
+const (
+	explorerMaxLayers = 2000
+	explorerMaxImages = 256
+)
+
+//go:embed assets/explorer.js
+var explorerJS string
+
+//go:embed assets/explorer.css
+var explorerCSS string
+
+type explorerArray struct {
+	Shape []int  `json:"shape"`
+	B64   string `json:"b64"`
+}
+
+type explorerLayerJSON struct {
+	Name       string                   `json:"name"`
+	Kind       string                   `json:"kind"`
+	Inputs     []string                 `json:"inputs"`
+	Shape      []int                    `json:"shape"`
+	Activation string                   `json:"act,omitempty"`
+	Alpha      float64                  `json:"alpha,omitempty"`
+	Clip       [2]float64               `json:"clip"`
+	Kernel     int                      `json:"k,omitempty"`
+	Stride     int                      `json:"stride,omitempty"`
+	Dilation   int                      `json:"dil,omitempty"`
+	Groups     int                      `json:"groups,omitempty"`
+	Pads       [4]int                   `json:"pads"`
+	Epsilon    float64                  `json:"eps,omitempty"`
+	Fill       float64                  `json:"fill,omitempty"`
+	Params     map[string]explorerArray `json:"params,omitempty"`
+}
+
+type explorerCAMJSON struct {
+	Class int    `json:"class"`
+	PNG   string `json:"png"`
+}
+
+type explorerImageJSON struct {
+	Caption string            `json:"caption"`
+	PNG     string            `json:"png"`
+	Values  map[string]string `json:"values"`
+	CAMs    []explorerCAMJSON `json:"cams,omitempty"`
+}
+
+type explorerJSON struct {
+	Model    string              `json:"model"`
+	Classes  []string            `json:"classes"`
+	Input    []int               `json:"input"`
+	Logits   string              `json:"logits"`
+	CAMLayer string              `json:"camLayer,omitempty"`
+	Note     string              `json:"note,omitempty"`
+	Layers   []explorerLayerJSON `json:"layers"`
+	Images   []explorerImageJSON `json:"images"`
+}
+
+// EncodeFloats is the explorer's encoding of float32 values: little-endian bytes in base64.
+func EncodeFloats(v []float32) string {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// DecodeFloats reverses EncodeFloats.
+func DecodeFloats(s string) ([]float32, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b)%4 != 0 {
+		return nil, fmt.Errorf("not base64 float32 data")
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+// Explorer renders the interactive walkthrough: every layer as a column of channel tiles
+// for the chosen image, class probabilities, a Grad-CAM toggle, and for any tile the
+// arithmetic of any output value from its inputs and the layer's parameters, computed by
+// the page and shown next to the value the model computed. Values are embedded exactly
+// (float32); only the tiles' colours are quantised.
+func Explorer(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (Fragment, error) {
+	payload, err := explorerPayload(m, images, opt)
+	if err != nil {
+		return Fragment{}, fmt.Errorf("explorer: %w", err)
+	}
+	data, err := json.Marshal(payload) // escapes <, > and &: no name can close the script
+	if err != nil {
+		return Fragment{}, fmt.Errorf("explorer: %w", err)
+	}
+	id := newID()
+	var b strings.Builder
+	b.Grow(len(data) + len(explorerJS) + len(explorerCSS) + 1024)
+	b.WriteString("<style>" + explorerCSS + "</style>")
+	fmt.Fprintf(&b, `<div class="cl-ex" id="%s"><p class="cl-ex-noscript" style="color:#a60;font:13px sans-serif">`+
+		`The explorer of %s needs JavaScript: run the cell, trust the notebook or open the page with scripts on.</p></div>`,
+		id, esc(m.Name))
+	fmt.Fprintf(&b, `<script type="application/json" id="%s-data">%s</script>`, id, data)
+	fmt.Fprintf(&b, "<script>%s\nconvlensExplore(%q);</script>", explorerJS, id)
+	return Fragment{HTML: b.String()}, nil
+}
+
+// ExplorerPage is a standalone page holding the explorer.
+func ExplorerPage(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (*Page, error) {
+	f, err := Explorer(m, images, opt)
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{Title: "convlens explorer: " + m.Name,
+		Subtitle: "Click a channel tile to see how its values are computed; hover (or use the arrow keys on) the large map to pick a value."}
+	p.Add(Section{Title: "Explorer", Note: opt.Note, Body: f})
+	return p, nil
+}
+
+func explorerPayload(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (*explorerJSON, error) {
+	if opt.MaxBytes <= 0 {
+		opt.MaxBytes = 24 << 20
+	}
+	if len(m.Input) != 3 || m.Input[0] < 1 || m.Input[1] < 1 || m.Input[2] < 1 || m.Input[0]*m.Input[1] > MaxImageSide*MaxImageSide {
+		return nil, fmt.Errorf("input shape %v, want [H W C]", m.Input)
+	}
+	if len(m.Layers) == 0 || len(m.Layers) > explorerMaxLayers {
+		return nil, fmt.Errorf("%d layers (want 1 to %d)", len(m.Layers), explorerMaxLayers)
+	}
+	if len(images) == 0 || len(images) > explorerMaxImages {
+		return nil, fmt.Errorf("%d images (want 1 to %d)", len(images), explorerMaxImages)
+	}
+	p := &explorerJSON{Model: m.Name, Input: m.Input, Logits: m.Logits, CAMLayer: opt.CAMLayer, Note: opt.Note}
+	if p.Logits == "" {
+		p.Logits = m.Layers[len(m.Layers)-1].Name
+	}
+	shapes := map[string][]int{ExplorerInput: m.Input}
+	for _, l := range m.Layers {
+		lj, err := explorerLayer(l, shapes)
+		if err != nil {
+			return nil, fmt.Errorf("layer %q: %w", l.Name, err)
+		}
+		shapes[l.Name] = l.Shape
+		p.Layers = append(p.Layers, lj)
+	}
+	logits, ok := shapes[p.Logits]
+	if !ok || len(logits) != 1 || logits[0] < 2 {
+		return nil, fmt.Errorf("logits layer %q: want a layer with a vector output", p.Logits)
+	}
+	classes := logits[0]
+	p.Classes = make([]string, classes)
+	for i := range p.Classes {
+		if i < len(m.Classes) && m.Classes[i] != "" {
+			p.Classes[i] = m.Classes[i]
+		} else {
+			p.Classes[i] = fmt.Sprintf("class %d", i)
+		}
+	}
+	size := len(explorerJS) + 4096
+	for _, l := range p.Layers {
+		for _, a := range l.Params {
+			size += len(a.B64)
+		}
+	}
+	for i, img := range images {
+		ij, err := explorerImage(img, shapes, classes)
+		if err != nil {
+			return nil, fmt.Errorf("image %d: %w", i, err)
+		}
+		n := len(ij.PNG) + len(ij.Caption)
+		for _, v := range ij.Values {
+			n += len(v)
+		}
+		for _, c := range ij.CAMs {
+			n += len(c.PNG)
+		}
+		if size+n > opt.MaxBytes {
+			if i == 0 {
+				return nil, fmt.Errorf("one image needs %s of values and the parameters %s, over the %s budget (largest layers: %s); pick fewer layers or a larger budget",
+					bytesText(n), bytesText(size), bytesText(opt.MaxBytes), largestLayers(shapes, 3))
+			}
+			p.Note = strings.TrimSpace(p.Note + fmt.Sprintf(" %d of %d images embedded (the page's %s budget).", i, len(images), bytesText(opt.MaxBytes)))
+			break
+		}
+		size += n
+		p.Images = append(p.Images, ij)
+	}
+	return p, nil
+}
+
+func explorerLayer(l ExplorerLayer, shapes map[string][]int) (explorerLayerJSON, error) {
+	if l.Name == "" || l.Name == ExplorerInput {
+		return explorerLayerJSON{}, fmt.Errorf("bad name")
+	}
+	if _, dup := shapes[l.Name]; dup {
+		return explorerLayerJSON{}, fmt.Errorf("name used twice")
+	}
+	if len(l.Shape) != 1 && len(l.Shape) != 3 {
+		return explorerLayerJSON{}, fmt.Errorf("shape %v, want [H W C] or [N]", l.Shape)
+	}
+	for _, d := range l.Shape {
+		if d < 1 || d > 1<<24 {
+			return explorerLayerJSON{}, fmt.Errorf("shape %v", l.Shape)
+		}
+	}
+	if len(l.Inputs) == 0 {
+		return explorerLayerJSON{}, fmt.Errorf("no inputs")
+	}
+	for _, in := range l.Inputs {
+		if _, ok := shapes[in]; !ok {
+			return explorerLayerJSON{}, fmt.Errorf("input %q is not an earlier layer", in)
+		}
+	}
+	lj := explorerLayerJSON{Name: l.Name, Kind: l.Kind, Inputs: l.Inputs, Shape: l.Shape, Activation: l.Activation,
+		Alpha: l.Alpha, Clip: [2]float64{l.ClipMin, l.ClipMax}, Kernel: l.Kernel, Stride: max(l.Stride, 1),
+		Dilation: max(l.Dilation, 1), Groups: max(l.Groups, 1), Pads: l.Pads, Epsilon: l.Epsilon, Fill: l.Fill}
+	for _, f := range []float64{l.Alpha, l.ClipMin, l.ClipMax, l.Epsilon, l.Fill} {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return explorerLayerJSON{}, fmt.Errorf("non-finite setting %v", f)
+		}
+	}
+	if err := checkExplorerParams(l, shapes); err != nil {
+		return explorerLayerJSON{}, err
+	}
+	if len(l.Params) > 0 {
+		lj.Params = map[string]explorerArray{}
+		for _, name := range sortedKeys(l.Params) {
+			a := l.Params[name]
+			lj.Params[name] = explorerArray{Shape: a.Shape, B64: EncodeFloats(a.Data)}
+		}
+	}
+	return lj, nil
+}
+
+// checkExplorerParams checks the parameters the page's arithmetic indexes into.
+func checkExplorerParams(l ExplorerLayer, shapes map[string][]int) error {
+	for name, a := range l.Params {
+		if err := a.Validate(); err != nil {
+			return fmt.Errorf("param %s: %w", name, err)
+		}
+	}
+	in := shapes[l.Inputs[0]]
+	want := map[string][]int{}
+	switch l.Kind {
+	case "conv2d":
+		if len(in) != 3 || len(l.Shape) != 3 || l.Kernel < 1 || max(l.Groups, 1) > in[2] || in[2]%max(l.Groups, 1) != 0 {
+			return fmt.Errorf("conv geometry: kernel %d, groups %d, input %v", l.Kernel, l.Groups, in)
+		}
+		want["weights"] = []int{l.Kernel, l.Kernel, in[2] / max(l.Groups, 1), l.Shape[2]}
+		want["biases"] = []int{l.Shape[2]}
+	case "dense":
+		if len(in) != 1 || len(l.Shape) != 1 {
+			return fmt.Errorf("dense needs vectors, input %v", in)
+		}
+		want["weights"] = []int{in[0], l.Shape[0]}
+		want["biases"] = []int{l.Shape[0]}
+	case "batchnorm", "affine":
+		c := in[len(in)-1]
+		names := []string{"gamma", "beta", "moving_mean", "moving_var"}
+		if l.Kind == "affine" {
+			names = []string{"scale", "shift"}
+		}
+		for _, n := range names {
+			want[n] = []int{c}
+		}
+	case "maxpool2d", "avgpool2d":
+		if len(in) != 3 || l.Kernel < 1 {
+			return fmt.Errorf("pool geometry: kernel %d, input %v", l.Kernel, in)
+		}
+	}
+	for name, shape := range want {
+		a, ok := l.Params[name]
+		if !ok {
+			return fmt.Errorf("missing param %s", name)
+		}
+		if !slices.Equal(a.Shape, shape) {
+			return fmt.Errorf("param %s has shape %v, want %v", name, a.Shape, shape)
+		}
+	}
+	return nil
+}
+
+func explorerImage(img ExplorerImage, shapes map[string][]int, classes int) (explorerImageJSON, error) {
+	ij := explorerImageJSON{Caption: img.Caption, Values: map[string]string{}}
+	px := img.Pixels
+	if err := checkImage("image", px, 1, 3); err != nil {
+		return ij, err
+	}
+	r := RangeOf(px.Data, false)
+	pic, err := ImagePNG(px, r)
+	if err != nil {
+		return ij, err
+	}
+	ij.PNG = DataURI(pic)
+	for name, shape := range shapes {
+		v, ok := img.Values[name]
+		if !ok {
+			return ij, fmt.Errorf("no values for %q", name)
+		}
+		if len(v.Data) != prodInts(shape) {
+			return ij, fmt.Errorf("values of %q: %d, want %v", name, len(v.Data), shape)
+		}
+		ij.Values[name] = EncodeFloats(v.Data)
+	}
+	display := nd.Array{Shape: px.Shape, Data: make([]float32, len(px.Data))}
+	for i, v := range px.Data {
+		display.Data[i] = float32(r.norm(float64(v)))
+	}
+	for _, c := range img.CAMs {
+		if c.Class < 0 || c.Class >= classes {
+			return ij, fmt.Errorf("grad-cam class %d outside [0, %d)", c.Class, classes)
+		}
+		png, err := OverlayPNG(display, camImage(c.Map), OverlayOptions{Alpha: 0.55, Colormap: Viridis})
+		if err != nil {
+			return ij, fmt.Errorf("grad-cam: %w", err)
+		}
+		ij.CAMs = append(ij.CAMs, explorerCAMJSON{Class: c.Class, PNG: DataURI(png)})
+	}
+	return ij, nil
+}
+
+// camImage views a [h, w] map as [h, w, 1], zeroing non-finite values.
+func camImage(a nd.Array) nd.Array {
+	if len(a.Shape) == 2 {
+		a = nd.Array{Shape: []int{a.Shape[0], a.Shape[1], 1}, Data: a.Data}
+	}
+	out := nd.Array{Shape: a.Shape, Data: slices.Clone(a.Data)}
+	for i, v := range out.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			out.Data[i] = 0
+		}
+	}
+	return out
+}
+
+func largestLayers(shapes map[string][]int, n int) string {
+	names := sortedKeys(shapes)
+	slices.SortStableFunc(names, func(a, b string) int { return prodInts(shapes[b]) - prodInts(shapes[a]) })
+	var parts []string
+	for _, name := range names[:min(n, len(names))] {
+		parts = append(parts, fmt.Sprintf("%s %v", name, shapes[name]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func bytesText(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func prodInts(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
