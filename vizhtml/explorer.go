@@ -62,7 +62,8 @@ type ExplorerImage struct {
 	CAMs   []ExplorerCAM
 }
 
-// ExplorerCAM is a Grad-CAM map [h, w] (non-negative, any resolution) for one class.
+// ExplorerCAM is a Grad-CAM map [h, w] (non-negative, any resolution) for one class. The
+// page lays it, min..max in viridis, over the input image at 55% opacity.
 type ExplorerCAM struct {
 	Class int
 	Map   nd.Array
@@ -179,6 +180,8 @@ func Explorer(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (Fra
 	fmt.Fprintf(&b, `<div class="cl-ex" id="%s"><p class="cl-ex-noscript" style="color:#a60;font:13px sans-serif">`+
 		`The explorer of %s needs JavaScript: run the cell, trust the notebook or open the page with scripts on.</p></div>`,
 		id, esc(m.Name))
+	b.WriteString(`<p class="cl-ex-foot">Every number shown is the model's own float32 value, embedded exactly; ` +
+		`only the drawings are quantised: tiles in 8-bit colour on one scale per layer, Grad-CAM at its map's resolution.</p>`)
 	fmt.Fprintf(&b, `<script type="application/json" id="%s-data">%s</script>`, id, data)
 	fmt.Fprintf(&b, "<script>%s\nconvlensExplore(%q);</script>", explorerJS, id)
 	return Fragment{HTML: b.String()}, nil
@@ -381,15 +384,12 @@ func explorerImage(img ExplorerImage, shapes map[string][]int, classes int) (exp
 		}
 		ij.Values[name] = EncodeFloats(v.Data)
 	}
-	display := nd.Array{Shape: px.Shape, Data: make([]float32, len(px.Data))}
-	for i, v := range px.Data {
-		display.Data[i] = float32(r.norm(float64(v)))
-	}
 	for _, c := range img.CAMs {
 		if c.Class < 0 || c.Class >= classes {
 			return ij, fmt.Errorf("grad-cam class %d outside [0, %d)", c.Class, classes)
 		}
-		png, err := OverlayPNG(display, camImage(c.Map), OverlayOptions{Alpha: 0.55, Colormap: Viridis})
+		heat := camImage(c.Map)
+		png, err := HeatPNG(heat, Viridis, RangeOf(heat.Data, false))
 		if err != nil {
 			return ij, fmt.Errorf("grad-cam: %w", err)
 		}

@@ -3,6 +3,7 @@ package vizhtml
 import (
 	"encoding/binary"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/convlens/convlens/nd"
@@ -138,6 +139,65 @@ func FuzzStatisticsRenderers(f *testing.F) {
 			}
 			_, err := ConfusionMatrix(tr, pr, []string{"a", "b", "c"})
 			return err
+		})
+	})
+}
+
+// FuzzExplorer mutates a valid explorer model (geometry, shapes, parameters, values,
+// names, budget) from the fuzz bytes: no input may panic, and a page that renders keeps
+// its data parseable and every name out of the markup.
+func FuzzExplorer(f *testing.F) {
+	f.Add([]byte{}, "name")
+	f.Add([]byte{0, 3, 1, 9, 2, 0, 7, 200}, hostile)
+	f.Add([]byte{4, 1, 5, 2, 6, 3, 8, 0, 9, 1}, "</script>")
+	f.Fuzz(func(t *testing.T, b []byte, name string) {
+		m, images := tinyExplorer(2)
+		opt := ExplorerOptions{}
+		for len(b) >= 2 {
+			op, v := b[0]%12, int(b[1])
+			b = b[2:]
+			l := &m.Layers[v%len(m.Layers)]
+			switch op {
+			case 0:
+				l.Kernel = v%7 - 1
+			case 1:
+				l.Stride, l.Dilation, l.Groups = v%4-1, v%3, v%5-1
+			case 2:
+				l.Shape = []int{v%7 - 1, v % 5, v % 3}[:1+v%3]
+			case 3:
+				l.Name = name
+			case 4:
+				l.Inputs = []string{name}
+			case 5:
+				l.Kind = []string{"conv2d", "dense", "maxpool2d", "avgpool2d", "batchnorm", "affine", "concat", name}[v%8]
+			case 6:
+				a, rest := arrayFrom(b)
+				b = rest
+				l.Params = map[string]nd.Array{"weights": a, "biases": a}
+			case 7:
+				a, rest := arrayFrom(b)
+				b = rest
+				images[v%2].Values[m.Layers[v%len(m.Layers)].Name] = a
+			case 8:
+				images[v%2].CAMs = []ExplorerCAM{{Class: v%5 - 1, Map: ramp(v%4, 3)}}
+			case 9:
+				m.Input = []int{v % 6, 5, v % 4}
+			case 10:
+				opt.MaxBytes = v * 512
+			case 11:
+				m.Classes, m.Logits, images[0].Caption = []string{name}, name, name
+			}
+		}
+		noPanic(t, "Explorer", func() error {
+			fr, err := Explorer(m, images, opt)
+			if err != nil {
+				return err
+			}
+			if strings.Contains(fr.HTML, "</script><img") {
+				t.Fatal("raw hostile markup")
+			}
+			parseExplorer(t, fr)
+			return nil
 		})
 	})
 }

@@ -161,11 +161,17 @@ function convlensExplore(id) {
     box.appendChild(el("small", "", (L ? kindText(L) : "image, normalised") + " · " + shapeText(s)));
     var r = rangeOf(vals(name));
     if (name === "input") {
-      var img = el("img", "cl-ex-img"), im = D.images[state.img], cam = camFor(im);
-      img.src = state.cam && cam ? cam.png : im.png;
-      img.alt = state.cam && cam ? "Grad-CAM for " + D.classes[cam.class] : "input image";
-      img.style.width = "112px";
-      box.appendChild(img);
+      var wrap = el("div", "cl-ex-imgwrap"), img = el("img", "cl-ex-img"), im = D.images[state.img], cam = camFor(im);
+      img.src = im.png;
+      img.alt = "input image";
+      wrap.appendChild(img);
+      if (state.cam && cam) {
+        var heat = el("img", "cl-ex-cam");
+        heat.src = cam.png;
+        heat.alt = "Grad-CAM for " + D.classes[cam.class];
+        wrap.appendChild(heat);
+      }
+      box.appendChild(wrap);
     }
     var tiles = el("div", "cl-ex-tiles");
     if (spatial(s)) {
