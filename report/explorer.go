@@ -15,6 +15,7 @@ type ExplorerOptions struct {
 	Classes  []string // class names (default: the model's)
 	Captions []string // one per image (default: the prediction)
 	Labels   []int    // true labels, for the default captions (optional)
+	Names    []string // image names (e.g. file names) starting the default captions (default "image i")
 	// CAMLayer is the layer Grad-CAM explains from (default: the last conv layer);
 	// CAMClasses how many of each image's top classes get a map (default 10).
 	CAMLayer   string
@@ -80,13 +81,17 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 			ims[i].Values[node.Name] = taps.Outputs[node.Name].Sub(i)
 		}
 		_, p := argmaxProb(taps.Logits.Sub(i).Data)
+		name := fmt.Sprintf("image %d", i+1)
+		if i < len(opt.Names) && opt.Names[i] != "" {
+			name = opt.Names[i]
+		}
 		switch {
 		case i < len(opt.Captions):
 			ims[i].Caption = opt.Captions[i]
 		case i < len(opt.Labels):
-			ims[i].Caption = fmt.Sprintf("image %d: true %s, predicted %s (%.0f%%)", i+1, className(classes, opt.Labels[i]), className(classes, preds[i]), 100*p)
+			ims[i].Caption = fmt.Sprintf("%s: true %s, predicted %s (%.0f%%)", name, className(classes, opt.Labels[i]), className(classes, preds[i]), 100*p)
 		default:
-			ims[i].Caption = fmt.Sprintf("image %d: predicted %s (%.0f%%)", i+1, className(classes, preds[i]), 100*p)
+			ims[i].Caption = fmt.Sprintf("%s: predicted %s (%.0f%%)", name, className(classes, preds[i]), 100*p)
 		}
 	}
 	camLayer := opt.CAMLayer
@@ -100,6 +105,9 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 	ex := opt.Explainer
 	if ex == nil {
 		ex = explain.New(m)
+	}
+	if err := ex.Check(explain.GradCAM{Layer: camLayer}); err != nil {
+		return em, nil, vopt, fmt.Errorf("explorer: %w", err)
 	}
 	k := opt.CAMClasses
 	if k <= 0 {

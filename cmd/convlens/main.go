@@ -2,6 +2,7 @@
 //
 //	convlens train  -data mnist -model lenet -epochs 1 -checkpoint out/lenet -metrics out/metrics.json
 //	convlens report -checkpoint out/lenet -out out/report.html
+//	convlens explore -checkpoint out/lenet -images 4 -out out/explore.html
 //	convlens inspect -onnx model.onnx
 //	convlens predict -onnx model.onnx -images photos/ -out logits.npy
 package main
@@ -15,6 +16,7 @@ var commands = map[string]func(args []string) error{
 	"train":   runTrain,
 	"report":  runReport,
 	"explain": runExplain,
+	"explore": runExplore,
 	"images":  runImages,
 	"inspect": runInspect,
 	"predict": runPredict,
@@ -30,6 +32,7 @@ commands:
   train    train a model and write checkpoints and a metrics file
   report   write one offline HTML page with every view of a trained model
   explain  write an offline HTML page of attribution maps, class visualisations and sanity checks
+  explore  write an interactive offline page that walks through how the model computes each value
   inspect  print a model's layers, shapes, parameters and FLOPs (-checkpoint DIR or -onnx FILE)
   predict  print the top classes of images and write the logits as .npy
   export   write a convlens checkpoint as an ONNX model

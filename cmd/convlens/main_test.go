@@ -3,12 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/internal/browser"
@@ -229,6 +232,11 @@ func TestExplainPage(t *testing.T) {
 			t.Errorf("sanity chart did not draw")
 		}
 	}
+	explore := filepath.Join(dir, "explore.html")
+	if out, err := convlens(t, "explore", "-checkpoint", ckpt, "-backend", "go", "-images", "2", "-out", explore); err != nil {
+		t.Fatalf("explore: %v\n%s", err, out)
+	}
+	checkExplorerPage(t, explore, 2, "image 1: true ")
 	for _, c := range []struct {
 		args []string
 		want string
@@ -236,6 +244,8 @@ func TestExplainPage(t *testing.T) {
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-layer", "conv9"}, `unknown layer "conv9"`},
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "lime"}, "unknown method"},
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-images", "0"}, "-images"},
+		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-layer", "conv9"}, `unknown layer "conv9"`},
+		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-images", "65"}, "-images"},
 	} {
 		out, err := convlens(t, c.args...)
 		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {
@@ -405,5 +415,31 @@ func TestTrainOnAllDevices(t *testing.T) {
 		if out, err := convlens(t, c.args...); err == nil || !strings.Contains(out, c.want) {
 			t.Errorf("%v: %v %q (want %q)", c.args, err, out, c.want)
 		}
+	}
+}
+
+// checkExplorerPage opens an explorer page in Chromium: it shows images pictures, the first
+// caption starts with caption, the selected conv value the page computes equals the model's
+// within 1e-4, and no script fails.
+func checkExplorerPage(t *testing.T, file string, images int, caption string) {
+	t.Helper()
+	s := browser.Open(t, 2*time.Minute)
+	if err := s.Load(file); err != nil {
+		t.Fatal(err)
+	}
+	got, err := browser.Eval[map[string]any](s, `(function(){var v=function(s){var e=document.querySelector(s);return e?e.dataset.value:""};
+return {images:document.querySelectorAll(".cl-ex-pick button").length, caption:document.querySelector(".cl-ex-pick .cl-ex-note").textContent,
+computed:v("[data-role=computed]"), tap:v("[data-role=tap]")}})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	computed, err1 := strconv.ParseFloat(fmt.Sprint(got["computed"]), 64)
+	tap, err2 := strconv.ParseFloat(fmt.Sprint(got["tap"]), 64)
+	if got["images"] != float64(images) || !strings.HasPrefix(fmt.Sprint(got["caption"]), caption) || err1 != nil || err2 != nil ||
+		math.Abs(computed-tap) > 1e-4*math.Max(1, math.Abs(tap)) {
+		t.Errorf("explorer page %s: %v", file, got)
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
 	}
 }

@@ -95,6 +95,13 @@ func TestOnnxCommands(t *testing.T) {
 	if !strings.Contains(string(html), "Feature maps") || strings.Contains(string(html), "Training curves") {
 		t.Errorf("report sections wrong (%d bytes)", len(html))
 	}
+	// The explorer on the imported model: file names caption the images, class names stay
+	// text, and the page's arithmetic of the first conv layer equals the model's value.
+	explore := filepath.Join(dir, "explore.html")
+	if out, err := convlens(t, "explore", "-onnx", model, "-images", pngs, "-classes", classes, "-cam-classes", "2", "-out", explore, "-backend", "go"); err != nil {
+		t.Fatalf("explore: %v\n%s", err, out)
+	}
+	checkExplorerPage(t, explore, 3, "a.png: predicted ")
 	// Bad inputs.
 	corrupt := filepath.Join(dir, "corrupt.onnx")
 	raw, _ := os.ReadFile(model)
@@ -115,6 +122,10 @@ func TestOnnxCommands(t *testing.T) {
 		{[]string{"predict", "-onnx", model, "-images", filepath.Join(dir, "*.gif")}, "no such file"},
 		{[]string{"predict", "-onnx", model, "-images", pngs, "-std", "0"}, "-std"},
 		{[]string{"export", "-checkpoint", ckpt}, "-onnx FILE"},
+		{[]string{"explore", "-onnx", model}, "-images FILES is required"},
+		{[]string{"explore", "-onnx", model, "-images", pngs, "-layer", "nope"}, `unknown layer "nope"`},
+		{[]string{"explore", "-onnx", model, "-images", pngs, "-max-mb", "0"}, "-max-mb"},
+		{[]string{"explore", "-onnx", model, "-images", pngs, "extra"}, "unexpected arguments"},
 	} {
 		out, err := convlens(t, append(c.args, "-backend", "go")...)
 		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {

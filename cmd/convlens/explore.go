@@ -1,0 +1,65 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/convlens/convlens/explain"
+	"github.com/convlens/convlens/report"
+)
+
+func runExplore(args []string) error {
+	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
+	src := modelFlags(fs)
+	in := inputFlags(fs)
+	dataName := fs.String("data", "", "held-out dataset (default: the one it was trained on)")
+	dataDir := fs.String("data-dir", "", "folder with the IDX files")
+	layer := fs.String("layer", "", "layer Grad-CAM explains from (default: the last conv layer)")
+	camClasses := fs.Int("cam-classes", 10, "Grad-CAM maps for each image's top classes")
+	maxMB := fs.Int("max-mb", 24, "bound on the embedded values, in MB: images beyond it are left out, with a note")
+	out := fs.String("out", "explore.html", "output HTML file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (images go in -images)", fs.Args())
+	}
+	count, err := imageCount(*in.images, 4, 64)
+	if err != nil {
+		return err
+	}
+	for _, err := range []error{intFlag("cam-classes", *camClasses, 1, 1000), intFlag("max-mb", *maxMB, 1, 1024), writableFile("out", *out)} {
+		if err != nil {
+			return err
+		}
+	}
+	o, err := src.open()
+	if err != nil {
+		return err
+	}
+	ds, names, err := datasetFor(o, in, *dataName, *dataDir)
+	if err != nil {
+		return err
+	}
+	count = min(count, ds.N)
+	opt := report.ExplorerOptions{Classes: ds.Classes, Names: names, CAMClasses: *camClasses, MaxBytes: *maxMB << 20,
+		Explainer: explain.New(o.model)}
+	if *layer != "" {
+		opt.CAMLayer = o.model.Spec.Resolve(*layer)
+		if err := opt.Explainer.Check(explain.GradCAM{Layer: opt.CAMLayer}); err != nil {
+			return fmt.Errorf("-layer: %w", err)
+		}
+	}
+	if names == nil || *in.labels != "" { // held-out images, or files with their true classes
+		for i := 0; i < count; i++ {
+			opt.Labels = append(opt.Labels, int(ds.Labels[i]))
+		}
+	}
+	start := time.Now()
+	page, err := report.ExplorerPage(o.model, ds.Batch(0, count), opt)
+	if err != nil {
+		return err
+	}
+	return writePage(page, *out, start)
+}
