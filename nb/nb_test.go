@@ -11,6 +11,7 @@ import (
 	"github.com/convlens/convlens/internal/testutil"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/report"
 	"github.com/convlens/convlens/training"
 	"github.com/convlens/convlens/vizhtml"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
@@ -82,5 +83,30 @@ func TestDashboardThrottlesAndDrawsTheEnd(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "<b>done</b>: step 5 of 5") || !strings.Contains(string(b), "conv1 on probe 1") {
 		t.Error("final state missing status or probe feature maps")
+	}
+}
+
+// Explore writes one explorer (its data script, its code and the static picture) and an
+// escaped error for images the model cannot take.
+func TestExploreShowsTheExplorerOrAnError(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "nb.html")
+	t.Setenv("CONVLENS_NB_HTML", out)
+	m, err := layers.New(layers.LeNet(), testutil.Go(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Explore(m, testutil.RandomArray(1, 0, 1, 2, 28, 28, 1), report.ExplorerOptions{CAMClasses: 1, Classes: []string{"<b>zero</b>"}})
+	Explore(m, testutil.RandomArray(1, 0, 1, 2, 14, 14, 1), report.ExplorerOptions{})
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	if strings.Count(html, `-data">{`) != 1 || strings.Count(html, `convlensExplore("`) != 1 ||
+		!strings.Contains(html, `alt="first channels of every layer"`) || strings.Contains(html, "<b>zero</b>") {
+		t.Errorf("explorer output wrong (%d bytes)", len(html))
+	}
+	if !strings.Contains(html, `class="cl-error"`) || !strings.Contains(html, "14") {
+		t.Error("no error box for images of the wrong size")
 	}
 }

@@ -173,18 +173,23 @@ func Explorer(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (Fra
 	if err != nil {
 		return Fragment{}, fmt.Errorf("explorer: %w", err)
 	}
+	pic, err := explorerPicture(m, images[0])
+	if err != nil {
+		return Fragment{}, fmt.Errorf("explorer: %w", err)
+	}
 	id := newID()
 	var b strings.Builder
 	b.Grow(len(data) + len(explorerJS) + len(explorerCSS) + 1024)
 	b.WriteString("<style>" + explorerCSS + "</style>")
 	fmt.Fprintf(&b, `<div class="cl-ex" id="%s"><p class="cl-ex-noscript" style="color:#a60;font:13px sans-serif">`+
-		`The explorer of %s needs JavaScript: run the cell, trust the notebook or open the page with scripts on.</p></div>`,
-		id, esc(m.Name))
+		`The explorer of %s needs JavaScript: run the cell, trust the notebook or open the page with scripts on. `+
+		`Without it, the first image's layers:</p><img alt="first channels of every layer" src="%s"></div>`,
+		id, esc(m.Name), DataURI(pic))
 	b.WriteString(`<p class="cl-ex-foot">Every number shown is the model's own float32 value, embedded exactly; ` +
 		`only the drawings are quantised: tiles in 8-bit colour on one scale per layer, Grad-CAM at its map's resolution.</p>`)
 	fmt.Fprintf(&b, `<script type="application/json" id="%s-data">%s</script>`, id, data)
 	fmt.Fprintf(&b, "<script>%s\nconvlensExplore(%q);</script>", explorerJS, id)
-	return Fragment{HTML: b.String()}, nil
+	return Fragment{HTML: b.String(), Pictures: [][]byte{pic}}, nil
 }
 
 // ExplorerPage is a standalone page holding the explorer.

@@ -1,7 +1,9 @@
 package vizhtml
 
 import (
+	"bytes"
 	"encoding/json"
+	"image/png"
 	"math"
 	"regexp"
 	"slices"
@@ -201,4 +203,41 @@ func sameBits(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// The static picture (for outputs without scripts) has one row per spatial value, each
+// tile in viridis on its row's scale; the channel after the last stays white.
+func TestExplorerStaticPicture(t *testing.T) {
+	m, images := tinyExplorer(1)
+	f, err := Explorer(m, images, ExplorerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Pictures) != 1 || !strings.Contains(f.HTML, `<img alt="first channels of every layer" src="data:image/png;base64,`) {
+		t.Fatalf("%d pictures", len(f.Pictures))
+	}
+	pic, err := png.Decode(bytes.NewReader(f.Pictures[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := pic.Bounds().Dy(); h != 2*(pictureTile+pictureGap)+pictureGap {
+		t.Errorf("picture height %d, want two rows", h)
+	}
+	for row, c := range []struct {
+		name  string
+		chans int
+	}{{ExplorerInput, 1}, {"conv " + hostile, 2}} {
+		v := images[0].Values[c.name]
+		for ch := 0; ch <= c.chans; ch++ {
+			want := [3]uint8{255, 255, 255}
+			if ch < c.chans {
+				want[0], want[1], want[2] = Viridis.RGB(RangeOf(v.Data, false).norm(float64(v.Data[ch])))
+			}
+			x, y := pictureLabel+ch*(pictureTile+pictureGap)+1, pictureGap+row*(pictureTile+pictureGap)+1
+			r, g, b, _ := pic.At(x, y).RGBA()
+			if got := [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}; got != want {
+				t.Errorf("%s channel %d: pixel %v, want %v", c.name, ch, got, want)
+			}
+		}
+	}
 }
