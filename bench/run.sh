@@ -7,6 +7,7 @@ mkdir -p "$(dirname "$raw")"
 : > "$raw"
 run() { echo "+ go test $*" | tee -a "$raw"; go test -run '^$' "$@" 2>&1 | tee -a "$raw"; }
 run -bench 'BenchmarkTrainStep' -benchtime 10x -timeout 60m ./training
+run -bench 'BenchmarkTrainStepDevices' -benchtime 20x ./training
 run -bench 'BenchmarkStatistics' -benchtime 200x ./training
 run -bench 'BenchmarkForwardVsTaps' -benchtime 100x ./layers
 run -bench 'BenchmarkViews' -benchtime 10x ./vizhtml

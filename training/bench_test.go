@@ -12,6 +12,10 @@ import (
 )
 
 func benchTrainer(b *testing.B, be *backend.Backend, model string, batch int) (*training.Trainer, []float32, []int32) {
+	return benchTrainerOn(b, be, model, batch, 1)
+}
+
+func benchTrainerOn(b *testing.B, be *backend.Backend, model string, batch, devices int) (*training.Trainer, []float32, []int32) {
 	h, w, c := 28, 28, 1
 	if model == "tinyvgg" {
 		h, w, c = 32, 32, 3
@@ -28,7 +32,7 @@ func benchTrainer(b *testing.B, be *backend.Backend, model string, batch int) (*
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := training.NewTrainer(m, ds, ds, training.Config{Batch: batch, Steps: 1 << 30, StatsEvery: -1})
+	tr, err := training.NewTrainer(m, ds, ds, training.Config{Batch: batch, Steps: 1 << 30, StatsEvery: -1, Devices: devices})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,5 +85,34 @@ func BenchmarkStatistics(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkTrainStepDevices measures the same step data-parallel over 1 and 4 devices of
+// the XLA CPU plugin (which exposes 4 devices on any machine, sharing its cores): it shows
+// the cost of the sharded step and its all-reduces, not a speed-up, on a CPU.
+func BenchmarkTrainStepDevices(b *testing.B) {
+	be := testutil.XLA(b)
+	for _, model := range []string{"lenet", "tinyvgg"} {
+		for _, devices := range []int{1, 4} {
+			b.Run(fmt.Sprintf("xla/%s/batch=256/devices=%d", model, devices), func(b *testing.B) {
+				if be.NumDevices() < devices {
+					b.Skipf("backend has %d devices", be.NumDevices())
+				}
+				tr, images, labels := benchTrainerOn(b, be, model, 256, devices)
+				for i := 0; i < 2; i++ {
+					if _, err := tr.TrainBatch(images, labels, false); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if _, err := tr.TrainBatch(images, labels, false); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(256*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
 	}
 }
