@@ -284,8 +284,50 @@ var facts = map[string]func(t *testing.T, html string){
 		if d, _ := strconv.ParseFloat(m[1], 64); d > 1e-4 || m[2] != m[3] {
 			t.Errorf("exported model differs: %s", m[0])
 		}
+		checkExplorer(t, html)
 		if !strings.Contains(html, "opset 17, written by &#34;convlens&#34;") && !strings.Contains(html, "opset 17, written by \"convlens\"") && !strings.Contains(html, "opset 17, written by &quot;convlens&quot;") {
 			t.Error("notebook 8 lacks the opset line")
 		}
 	},
+}
+
+var explorerDataRE = regexp.MustCompile(`(?s)<script type="application/json" id="[^"]*-data">(.*?)</script>`)
+
+// checkExplorer checks notebook 8's explorer: the imported ResNet with every node's values
+// for both photos and Grad-CAM maps from block3.
+func checkExplorer(t *testing.T, html string) {
+	t.Helper()
+	m := explorerDataRE.FindStringSubmatch(html)
+	if m == nil {
+		t.Fatal("notebook 8 lacks the explorer's data")
+	}
+	var d struct {
+		Classes  []string `json:"classes"`
+		CAMLayer string   `json:"camLayer"`
+		Layers   []struct {
+			Name string `json:"name"`
+		} `json:"layers"`
+		Images []struct {
+			Values map[string]string `json:"values"`
+			CAMs   []struct {
+				Class int `json:"class"`
+			} `json:"cams"`
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &d); err != nil {
+		t.Fatalf("explorer data: %v", err)
+	}
+	if strings.Join(d.Classes, ",") != "cat,dog" || d.CAMLayer != "block3" || len(d.Images) != 2 {
+		t.Fatalf("explorer: classes %v, Grad-CAM layer %q, %d images; want cat,dog, block3, 2", d.Classes, d.CAMLayer, len(d.Images))
+	}
+	for i, img := range d.Images {
+		for _, l := range d.Layers {
+			if img.Values[l.Name] == "" {
+				t.Errorf("explorer image %d lacks the values of %s", i, l.Name)
+			}
+		}
+		if len(img.CAMs) != 2 {
+			t.Errorf("explorer image %d has %d Grad-CAM maps, want one per class", i, len(img.CAMs))
+		}
+	}
 }
