@@ -8,6 +8,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 )
@@ -49,13 +51,19 @@ func main() {
 	}
 	cmd, ok := commands[os.Args[1]]
 	if !ok {
-		if os.Args[1] != "-h" && os.Args[1] != "help" && os.Args[1] != "--help" {
-			fmt.Fprintf(os.Stderr, "convlens: unknown command %q\n\n", os.Args[1])
+		if os.Args[1] == "-h" || os.Args[1] == "help" || os.Args[1] == "--help" {
+			usage()
+			return
 		}
+		fmt.Fprintf(os.Stderr, "convlens: unknown command %q\n\n", os.Args[1])
 		usage()
 		os.Exit(2)
 	}
-	if err := cmd(os.Args[2:]); err != nil {
+	err := cmd(os.Args[2:])
+	if errors.Is(err, flag.ErrHelp) { // the flag set has printed its flags
+		return
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "convlens %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
