@@ -266,6 +266,9 @@ var facts = map[string]func(t *testing.T, html string){
 			t.Error("the shapes table lacks same3x3 at 24×24 or the parameter counts")
 		}
 	},
+	"03-feature-maps": func(t *testing.T, html string) {
+		checkExplorer(t, html, "0,1,2,3,4,5,6,7,8,9", "conv2", 3)
+	},
 	"06-time-lapse": func(t *testing.T, html string) {
 		if !strings.Contains(html, "step 0 — held-out accuracy") {
 			t.Error("the time-lapse does not start at step 0")
@@ -284,7 +287,7 @@ var facts = map[string]func(t *testing.T, html string){
 		if d, _ := strconv.ParseFloat(m[1], 64); d > 1e-4 || m[2] != m[3] {
 			t.Errorf("exported model differs: %s", m[0])
 		}
-		checkExplorer(t, html)
+		checkExplorer(t, html, "cat,dog", "block3", 2)
 		if !strings.Contains(html, "opset 17, written by &#34;convlens&#34;") && !strings.Contains(html, "opset 17, written by \"convlens\"") && !strings.Contains(html, "opset 17, written by &quot;convlens&quot;") {
 			t.Error("notebook 8 lacks the opset line")
 		}
@@ -293,13 +296,13 @@ var facts = map[string]func(t *testing.T, html string){
 
 var explorerDataRE = regexp.MustCompile(`(?s)<script type="application/json" id="[^"]*-data">(.*?)</script>`)
 
-// checkExplorer checks notebook 8's explorer: the imported ResNet with every node's values
-// for both photos and Grad-CAM maps from block3.
-func checkExplorer(t *testing.T, html string) {
+// checkExplorer checks a notebook's explorer: its classes (comma-separated), the layer
+// Grad-CAM explains from, and every layer's values and two Grad-CAM maps for each image.
+func checkExplorer(t *testing.T, html, classes, camLayer string, images int) {
 	t.Helper()
 	m := explorerDataRE.FindStringSubmatch(html)
 	if m == nil {
-		t.Fatal("notebook 8 lacks the explorer's data")
+		t.Fatal("the notebook lacks the explorer's data")
 	}
 	var d struct {
 		Classes  []string `json:"classes"`
@@ -317,8 +320,8 @@ func checkExplorer(t *testing.T, html string) {
 	if err := json.Unmarshal([]byte(m[1]), &d); err != nil {
 		t.Fatalf("explorer data: %v", err)
 	}
-	if strings.Join(d.Classes, ",") != "cat,dog" || d.CAMLayer != "block3" || len(d.Images) != 2 {
-		t.Fatalf("explorer: classes %v, Grad-CAM layer %q, %d images; want cat,dog, block3, 2", d.Classes, d.CAMLayer, len(d.Images))
+	if strings.Join(d.Classes, ",") != classes || d.CAMLayer != camLayer || len(d.Images) != images {
+		t.Fatalf("explorer: classes %v, Grad-CAM layer %q, %d images; want %s, %s, %d", d.Classes, d.CAMLayer, len(d.Images), classes, camLayer, images)
 	}
 	for i, img := range d.Images {
 		for _, l := range d.Layers {
@@ -326,8 +329,8 @@ func checkExplorer(t *testing.T, html string) {
 				t.Errorf("explorer image %d lacks the values of %s", i, l.Name)
 			}
 		}
-		if len(img.CAMs) != 2 {
-			t.Errorf("explorer image %d has %d Grad-CAM maps, want one per class", i, len(img.CAMs))
+		if want := min(len(d.Classes), 10); len(img.CAMs) != want {
+			t.Errorf("explorer image %d has %d Grad-CAM maps, want %d (the top classes)", i, len(img.CAMs), want)
 		}
 	}
 }
