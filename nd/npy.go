@@ -125,9 +125,9 @@ func decodeNpy(r io.Reader, size int64) (Array, error) {
 	if strings.HasPrefix(d[1], ">") {
 		order, descr = binary.BigEndian, d[1][1:]
 	}
-	width := map[string]int64{"f4": 4, "f8": 8}[descr]
+	width := map[string]int64{"f4": 4, "f8": 8, "i1": 1, "u1": 1, "i2": 2, "u2": 2, "i4": 4, "u4": 4, "i8": 8, "u8": 8}[descr]
 	if width == 0 {
-		return Array{}, fmt.Errorf(".npy dtype %s not supported (want float32 or float64)", d[1])
+		return Array{}, fmt.Errorf(".npy dtype %s not supported (want float32, float64 or an integer type)", d[1])
 	}
 	raw := make([]byte, n*width)
 	if _, err := io.ReadFull(r, raw); err != nil {
@@ -135,11 +135,33 @@ func decodeNpy(r io.Reader, size int64) (Array, error) {
 	}
 	out := Array{Shape: shape, Data: make([]float32, n)}
 	for i := range out.Data {
-		if width == 4 {
-			out.Data[i] = math.Float32frombits(order.Uint32(raw[4*i:]))
-		} else {
-			out.Data[i] = float32(math.Float64frombits(order.Uint64(raw[8*i:])))
-		}
+		out.Data[i] = npyValue(descr, order, raw[int64(i)*width:])
 	}
 	return out, nil
+}
+
+// npyValue decodes one element of a supported dtype as float32 (integers are exact up to 2^24).
+func npyValue(descr string, order binary.ByteOrder, b []byte) float32 {
+	switch descr {
+	case "f4":
+		return math.Float32frombits(order.Uint32(b))
+	case "f8":
+		return float32(math.Float64frombits(order.Uint64(b)))
+	case "i1":
+		return float32(int8(b[0]))
+	case "u1":
+		return float32(b[0])
+	case "i2":
+		return float32(int16(order.Uint16(b)))
+	case "u2":
+		return float32(order.Uint16(b))
+	case "i4":
+		return float32(int32(order.Uint32(b)))
+	case "u4":
+		return float32(order.Uint32(b))
+	case "i8":
+		return float32(int64(order.Uint64(b)))
+	default: // u8
+		return float32(order.Uint64(b))
+	}
 }

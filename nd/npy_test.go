@@ -31,13 +31,44 @@ func TestNpyRoundTripAndErrors(t *testing.T) {
 	for name, body := range map[string]string{
 		"not a .npy file":  "hello",
 		"truncated":        "\x93NUMPY\x01\x00\x46\x00{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
-		"not supported":    "\x93NUMPY\x01\x00\x3a\x00{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }  \n",
+		"not supported":    "\x93NUMPY\x01\x00\x3a\x00{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }  \n",
 		"Fortran order":    "\x93NUMPY\x01\x00\x39\x00{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }  \n",
 		"larger than the ": "\x93NUMPY\x01\x00\x4e\x00{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }  \n",
 	} {
 		os.WriteFile(p, []byte(body), 0o644)
 		if _, err := ReadNpy(p); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%q: got %v", name, err)
+		}
+	}
+}
+
+// TestNpyIntegers: integer arrays (numpy's default for labels) read as their values.
+func TestNpyIntegers(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "labels.npy")
+	for _, c := range []struct {
+		descr string
+		raw   []byte
+		want  []float32
+	}{
+		{"<i8", []byte{255, 255, 255, 255, 255, 255, 255, 255, 7, 0, 0, 0, 0, 0, 0, 0}, []float32{-1, 7}},
+		{"<i4", []byte{3, 0, 0, 0, 0, 1, 0, 0}, []float32{3, 256}},
+		{">i2", []byte{0, 9, 255, 254}, []float32{9, -2}},
+		{"|u1", []byte{0, 200}, []float32{0, 200}},
+		{"|i1", []byte{128, 5}, []float32{-128, 5}},
+		{"<u2", []byte{1, 1, 0, 0}, []float32{257, 0}},
+		{"<u4", []byte{0, 0, 1, 0, 2, 0, 0, 0}, []float32{65536, 2}},
+		{"<u8", []byte{9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, []float32{9, 0}},
+	} {
+		hdr := "{'descr': '" + c.descr + "', 'fortran_order': False, 'shape': (2,), }"
+		hdr += strings.Repeat(" ", 63-(10+len(hdr))%64) + "\n"
+		body := append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)), byte(len(hdr)>>8))
+		body = append(append(body, hdr...), c.raw...)
+		if err := os.WriteFile(p, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadNpy(p)
+		if err != nil || !slices.Equal(got.Data, c.want) {
+			t.Errorf("%s: got %v %v, want %v", c.descr, got.Data, err, c.want)
 		}
 	}
 }

@@ -44,6 +44,11 @@ func runExplain(args []string) error {
 	}
 	count = min(count, test.N)
 	l := model.Spec.Resolve(*layer)
+	if l != "" { // checked even when no chosen method uses it: a typo should not pass silently
+		if err := model.CheckTapNames([]string{l}); err != nil {
+			return fmt.Errorf("-layer: %w", err)
+		}
+	}
 	if l == "" {
 		l = explain.LastConvLayer(model.Spec)
 	}

@@ -242,6 +242,7 @@ func TestExplainPage(t *testing.T) {
 		want string
 	}{
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-layer", "conv9"}, `unknown layer "conv9"`},
+		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "saliency", "-layer", "conv9"}, `unknown layer "conv9"`},
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "lime"}, "unknown method"},
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-images", "0"}, "-images"},
 		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-layer", "conv9"}, `unknown layer "conv9"`},

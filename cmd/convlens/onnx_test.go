@@ -1,6 +1,7 @@
 package main
 
 import (
+	bin "encoding/binary"
 	"image"
 	"image/color"
 	"image/png"
@@ -77,9 +78,16 @@ func TestOnnxCommands(t *testing.T) {
 		strings.Count(out, ".png:") != 3 || !regexp.MustCompile(`(zero|one|two|three|four|five|six|seven|<b>eight</b>|nine) \d`).MatchString(out) {
 		t.Errorf("predict on PNGs: %v\n%s", err, out)
 	}
-	// Explain with labels and raw maps.
+	// Explain with labels (int64, as numpy saves np.array([1, 2, 3, 4])) and raw maps.
 	labels := filepath.Join(dir, "labels.npy")
-	nd.WriteNpy(labels, nd.Array{Shape: []int{4}, Data: []float32{1, 2, 3, 4}})
+	hdr := "{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }"
+	hdr += strings.Repeat(" ", 63-(10+len(hdr))%64) + "\n"
+	npy := append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)), 0)
+	npy = append(npy, hdr...)
+	for _, v := range []int64{1, 2, 3, 4} {
+		npy = bin.LittleEndian.AppendUint64(npy, uint64(v))
+	}
+	os.WriteFile(labels, npy, 0o644)
 	maps := filepath.Join(dir, "maps.npy")
 	if out, err := convlens(t, "explain", "-onnx", model, "-images", b, "-labels", labels, "-method", "saliency", "-sanity=false", "-class-vis=false",
 		"-save-maps", maps, "-out", filepath.Join(dir, "explain.html"), "-backend", "go"); err != nil {
