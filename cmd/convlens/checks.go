@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -57,4 +58,16 @@ func finite(v float64) float64 {
 		return 0
 	}
 	return v
+}
+
+// parseFlags parses a command's flags and refuses positional arguments, which no command
+// takes (inputs go in flags such as -images), so that a misplaced value is not ignored.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (every input is a flag: %s -h lists them)", fs.Args(), fs.Name())
+	}
+	return nil
 }

@@ -26,7 +26,7 @@ func runExplain(args []string) error {
 	dataDir := fs.String("data-dir", "", "folder with the IDX files")
 	saveMaps := fs.String("save-maps", "", "also write the raw maps of the first method as .npy, float32 [N, H, W] at input resolution")
 	out := fs.String("out", "explain.html", "output HTML file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	count, err := imageCount(*in.images, 6, 256)

@@ -19,11 +19,8 @@ func runExplore(args []string) error {
 	camClasses := fs.Int("cam-classes", 10, "Grad-CAM maps for each image's top classes")
 	maxMB := fs.Int("max-mb", 24, "bound on the embedded values, in MB: images beyond it are left out, with a note")
 	out := fs.String("out", "explore.html", "output HTML file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (images go in -images)", fs.Args())
 	}
 	count, err := imageCount(*in.images, 4, 64)
 	if err != nil {

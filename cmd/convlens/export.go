@@ -14,7 +14,7 @@ func runExport(args []string) error {
 	ckpt := fs.String("checkpoint", "", "checkpoint directory (or a ckpt-*.bin file) written by convlens train")
 	out := fs.String("onnx", "", "ONNX file to write")
 	backendName := fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda or go")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *ckpt == "" || *out == "" {

@@ -27,3 +27,17 @@ func TestHelpExitsZero(t *testing.T) {
 		t.Errorf("unknown command: %v, want exit status 2", err)
 	}
 }
+
+// TestStrayArgumentsRefused: a positional argument (a misplaced value, a forgotten flag name)
+// is an error, not silently ignored.
+func TestStrayArgumentsRefused(t *testing.T) {
+	for name := range commands {
+		out, err := convlens(t, name, "stray.png")
+		if err == nil {
+			t.Errorf("%s with a stray argument exited 0:\n%s", name, out)
+		}
+		if name != "images" && !strings.Contains(out, `unexpected arguments ["stray.png"]`) {
+			t.Errorf("%s with a stray argument: %s", name, out)
+		}
+	}
+}

@@ -18,7 +18,7 @@ func runInspect(args []string) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	src := modelFlags(fs)
 	out := fs.String("out", "", "also write the architecture page (HTML) here")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := writableFile("out", *out); err != nil {

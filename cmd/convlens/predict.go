@@ -16,7 +16,7 @@ func runPredict(args []string) error {
 	in := inputFlags(fs)
 	top := fs.Int("top", 3, "classes printed per image")
 	out := fs.String("out", "", "write the logits here as .npy, float32 [N, classes]")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := intFlag("top", *top, 1, 100); err != nil {

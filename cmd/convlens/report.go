@@ -15,7 +15,7 @@ func runReport(args []string) error {
 	dataDir := fs.String("data-dir", "", "folder with the IDX files")
 	examples := fs.Int("examples", 1000, "held-out examples for the confusion matrix, embedding and activation statistics")
 	out := fs.String("out", "report.html", "output HTML file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	count, err := imageCount(*in.images, 3, 32)

@@ -58,11 +58,8 @@ func runTrain(args []string) error {
 	keep := fs.Int("keep", 0, "keep only the newest N checkpoints (0: all)")
 	devicesFlag := fs.String("devices", "1", "train data-parallel on N devices of the backend, or all (the batch must divide by N)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *resume && *ckpt == "" {
 		return fmt.Errorf("-resume needs -checkpoint")
