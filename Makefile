@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build plugin chromium fashion dogscats photos onnx-tools notebook-tools notebooks deps demo demo-colour test test-go bench docker-image docker-test clean
+.PHONY: all build plugin chromium fashion dogscats photos onnx-tools notebook-tools notebooks lab deps demo demo-colour test test-go bench docker-image docker-test clean
 
 all: build
 
@@ -76,6 +76,17 @@ test: plugin chromium fashion dogscats photos onnx-tools notebook-tools deps
 # Executes the tutorial notebooks (also part of make test); executed copies and HTML exports go to out/notebooks.
 notebooks: plugin chromium dogscats photos notebook-tools deps
 	CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_NB_OUT=$(CURDIR)/$(OUT)/notebooks $(GO) test -v -timeout 40m ./notebooks
+
+# JupyterLab on a working copy of the notebooks in $(OUT)/lab (ignored by git), so running and
+# saving them never changes the tracked notebooks; existing copies there are kept, new
+# notebooks are added. Caches go to ~/.cache/convlens/notebooks.
+LAB_PORT ?= 8888
+lab: plugin dogscats photos notebook-tools deps
+	@mkdir -p $(OUT)/lab
+	@for f in notebooks/[0-9][0-9]-*.ipynb; do [ -e $(OUT)/lab/$$(basename $$f) ] || cp $$f $(OUT)/lab/; done
+	@echo "working copies in $(OUT)/lab (delete one to get the tracked version again)"
+	CONVLENS_ROOT=$(CURDIR) $${CONVLENS_JUPYTERLAB_VENV:-$$HOME/.cache/convlens/jupyterlab-venv}/bin/jupyter-lab \
+		--config=$(CURDIR)/scripts/jupyterlab/jupyter_server_config.json --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR)/$(OUT)/lab
 
 # Benchmarks: regenerates docs/PERFORMANCE.md.
 bench: plugin deps

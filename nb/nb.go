@@ -84,13 +84,14 @@ func appendToFile(html string) {
 	_, _ = f.WriteString(html + "\n")
 }
 
-// wrap prefixes the style and, when the fragment has charts, the library if not yet sent.
+// wrap prefixes the style and, when the fragment has charts, the library if not yet sent;
+// the fragment keeps its layout where JupyterLab strips scripts and styles (untrusted).
 func wrap(f vizhtml.Fragment) string {
 	lib := ""
 	if f.Charts > 0 {
 		lib = libraryHTML()
 	}
-	return vizhtml.Style + lib + `<div class="cl-page" style="max-width:none;padding:0">` + f.HTML + `</div>`
+	return vizhtml.Style + lib + vizhtml.SanitiserProof(`<div class="cl-page" style="max-width:none;padding:0">`+f.HTML+`</div>`)
 }
 
 // Show displays a view. A view with charts also carries their static picture as the
@@ -125,7 +126,7 @@ func ShowSection(s vizhtml.Section) { Show(s.Body, s.Err) }
 
 // ShowError displays an error box.
 func ShowError(err error) {
-	display(vizhtml.Style + fmt.Sprintf(`<div class="cl-error">%s</div>`, vizhtml.Escape(err.Error())))
+	display(vizhtml.Style + vizhtml.SanitiserProof(fmt.Sprintf(`<div class="cl-error">%s</div>`, vizhtml.Escape(err.Error()))))
 }
 
 // ShowPage displays every section of a page inline.

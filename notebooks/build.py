@@ -5,7 +5,9 @@ Source format: cells separated by lines "# %% md" (markdown) or "# %%" (Go code 
 GoNB kernel). Every notebook gets the same first cell, which pins GoNB's module to this
 checkout of convlens (GoNB's autoget would ask the Go proxy for @latest, which is refused
 here). Run without arguments to rebuild all; with --check to fail if any is stale (cell
-types and sources differ; metadata, key order and outputs do not count).
+types and sources differ; metadata, key order and outputs do not count); with
+--check-file FILE NAME to check one notebook FILE (e.g. a copy saved by JupyterLab) against
+src/NAME.go.md.
 """
 import glob, json, os, sys
 
@@ -51,6 +53,12 @@ def cells_that_matter(text):
     return [(c.get("cell_type"), "".join(c.get("source", []))) for c in nb.get("cells", [])]
 
 def main():
+    if "--check-file" in sys.argv:
+        i = sys.argv.index("--check-file")
+        path, name = sys.argv[i + 1], sys.argv[i + 2]
+        if cells_that_matter(open(path).read()) != cells_that_matter(build(os.path.join(HERE, "src", name + ".go.md"))):
+            sys.exit(f"{path} differs from src/{name}.go.md in its cells' types or sources")
+        return
     check = "--check" in sys.argv
     stale = []
     for src in sorted(glob.glob(os.path.join(HERE, "src", "*.go.md"))):

@@ -66,13 +66,14 @@ func ResNet(b *backend.Backend) (*training.Loaded, *data.Dataset, *data.Dataset,
 }
 
 // CacheDir returns a folder for files shared between notebook cells and notebooks (such
-// as checkpoints): $CONVLENS_NB_CACHE/name, else .cache/name beside the notebook ($GONB_DIR),
-// else under the system temporary folder. It is created if missing.
+// as checkpoints), outside the checkout so that running a notebook changes no file in it:
+// $CONVLENS_NB_CACHE/name, else convlens/notebooks/name in the user's cache folder
+// (~/.cache), else under the system temporary folder. It is created if missing.
 func CacheDir(name string) string {
 	base := os.Getenv("CONVLENS_NB_CACHE")
 	if base == "" {
-		if d := os.Getenv("GONB_DIR"); d != "" {
-			base = filepath.Join(d, ".cache")
+		if d, err := os.UserCacheDir(); err == nil {
+			base = filepath.Join(d, "convlens", "notebooks")
 		} else {
 			base = filepath.Join(os.TempDir(), "convlens-nb")
 		}
