@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -133,6 +134,21 @@ func startLab(t *testing.T, lab, dir string, env []string) *labServer {
 	}
 }
 
+// startPage (re)loads JupyterLab in the tab with a reset workspace (no notebook open).
+func startPage(t *testing.T, s *browser.Session, srv *labServer) {
+	t.Helper()
+	if _, err := chromedp.Run(s.Ctx, chromedp.Navigate(srv.URL+"/lab?reset&token="+srv.Token)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evalAsync[bool](s, `(async () => {
+		for (let i = 0; i < 600 && !window.jupyterapp; i++) await new Promise(r => setTimeout(r, 100));
+		await jupyterapp.restored;
+		return true;
+	})()`); err != nil {
+		t.Fatalf("JupyterLab did not start in the browser: %v\n%s", err, tail(srv.log.String(), 3000))
+	}
+}
+
 // evalAsync evaluates a JavaScript expression, awaiting it when it is a promise.
 func evalAsync[T any](s *browser.Session, expr string) (T, error) {
 	return chromedp.Run(s.Ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
@@ -214,16 +230,7 @@ func TestJupyterLab(t *testing.T) {
 	root, _ := filepath.Abs("..")
 	srv := startLab(t, lab, work, []string{"CONVLENS_ROOT=" + root, "CONVLENS_NB_CACHE=" + filepath.Join(work, ".cache")})
 	s := browser.Open(t, 15*time.Minute)
-	if _, err := chromedp.Run(s.Ctx, chromedp.Navigate(srv.URL+"/lab?token="+srv.Token)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := evalAsync[bool](s, `(async () => {
-		for (let i = 0; i < 600 && !window.jupyterapp; i++) await new Promise(r => setTimeout(r, 100));
-		await jupyterapp.restored;
-		return true;
-	})()`); err != nil {
-		t.Fatalf("JupyterLab did not start in the browser: %v\n%s", err, tail(srv.log.String(), 3000))
-	}
+	startPage(t, s, srv)
 
 	for _, n := range names {
 		t.Run(n, func(t *testing.T) {
@@ -322,7 +329,13 @@ func TestJupyterLab(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(work, copyName), b, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			// A fresh page with only this notebook: a trusted one's style sheet would style
+			// it too.
+			startPage(t, s, srv)
 			openNotebook(t, s, copyName)
+			if sheets, err := evalAsync[int](s, `[...document.querySelectorAll('style')].filter(e => e.textContent.includes('.cl-grid')).length`); err != nil || sheets != 0 {
+				t.Fatalf("%d convlens style sheets in the page of an untrusted notebook (%v)", sheets, err)
+			}
 			st, err := evalAsync[labNotebookState](s, labStateJS)
 			if err != nil {
 				t.Fatal(err)
@@ -379,3 +392,30 @@ const labLayoutJS = `(() => {
 	}
 	return r;
 })()`
+
+// The Docker image and the local tools (make lab, this test) pin the same JupyterLab and
+// gopls.
+func TestJupyterLabPinnedOnce(t *testing.T) {
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	script, tools, docker := read("../scripts/install-jupyterlab.sh"), read("../scripts/install-notebook-tools.sh"), read("../docker/Dockerfile")
+	pin := func(text string, re *regexp.Regexp) string {
+		if m := re.FindStringSubmatch(text); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	lab := pin(script, regexp.MustCompile(`jupyterlab==([0-9.]+)`))
+	if lab == "" || lab != pin(docker, regexp.MustCompile(`JUPYTERLAB_VERSION=([0-9.]+)`)) {
+		t.Errorf("JupyterLab pinned as %q by the install script but differently in docker/Dockerfile", lab)
+	}
+	gopls := pin(tools, regexp.MustCompile(`GOPLS_VERSION=(v[0-9.]+)`))
+	if gopls == "" || gopls != pin(docker, regexp.MustCompile(`GOPLS_VERSION=(v[0-9.]+)`)) {
+		t.Errorf("gopls pinned as %q by the notebook tools but differently in docker/Dockerfile", gopls)
+	}
+}
