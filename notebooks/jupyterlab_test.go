@@ -357,6 +357,18 @@ func TestJupyterLab(t *testing.T) {
 			if n == "02-training-dashboard" && layout["diagrams"] == 0 {
 				t.Errorf("%s untrusted: the architecture diagram is missing", n)
 			}
+			if out := os.Getenv("CONVLENS_NB_OUT"); out != "" {
+				// Pictures of the untrusted view, for a person to look at.
+				for i, sel := range []string{"img.cl-svg", ".cl-grid", ".cl-chart"} {
+					if ok, _ := evalAsync[bool](s, fmt.Sprintf(`(() => { const e = window.__nb.content.node.querySelector(%q); if (!e) return false; e.scrollIntoView(); return true; })()`, sel)); ok {
+						time.Sleep(300 * time.Millisecond)
+						if buf, err := chromedp.Run(s.Ctx, chromedp.CaptureScreenshot()); err == nil {
+							_ = os.MkdirAll(out, 0o755)
+							_ = os.WriteFile(filepath.Join(out, fmt.Sprintf("untrusted-%s-%d.png", n, i)), buf, 0o644)
+						}
+					}
+				}
+			}
 			if layout["blurry"] > 0 {
 				t.Errorf("%s untrusted: %d enlarged pixel images are smoothed (blurry)", n, layout["blurry"])
 			}
