@@ -86,7 +86,8 @@ lab: plugin dogscats photos notebook-tools deps
 	@for f in notebooks/[0-9][0-9]-*.ipynb; do [ -e $(OUT)/lab/$$(basename $$f) ] || cp $$f $(OUT)/lab/; done
 	@echo "working copies in $(OUT)/lab (delete one to get the tracked version again)"
 	CONVLENS_ROOT=$(CURDIR) $${CONVLENS_JUPYTERLAB_VENV:-$$HOME/.cache/convlens/jupyterlab-venv}/bin/jupyter-lab \
-		--config=$(CURDIR)/scripts/jupyterlab/jupyter_server_config.json --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR)/$(OUT)/lab
+		--config=$(CURDIR)/scripts/jupyterlab/jupyter_server_config.json --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR)/$(OUT)/lab \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Benchmarks: regenerates docs/PERFORMANCE.md.
 bench: plugin deps
