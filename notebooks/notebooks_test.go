@@ -43,6 +43,36 @@ func TestNotebooksAreBuiltFromTheirSources(t *testing.T) {
 	}
 }
 
+// Every notebook opens with what the student will learn and closes with what to notice and
+// at least two exercises.
+func TestNotebooksStateGoalsAndExercises(t *testing.T) {
+	files, _ := filepath.Glob("[0-9][0-9]-*.ipynb")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nb struct {
+			Cells []struct {
+				CellType string `json:"cell_type"`
+				Source   any    `json:"source"`
+			} `json:"cells"`
+		}
+		if err := json.Unmarshal(raw, &nb); err != nil || len(nb.Cells) < 3 {
+			t.Fatalf("%s: %v", f, err)
+		}
+		first, last := nb.Cells[1], nb.Cells[len(nb.Cells)-1] // cell 0 pins the module
+		if first.CellType != "markdown" || !strings.Contains(joinText(first.Source), "**You will learn**") {
+			t.Errorf("%s does not open with what the student will learn", f)
+		}
+		end := joinText(last.Source)
+		_, exercises, _ := strings.Cut(end, "## Exercises")
+		if last.CellType != "markdown" || !strings.Contains(end, "## What to notice") || len(regexp.MustCompile(`(?m)^[0-9]\. `).FindAllString(exercises, -1)) < 2 {
+			t.Errorf("%s does not close with what to notice and at least two exercises", f)
+		}
+	}
+}
+
 type cellOutput struct {
 	OutputType string         `json:"output_type"`
 	Ename      string         `json:"ename"`

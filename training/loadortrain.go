@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/layers"
@@ -21,7 +22,8 @@ func LoadOrTrain(spec *layers.Spec, b Backend, train, heldOut *data.Dataset, cfg
 		log = io.Discard
 	}
 	if loaded, err := Load(cfg.CheckpointDir, b); err == nil && loaded.Step >= cfg.TotalSteps(train.N) && loaded.Meta.Spec.Name == spec.Name {
-		fmt.Fprintf(log, "loaded %s (step %d)\n", loaded.Path, loaded.Step)
+		// One short line: a notebook's output should not show this machine's paths.
+		fmt.Fprintf(log, "loaded the trained %s (step %d, %s)\n", spec.Name, loaded.Step, filepath.Base(loaded.Path))
 		return loaded, nil
 	}
 	// Start over, removing only what convlens wrote there (never a user's files).
