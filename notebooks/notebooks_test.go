@@ -292,6 +292,20 @@ var facts = map[string]func(t *testing.T, html string){
 		if got := valueAt(slope, 0); math.Abs(got-0.25) > 1e-3 {
 			t.Errorf("Sigmoid's slope at 0 plotted as %v, want 0.25", got)
 		}
+		// The worked convolution and pooling give the model's own values.
+		conv := regexp.MustCompile(`class="cl-worked" data-sum="([^"]+)" data-model="([^"]+)"`).FindStringSubmatch(html)
+		pool := regexp.MustCompile(`class="cl-worked" data-max="([^"]+)" data-mean="[^"]+" data-model="([^"]+)"`).FindStringSubmatch(html)
+		if conv == nil || pool == nil {
+			t.Error("notebook 1 lacks the worked convolution or pooling")
+		} else {
+			for _, m := range [][]string{conv, pool} {
+				hand, _ := strconv.ParseFloat(m[1], 64)
+				model, _ := strconv.ParseFloat(m[2], 64)
+				if math.Abs(hand-model) > 1e-4*math.Max(1, math.Abs(model)) || model == 0 {
+					t.Errorf("worked by hand %v, the model computed %v", hand, model)
+				}
+			}
+		}
 		if !strings.Contains(html, "same3x3   conv2d     [24 24 4]") || !strings.Contains(html, "parameters") {
 			t.Error("the shapes table lacks same3x3 at 24×24 or the parameter counts")
 		}
