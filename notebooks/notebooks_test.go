@@ -265,6 +265,29 @@ func chartSeries(t *testing.T, html, title, series string) [][2]float64 {
 	return nil
 }
 
+// barValues returns the values of the first series of the bar chart titled title.
+func barValues(t *testing.T, html, title string) []float64 {
+	t.Helper()
+	for _, m := range optionRE.FindAllStringSubmatch(html, -1) {
+		var opt struct {
+			Title  struct{ Text string } `json:"title"`
+			Series []struct {
+				Data []struct{ Value float64 } `json:"data"`
+			} `json:"series"`
+		}
+		if err := json.Unmarshal([]byte(m[1]), &opt); err != nil || opt.Title.Text != title || len(opt.Series) == 0 {
+			continue
+		}
+		var out []float64
+		for _, d := range opt.Series[0].Data {
+			out = append(out, d.Value)
+		}
+		return out
+	}
+	t.Errorf("no bar chart titled %q", title)
+	return nil
+}
+
 // valueAt is the y of the point at x (within 1e-6).
 func valueAt(pts [][2]float64, x float64) float64 {
 	for _, p := range pts {
@@ -311,6 +334,17 @@ var facts = map[string]func(t *testing.T, html string){
 		}
 	},
 	"03-feature-maps": func(t *testing.T, html string) {
+		probs := barValues(t, html, "logits → softmax probabilities")
+		sum, best := 0.0, 0
+		for i, p := range probs {
+			sum += p
+			if p > probs[best] {
+				best = i
+			}
+		}
+		if len(probs) != 10 || math.Abs(sum-1) > 1e-3 || best != 3 {
+			t.Errorf("the three's class probabilities %v: sum %v, most likely %d; want 10 summing to 1, most likely 3", probs, sum, best)
+		}
 		checkExplorer(t, html, "0,1,2,3,4,5,6,7,8,9", "conv2", 3)
 	},
 	"06-time-lapse": func(t *testing.T, html string) {

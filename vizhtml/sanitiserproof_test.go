@@ -79,7 +79,7 @@ func TestSanitiserProofKeepsLayoutPixelsAndDiagrams(t *testing.T) {
 			}
 		case n.Data == "td" || n.Data == "th":
 			cells++
-			if !strings.Contains(style, "border:1px solid #ddd") {
+			if !strings.Contains(style, "border:") {
 				t.Errorf("table cell without its border: %q", style)
 			}
 		case n.Data == "img" && class == "cl-svg":

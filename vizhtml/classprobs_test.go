@@ -1,0 +1,63 @@
+package vizhtml
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var setOptionRE = regexp.MustCompile(`c\.setOption\((\{.*?\})\);`)
+
+// The bars are the softmax of the logits (computed independently here), one per class name,
+// the most likely class named in the subtitle; the chart has its static picture.
+func TestClassProbabilitiesAreTheSoftmax(t *testing.T) {
+	logits := []float32{2, -1, 0.5, 7, 7.25}
+	classes := []string{"zero", hostile, "two", "three", "four"}
+	f, err := ClassProbabilities("scores", logits, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := setOptionRE.FindStringSubmatch(f.HTML)
+	if m == nil || !strings.Contains(f.HTML, `class="chart-static"`) || strings.Contains(f.HTML, hostile) {
+		t.Fatal("no option, no static picture, or an unescaped class name")
+	}
+	var opt struct {
+		Title  struct{ Subtext string }  `json:"title"`
+		XAxis  []struct{ Data []string } `json:"xAxis"`
+		Series []struct {
+			Data []struct{ Value float64 } `json:"data"`
+		} `json:"series"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &opt); err != nil {
+		t.Fatal(err)
+	}
+	den := 0.0
+	for _, v := range logits {
+		den += math.Exp(float64(v))
+	}
+	sum := 0.0
+	for i, d := range opt.Series[0].Data {
+		want := math.Exp(float64(logits[i])) / den
+		if math.Abs(d.Value-want) > 1e-4 {
+			t.Errorf("class %d: bar %v, softmax %v", i, d.Value, want)
+		}
+		sum += d.Value
+	}
+	if len(opt.Series[0].Data) != 5 || math.Abs(sum-1) > 1e-3 || strings.Join(opt.XAxis[0].Data, ",") != strings.Join(classes, ",") {
+		t.Errorf("%d bars summing to %v over %v", len(opt.Series[0].Data), sum, opt.XAxis[0].Data)
+	}
+	if want := fmt.Sprintf("most likely: four (%.1f%%", 100*math.Exp(7.25)/den); !strings.HasPrefix(opt.Title.Subtext, want) {
+		t.Errorf("subtitle %q", opt.Title.Subtext)
+	}
+	if p := Softmax([]float32{1000, 0}); math.IsNaN(p[0]) || p[0] != 1 {
+		t.Errorf("softmax of large logits: %v", p)
+	}
+	for _, bad := range [][]float32{{1, float32(math.NaN()), 0, 0, 0}, {1, 2}, nil} {
+		if _, err := ClassProbabilities("", bad, classes[:min(len(classes), 5)]); err == nil {
+			t.Errorf("logits %v accepted", bad)
+		}
+	}
+}
