@@ -61,3 +61,30 @@ func TestClassProbabilitiesAreTheSoftmax(t *testing.T) {
 		}
 	}
 }
+
+// Every heatmap of every view names both its axes.
+func TestHeatmapsNameTheirAxes(t *testing.T) {
+	heatmaps := 0
+	for _, s := range allViews(t).Sections {
+		for _, m := range setOptionRE.FindAllStringSubmatch(s.Body.HTML, -1) {
+			var opt struct {
+				XAxis  []struct{ Name string } `json:"xAxis"`
+				YAxis  []struct{ Name string } `json:"yAxis"`
+				Series []struct{ Type string } `json:"series"`
+			}
+			if err := json.Unmarshal([]byte(m[1]), &opt); err != nil {
+				t.Fatal(err)
+			}
+			if len(opt.Series) == 0 || opt.Series[0].Type != "heatmap" {
+				continue
+			}
+			heatmaps++
+			if len(opt.XAxis) == 0 || len(opt.YAxis) == 0 || opt.XAxis[0].Name == "" || opt.YAxis[0].Name == "" {
+				t.Errorf("section %q: a heatmap without axis names", s.Title)
+			}
+		}
+	}
+	if heatmaps < 3 {
+		t.Errorf("%d heatmaps checked, want the kernel, distribution and confusion heatmaps", heatmaps)
+	}
+}

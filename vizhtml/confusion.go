@@ -48,7 +48,7 @@ func ConfusionMatrix(trueLabels, predicted []int, classes []string) (Fragment, e
 		ys[row] = fmt.Sprintf("%s (%.0f%%)", classes[t], 100*recall)
 	}
 	sub := fmt.Sprintf("rows: true class (recall); columns: predicted; accuracy %.2f%% of %d", 100*correct/float64(len(trueLabels)), len(trueLabels))
-	hm := heatmapChart("Confusion matrix", sub, xs, ys, values, Viridis, Range{0, maxOf(values)}, k <= 20)
+	hm := heatmapChart("Confusion matrix", sub, "predicted class", "true class", xs, ys, values, Viridis, Range{0, maxOf(values)}, k <= 20)
 	return render(hm, "100%", fmt.Sprintf("%dpx", min(900, 140+32*k)))
 }
 

@@ -77,7 +77,7 @@ func Distributions(name string, snaps []HistogramAt, bins int) (Fragment, error)
 			spread(values, x, a, z, float64(c)/float64(total), lo, width, bins)
 		}
 	}
-	hm := heatmapChart(name, "share of values per bin; steps across", xs, ys, values, Viridis, Range{0, maxOf(values)}, false)
+	hm := heatmapChart(name, "share of values per bin; steps across", "step", "value", xs, ys, values, Viridis, Range{0, maxOf(values)}, false)
 	return render(hm, "100%", "320px")
 }
 

@@ -78,14 +78,14 @@ func scaleLabel(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
-// heatmapChart builds a cells chart: values[y][x] with category axes.
-func heatmapChart(t, sub string, xs, ys []string, values [][]float64, cmap Colormap, rng Range, labels bool) *charts.HeatMap {
+// heatmapChart builds a cells chart: values[y][x] with named category axes.
+func heatmapChart(t, sub, xName, yName string, xs, ys []string, values [][]float64, cmap Colormap, rng Range, labels bool) *charts.HeatMap {
 	hm := charts.NewHeatMap()
 	hm.SetGlobalOptions(title(t, sub),
 		charts.WithLegendOpts(opts.Legend{Show: tf(false)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true)}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, SplitArea: &opts.SplitArea{Show: tf(true)}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, SplitArea: &opts.SplitArea{Show: tf(true)}}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: xName, NameLocation: "middle", NameGap: 25, Data: xs, SplitArea: &opts.SplitArea{Show: tf(true)}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Name: yName, Data: ys, SplitArea: &opts.SplitArea{Show: tf(true)}}),
 		charts.WithVisualMapOpts(visualMap(cmap, rng.Lo, rng.Hi)),
 		charts.WithGridOpts(opts.Grid{Right: "90", Left: "60", Top: "60", Bottom: "40", ContainLabel: tf(true)}),
 	)

@@ -150,6 +150,6 @@ func KernelHeatmap(kernel nd.Array, titleText string) (Fragment, error) {
 			values[y][x] = float64(kernel.Data[(kh-1-y)*kw+x])
 		}
 	}
-	hm := heatmapChart(titleText, "weights (row 0 at the top)", xs, ys, values, Diverging, RangeOf(kernel.Data, true), kh <= 12 && kw <= 12)
+	hm := heatmapChart(titleText, "weights (row 0 at the top)", "column", "row", xs, ys, values, Diverging, RangeOf(kernel.Data, true), kh <= 12 && kw <= 12)
 	return render(hm, "420px", "360px")
 }
