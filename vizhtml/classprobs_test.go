@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/convlens/convlens/nd"
 )
 
 var setOptionRE = regexp.MustCompile(`c\.setOption\((\{.*?\})\);`)
@@ -86,5 +88,37 @@ func TestHeatmapsNameTheirAxes(t *testing.T) {
 	}
 	if heatmaps < 3 {
 		t.Errorf("%d heatmaps checked, want the kernel, distribution and confusion heatmaps", heatmaps)
+	}
+}
+
+// Tiles on one scale get one colour bar with that scale's ends; tiles on their own scales
+// each say their range.
+func TestTileGridsShowTheirScales(t *testing.T) {
+	maps := ramp(6, 6, 3)
+	shared, err := FeatureMaps(nd.Array{}, maps, FeatureMapOptions{SharedScale: true, Colormap: Diverging})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := RangeOf(maps.Data, true)
+	m := regexp.MustCompile(`class="cl-scale" data-lo="([^"]+)" data-hi="([^"]+)"`).FindAllStringSubmatch(shared.HTML, -1)
+	if len(m) != 1 || m[0][1] != fmt.Sprintf("%g", r.Lo) || m[0][2] != fmt.Sprintf("%g", r.Hi) {
+		t.Errorf("shared scale bars %v, want one from %g to %g", m, r.Lo, r.Hi)
+	}
+	own, err := FeatureMaps(nd.Array{}, maps, FeatureMapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := 0; c < 3; c++ {
+		cr := RangeOf(maps.Channel(c).Data, false)
+		if !strings.Contains(own.HTML, scaleLabel(cr.Lo)+" … "+scaleLabel(cr.Hi)+"</span>") {
+			t.Errorf("channel %d's range %v … %v is not under its tile", c, cr.Lo, cr.Hi)
+		}
+	}
+	if strings.Contains(own.HTML, "cl-scale") {
+		t.Error("per-channel tiles got a shared colour bar")
+	}
+	filters, err := Filters(ramp(3, 3, 1, 4), FilterOptions{})
+	if err != nil || strings.Count(filters.HTML, `class="cl-scale"`) != 1 {
+		t.Errorf("filters: %v, %d colour bars", err, strings.Count(filters.HTML, `class="cl-scale"`))
 	}
 }

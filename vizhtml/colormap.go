@@ -5,6 +5,7 @@ package vizhtml
 
 import (
 	"fmt"
+	"github.com/convlens/convlens/nd"
 	"math"
 )
 
@@ -63,4 +64,20 @@ func (c Colormap) Stops(n int) []string {
 		out[i] = fmt.Sprintf("#%02x%02x%02x", r, g, b)
 	}
 	return out
+}
+
+// colourScale is a colour bar for tiles drawn on one scale: the low value, the colours of
+// the map from low to high, the high value.
+func colourScale(cmap Colormap, r Range, label string) string {
+	strip := nd.New(1, 128)
+	for i := range strip.Data {
+		strip.Data[i] = float32(r.Lo + (r.Hi-r.Lo)*float64(i)/127)
+	}
+	png, err := HeatPNG(strip, cmap, r)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf(`<div class="cl-scale" data-lo="%g" data-hi="%g" style="display:flex;align-items:center;gap:6px;font-size:11px;color:#444;margin:4px 0">`+
+		`<span>%s</span><span>%s</span><img src="%s" width="128" height="10" alt="colour scale" style="border:1px solid #ccc"><span>%s</span></div>`,
+		r.Lo, r.Hi, esc(label), scaleLabel(r.Lo), DataURI(png), scaleLabel(r.Hi))
 }

@@ -87,10 +87,17 @@ func FeatureMaps(input, maps nd.Array, opt FeatureMapOptions) (Fragment, error) 
 		if err != nil {
 			return Fragment{}, err
 		}
-		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="channel %d" title="channel %d: %.3g … %.3g"><span>%d</span></div>`,
-			DataURI(png), tileW, tileH, ch, ch, r.Lo, r.Hi, ch)
+		caption := ""
+		if !opt.SharedScale { // each tile on its own scale: say which, under the tile
+			caption = fmt.Sprintf(`<span style="font-size:10px;color:#777">%s … %s</span>`, scaleLabel(r.Lo), scaleLabel(r.Hi))
+		}
+		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="channel %d" title="channel %d: %.3g … %.3g"><span>%d</span>%s</div>`,
+			DataURI(png), tileW, tileH, ch, ch, r.Lo, r.Hi, ch, caption)
 	}
 	b.WriteString(`</div>`)
+	if opt.SharedScale {
+		b.WriteString(colourScale(opt.Colormap, shared, "all channels:"))
+	}
 	if shown < c {
 		fmt.Fprintf(&b, `<p class="cl-capnote">Showing %d of %d channels (raise MaxChannels to see more).</p>`, shown, c)
 	}

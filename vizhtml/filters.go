@@ -90,6 +90,7 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 				DataURI(png), opt.TileSize, th, o, o)
 		}
 		b.WriteString(`</div>`)
+		b.WriteString(colourScale(Diverging, r, "every filter:"))
 		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d on a diverging scale %.3g … %.3g (blue negative, red positive).</p>`,
 			cout, kh, kw, r.Lo, r.Hi)
 	} else {
