@@ -122,3 +122,44 @@ func TestTileGridsShowTheirScales(t *testing.T) {
 		t.Errorf("filters: %v, %d colour bars", err, strings.Count(filters.HTML, `class="cl-scale"`))
 	}
 }
+
+// The confusion matrix colours the mistakes only: off-diagonal counts as cells on a scale
+// up to the largest mistake, the diagonal blank and stated in the row labels.
+func TestConfusionMatrixShowsTheMistakes(t *testing.T) {
+	truth := []int{0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2}
+	pred := []int{0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0}
+	f, err := ConfusionMatrix(truth, pred, []string{"a", "b", "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := setOptionRE.FindStringSubmatch(f.HTML)
+	var opt struct {
+		YAxis     []struct{ Data []string } `json:"yAxis"`
+		VisualMap []struct{ Max float64 }   `json:"visualMap"`
+		Series    []struct {
+			Data []struct{ Value []any } `json:"data"`
+		} `json:"series"`
+	}
+	if m == nil || json.Unmarshal([]byte(m[1]), &opt) != nil {
+		t.Fatal("no chart option")
+	}
+	cells := map[[2]int]any{}
+	for _, d := range opt.Series[0].Data {
+		x, y := int(d.Value[0].(float64)), 2-int(d.Value[1].(float64)) // row 0 is drawn at the top
+		cells[[2]int{y, x}] = d.Value[2]
+	}
+	want := map[[2]int]any{{0, 1}: 1.0, {0, 2}: 0.0, {1, 0}: 0.0, {1, 2}: 1.0, {2, 0}: 2.0, {2, 1}: 0.0}
+	for k, v := range want {
+		if cells[k] != v {
+			t.Errorf("true %d, predicted %d: %v, want %v", k[0], k[1], cells[k], v)
+		}
+	}
+	for c := 0; c < 3; c++ {
+		if cells[[2]int{c, c}] != nil {
+			t.Errorf("diagonal cell %d coloured: %v", c, cells[[2]int{c, c}])
+		}
+	}
+	if opt.VisualMap[0].Max != 2 || strings.Join(opt.YAxis[0].Data, "|") != "c (3 of 5 right, 60%)|b (2 of 3 right, 67%)|a (3 of 4 right, 75%)" {
+		t.Errorf("scale up to %v, rows %q", opt.VisualMap[0].Max, opt.YAxis[0].Data)
+	}
+}

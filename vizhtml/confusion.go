@@ -2,13 +2,14 @@ package vizhtml
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/convlens/convlens/nd"
 )
 
-// ConfusionMatrix draws counts of (true class, predicted class) as a heatmap, with per-class
-// recall in the row labels.
+// ConfusionMatrix draws counts of (true class, predicted class) as a heatmap of the mistakes,
+// with each class's right answers and recall in the row labels.
 func ConfusionMatrix(trueLabels, predicted []int, classes []string) (Fragment, error) {
 	k := len(classes)
 	if k == 0 || k > 1000 {
@@ -28,27 +29,34 @@ func ConfusionMatrix(trueLabels, predicted []int, classes []string) (Fragment, e
 		}
 		counts[t][p]++
 	}
+	// The diagonal (right answers) is left blank and stated in each row's label, so that the
+	// colours span the errors only: a few mistakes stay visible beside thousands of hits.
 	xs := make([]string, k)
 	ys := make([]string, k)
 	values := make([][]float64, k)
-	correct := 0.0
+	correct, worst := 0.0, 0.0
 	for t := 0; t < k; t++ {
 		xs[t] = classes[t]
 		row := k - 1 - t // true class 0 at the top
-		values[row] = counts[t]
+		values[row] = append([]float64(nil), counts[t]...)
+		values[row][t] = math.NaN()
 		total := 0.0
-		for _, c := range counts[t] {
+		for p, c := range counts[t] {
 			total += c
+			if p != t {
+				worst = math.Max(worst, c)
+			}
 		}
 		correct += counts[t][t]
 		recall := 0.0
 		if total > 0 {
 			recall = counts[t][t] / total
 		}
-		ys[row] = fmt.Sprintf("%s (%.0f%%)", classes[t], 100*recall)
+		ys[row] = fmt.Sprintf("%s (%.0f of %.0f right, %.0f%%)", classes[t], counts[t][t], total, 100*recall)
 	}
-	sub := fmt.Sprintf("rows: true class (recall); columns: predicted; accuracy %.2f%% of %d", 100*correct/float64(len(trueLabels)), len(trueLabels))
-	hm := heatmapChart("Confusion matrix", sub, "predicted class", "true class", xs, ys, values, Viridis, Range{0, maxOf(values)}, k <= 20)
+	sub := fmt.Sprintf("rows: true class; columns: predicted; colours: mistakes only (the diagonal is in the row labels); accuracy %.2f%% of %d",
+		100*correct/float64(len(trueLabels)), len(trueLabels))
+	hm := heatmapChart("Confusion matrix", sub, "predicted class", "true class", xs, ys, values, Viridis, Range{0, worst}, k <= 20)
 	return render(hm, "100%", fmt.Sprintf("%dpx", min(900, 140+32*k)))
 }
 
