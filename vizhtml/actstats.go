@@ -78,9 +78,9 @@ func ActivationStats(layer string, s ChannelStats) (Fragment, error) {
 		}
 		sparse[i] = opts.BarData{Value: finite(round(s.Sparsity[i], 4)), ItemStyle: &opts.ItemStyle{Color: color}}
 	}
-	dead := int(math.Round(s.DeadFraction() * float64(c)))
+	deadCount := int(math.Round(s.DeadFraction() * float64(c)))
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(title(layer, fmt.Sprintf("%d of %d channels dead (red: never positive on this batch)", dead, c)),
+	bar.SetGlobalOptions(title(layer, fmt.Sprintf("%d of %d channels dead (red: never positive on this batch)", deadCount, c)),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: tf(true), Top: "40"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "channel", Data: xs}),
@@ -90,5 +90,10 @@ func ActivationStats(layer string, s ChannelStats) (Fragment, error) {
 	bar.SetXAxis(xs)
 	bar.AddSeries("mean activation", mean)
 	bar.AddSeries("share ≤ 0", sparse)
+	// A legend entry for the red bars (no data of its own).
+	dead := charts.NewLine()
+	dead.AddSeries("dead: never positive", []opts.LineData{}, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#d62728"}),
+		charts.WithLineStyleOpts(opts.LineStyle{Color: "#d62728"}))
+	bar.Overlap(dead)
 	return render(bar, "100%", "300px")
 }

@@ -163,3 +163,30 @@ func TestConfusionMatrixShowsTheMistakes(t *testing.T) {
 		t.Errorf("scale up to %v, rows %q", opt.VisualMap[0].Max, opt.YAxis[0].Data)
 	}
 }
+
+// The activation statistics' legend names the red (dead) bars, in their colour, without
+// adding bars.
+func TestActivationStatsLegendNamesDeadChannels(t *testing.T) {
+	st := ChannelStats{Mean: []float64{0.5, 0, 0.2}, Sparsity: []float64{0.4, 1, 0.6}, Dead: []bool{false, true, false}}
+	f, err := ActivationStats("conv1", st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opt struct {
+		Series []struct {
+			Name, Type string
+			ItemStyle  struct{ Color string } `json:"itemStyle"`
+		} `json:"series"`
+	}
+	m := setOptionRE.FindStringSubmatch(f.HTML)
+	if m == nil || json.Unmarshal([]byte(m[1]), &opt) != nil {
+		t.Fatal("no chart option")
+	}
+	var types []string
+	for _, s := range opt.Series {
+		types = append(types, s.Type)
+	}
+	if len(opt.Series) != 3 || strings.Join(types, ",") != "bar,bar,line" || opt.Series[2].ItemStyle.Color != "#d62728" || !strings.Contains(opt.Series[2].Name, "dead") {
+		t.Errorf("series %+v", opt.Series)
+	}
+}

@@ -111,16 +111,24 @@ func staticChartPNG(opt map[string]any, w, h int) ([]byte, error) {
 	p.xs = axisScale(xa, series, 0, p.left, p.right)
 	p.ys = axisScale(ya, series, 1, p.bottom, p.top)
 	p.grid(xa, ya)
+	bars := 0
+	for _, s := range series {
+		if str(obj(s)["type"]) == "bar" {
+			bars++
+		}
+	}
+	bar := 0
 	for i, s := range series {
 		so := obj(s)
-		c := p.palette[i%len(p.palette)]
+		c := p.seriesColour(so, i)
 		switch str(so["type"]) {
 		case "line":
 			p.line(so, c)
 		case "scatter":
 			p.scatter(so, c)
 		case "bar":
-			p.bars(so, c, i, len(series))
+			p.bars(so, c, bar, bars)
+			bar++
 		case "heatmap":
 			p.heatmap(so, obj(first(opt["visualMap"])), float64(w))
 		}
@@ -293,6 +301,15 @@ func tickLabel(v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
+// seriesColour is a series' own colour (itemStyle.color), else the palette's i-th, as in
+// ECharts.
+func (p *picture) seriesColour(s map[string]any, i int) color.RGBA {
+	if c := str(obj(s["itemStyle"])["color"]); c != "" {
+		return parseColor(c)
+	}
+	return p.palette[i%len(p.palette)]
+}
+
 // legend draws each series' colour and name in a row under the title.
 func (p *picture) legend(series []any, w float64) {
 	x := 70.0
@@ -301,7 +318,7 @@ func (p *picture) legend(series []any, w float64) {
 		if name == "" {
 			continue
 		}
-		c := p.palette[i%len(p.palette)]
+		c := p.seriesColour(obj(s), i)
 		wd := p.width(smallF, name) + 34
 		if x+wd > w-10 {
 			p.text(smallF, x, 54, "…", labelGrey)
