@@ -347,6 +347,13 @@ var facts = map[string]func(t *testing.T, html string){
 		}
 		checkExplorer(t, html, "0,1,2,3,4,5,6,7,8,9", "conv2", 3)
 	},
+	"05-explanations": func(t *testing.T, html string) {
+		for _, want := range []string{"saliency, real labels", "saliency, shuffled", "grad-cam, shuffled", "conv2 #7: synthesised", "its map "} {
+			if !strings.Contains(html, want) {
+				t.Errorf("notebook 5 lacks %q (the data-randomisation maps or the channels on real digits)", want)
+			}
+		}
+	},
 	"06-time-lapse": func(t *testing.T, html string) {
 		if !strings.Contains(html, "step 0 — held-out accuracy") {
 			t.Error("the time-lapse does not start at step 0")
