@@ -419,3 +419,42 @@ func checkExplorer(t *testing.T, html, classes, camLayer string, images int) {
 		}
 	}
 }
+
+// Tiles are large enough to see: filters at least 64 px, feature maps and image tiles at
+// least 80 px (the views' defaults are 64 and 84).
+func TestNotebookTilesAreLargeEnough(t *testing.T) {
+	srcs, _ := filepath.Glob("src/*.go.md")
+	size := regexp.MustCompile(`TileSize: (\d+)`)
+	tiles := regexp.MustCompile(`vizhtml\.Tiles\([^)]*, (\d+)\)`)
+	checked := 0
+	for _, p := range srcs {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(raw), "\n") {
+			least := 0
+			switch {
+			case strings.Contains(line, "FilterOptions{"):
+				least = 64
+			case strings.Contains(line, "FeatureMapOptions{"):
+				least = 80
+			}
+			if m := size.FindStringSubmatch(line); m != nil && least > 0 {
+				checked++
+				if n, _ := strconv.Atoi(m[1]); n < least {
+					t.Errorf("%s:%d: tiles of %d px, want at least %d", p, i+1, n, least)
+				}
+			}
+			if m := tiles.FindStringSubmatch(line); m != nil {
+				checked++
+				if n, _ := strconv.Atoi(m[1]); n < 80 {
+					t.Errorf("%s:%d: image tiles of %d px, want at least 80", p, i+1, n)
+				}
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("only %d tile sizes found", checked)
+	}
+}

@@ -6,8 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/convlens/convlens/internal/browser"
+	"github.com/convlens/convlens/nd"
 )
 
 // Every chart of a page with every view draws in headless Chromium, offline, and still
@@ -59,5 +63,36 @@ func TestFragmentWithoutLibraryExplainsItself(t *testing.T) {
 	}
 	if browser.DrawnCharts(dom) != 0 || browser.StaticCharts(dom) != 1 || !strings.Contains(dom, "Static picture: run the cell") {
 		t.Error("fragment without library did not keep its static picture and hint")
+	}
+}
+
+// Hovering a tile zooms it (after a short delay, so passing over a grid does not).
+func TestTilesZoomOnHover(t *testing.T) {
+	f, err := FeatureMaps(nd.Array{}, ramp(8, 8, 4), FeatureMapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Page{Title: "tiles", Sections: []Section{{Title: "maps", Body: f}}}
+	var buf bytes.Buffer
+	if err := p.Render(&buf); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "tiles.html")
+	os.WriteFile(file, buf.Bytes(), 0o644)
+	s := browser.Open(t, time.Minute)
+	if err := s.Load(file); err != nil {
+		t.Fatal(err)
+	}
+	box, err := browser.Eval[[]float64](s, `(() => { const r = document.querySelector('.cl-tile img').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, r.width]; })()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(s.Ctx, chromedp.MouseEvent(chromedp.MouseMoved, box[0], box[1])); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(800 * time.Millisecond)
+	w, err := browser.Eval[float64](s, `document.querySelector('.cl-tile img').getBoundingClientRect().width`)
+	if err != nil || w < 2*box[2] {
+		t.Errorf("hovered tile %v px wide, %v before (%v): want it zoomed", w, box[2], err)
 	}
 }

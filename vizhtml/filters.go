@@ -12,7 +12,7 @@ type FilterOptions struct {
 	Title string
 	// MaxFilters and MaxInputs cap the grid (defaults 64 and 16); a note says what was left out.
 	MaxFilters, MaxInputs int
-	// TileSize is the displayed side of one kernel in CSS pixels (default 40).
+	// TileSize is the displayed side of one kernel in CSS pixels (default 64).
 	TileSize int
 }
 
@@ -37,7 +37,7 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 		opt.MaxInputs = 16
 	}
 	if opt.TileSize <= 0 {
-		opt.TileSize = 40
+		opt.TileSize = 64
 	}
 	kh, kw, cin, cout := weights.Shape[0], weights.Shape[1], weights.Shape[2], weights.Shape[3]
 	if kh > MaxImageSide || kw > MaxImageSide {

@@ -48,7 +48,8 @@ const Style = `<style>
 .cl-error{background:#fee;border:1px solid #c33;color:#900;padding:8px;border-radius:4px}
 .cl-grid{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start}
 .cl-tile{display:flex;flex-direction:column;align-items:center;font-size:11px;color:#444}
-.cl-tile img{image-rendering:pixelated;image-rendering:crisp-edges;border:1px solid #ccc}
+.cl-tile img{image-rendering:pixelated;image-rendering:crisp-edges;border:1px solid #ccc;transition:transform .12s ease .3s;cursor:zoom-in}
+.cl-tile img:hover{transform:scale(2.5);position:relative;z-index:10;box-shadow:0 2px 10px rgba(0,0,0,.45)}
 .cl-table{border-collapse:collapse;font-size:13px}.cl-table td,.cl-table th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 .cl-table th{background:#f4f4f4}.cl-table td:first-child,.cl-table td:nth-child(2){text-align:left}
 .cl-bar{background:#4c78a8;height:10px;display:inline-block;vertical-align:middle}
