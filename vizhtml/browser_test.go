@@ -96,3 +96,45 @@ func TestTilesZoomOnHover(t *testing.T) {
 		t.Errorf("hovered tile %v px wide, %v before (%v): want it zoomed", w, box[2], err)
 	}
 }
+
+// The loss starts on a log scale; its button switches the live chart to linear and back.
+func TestLossScaleToggles(t *testing.T) {
+	loss := []nd.Series{{Name: "train", X: []float64{0, 1, 2, 3}, Y: []float64{2.3, 40, 0.5, 0.1}}}
+	f, err := TrainingCurves(loss, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Page{Title: "curves", Sections: []Section{{Title: "loss", Body: f}}}
+	var buf bytes.Buffer
+	if err := p.Render(&buf); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "curves.html")
+	os.WriteFile(file, buf.Bytes(), 0o644)
+	s := browser.Open(t, time.Minute)
+	if err := s.Load(file); err != nil {
+		t.Fatal(err)
+	}
+	state := `(() => { const el = document.querySelector('.cl-chart'), b = document.querySelector('button');
+		return [echarts.getInstanceByDom(el).getOption().yAxis[0].type, b.textContent, getComputedStyle(b).display]; })()`
+	var got [][]string
+	for i := 0; i < 3; i++ {
+		st, err := browser.Eval[[]string](s, state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, st)
+		if _, err := browser.Eval[bool](s, `(document.querySelector('button').click(), true)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := [][]string{{"log", "linear scale", "inline-block"}, {"value", "log scale", "inline-block"}, {"log", "linear scale", "inline-block"}}
+	for i := range want {
+		if strings.Join(got[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("after %d clicks: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}

@@ -3,6 +3,7 @@ package vizhtml
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 
 	"github.com/convlens/convlens/nd"
@@ -146,9 +147,14 @@ func TrainingCurves(loss, accuracy []nd.Series) (Fragment, error) {
 			xy = append(xy, [2][]float64{s.X, s.Y})
 			names = append(names, s.Name)
 		}
-		f, err := render(lineChart(part.title, "drag the slider or scroll to zoom", "step", part.y, xy, names, false), "100%", "340px")
+		// Loss on a log scale (a spike does not flatten the rest), with a button to switch.
+		logY := part.title == "Loss" && allPositive(part.series)
+		f, err := render(lineChart(part.title, "drag the slider or scroll to zoom", "step", part.y, xy, names, logY), "100%", "340px")
 		if err != nil {
 			return Fragment{}, err
+		}
+		if logY {
+			f.HTML += scaleToggle(f.HTML)
 		}
 		out = Join(out, f)
 	}
@@ -156,6 +162,36 @@ func TrainingCurves(loss, accuracy []nd.Series) (Fragment, error) {
 		return Fragment{}, fmt.Errorf("training curves: no series")
 	}
 	return out, nil
+}
+
+// allPositive reports whether every finite y is above zero (a log axis can show them all).
+func allPositive(series []nd.Series) bool {
+	for _, s := range series {
+		for _, y := range s.Y {
+			if !math.IsNaN(y) && !math.IsInf(y, 0) && y <= 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+var chartIDRE = regexp.MustCompile(`class="cl-chart" id="([^"]+)"`)
+
+// scaleToggle is a button, shown only where scripts run, that switches the y axis of the
+// chart in fragment between log and linear.
+func scaleToggle(fragment string) string {
+	m := chartIDRE.FindStringSubmatch(fragment)
+	if m == nil {
+		return ""
+	}
+	id := m[1]
+	return fmt.Sprintf(`<button id="%s-scale" type="button" style="display:none;font-size:11px;margin:2px 0 8px">linear scale</button>`+
+		`<script>(function(){var b=document.getElementById("%s-scale"),el=document.getElementById("%s");`+
+		`if(!b||!el||!window.echarts){return;}b.style.display="inline-block";`+
+		`b.onclick=function(){var ch=echarts.getInstanceByDom(el);if(!ch){return;}`+
+		`var log=ch.getOption().yAxis[0].type==="log";ch.setOption({yAxis:{type:log?"value":"log"}});`+
+		`b.textContent=log?"log scale":"linear scale";};})();</script>`, id, id, id)
 }
 
 // bandPercents are TensorBoard's distribution percentiles (±0, 1, 1.5 and 2 σ, and the median).

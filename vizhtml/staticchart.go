@@ -204,9 +204,13 @@ func axisScale(a map[string]any, series []any, dim int, from, to float64) scale 
 		lo, hi = math.Min(lo, 0), math.Max(hi, 0)
 	}
 	if s.log {
+		if !(lo > 0) || !(hi > 0) { // nothing positive to show: one decade
+			lo, hi = 1, 10
+		}
+		lo, hi = math.Max(lo, 1e-300), math.Min(hi, 1e300)
 		s.lo, s.hi = math.Pow(10, math.Floor(math.Log10(lo))), math.Pow(10, math.Ceil(math.Log10(hi)))
-		if s.hi == s.lo {
-			s.hi *= 10
+		if s.hi <= s.lo {
+			s.hi = s.lo * 10
 		}
 		return s
 	}
@@ -238,7 +242,10 @@ func niceStep(raw float64) float64 {
 func (s scale) ticks() []float64 {
 	var out []float64
 	if s.log {
-		for v := s.lo; v <= s.hi*1.0001; v *= 10 {
+		// A tick per decade, or per several when they span many (at most about 10 ticks).
+		decades := math.Log10(s.hi / s.lo)
+		factor := math.Pow(10, math.Max(1, math.Ceil(decades/10)))
+		for v := s.lo; v <= s.hi*1.0001 && v > 0 && len(out) < 64; v *= factor {
 			out = append(out, v)
 		}
 		return out

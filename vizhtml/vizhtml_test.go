@@ -158,9 +158,10 @@ func TestPageStructureAndEscaping(t *testing.T) {
 	if libraries != 1 {
 		t.Errorf("%d copies of the ECharts library", libraries)
 	}
-	// 3 library tags + one per chart.
-	if scripts != charts+3 {
-		t.Errorf("%d scripts for %d charts", scripts, charts)
+	// 3 library tags + one per chart + one per log/linear toggle (the loss chart's).
+	toggles := strings.Count(buf.String(), `-scale" type="button"`)
+	if scripts != charts+3+toggles || toggles != 1 {
+		t.Errorf("%d scripts for %d charts and %d scale toggles", scripts, charts, toggles)
 	}
 	if images < 20 {
 		t.Errorf("only %d images", images)
