@@ -315,6 +315,14 @@ var facts = map[string]func(t *testing.T, html string){
 		if got := valueAt(slope, 0); math.Abs(got-0.25) > 1e-3 {
 			t.Errorf("Sigmoid's slope at 0 plotted as %v, want 0.25", got)
 		}
+		// The stride-and-padding grids: 7×7 and a 3×3 kernel give 5 (valid), 7 (same), 4 (same, stride 2).
+		var outs []string
+		for _, m := range regexp.MustCompile(`class="cl-stride" data-out="(\d+)"`).FindAllStringSubmatch(html, -1) {
+			outs = append(outs, m[1])
+		}
+		if strings.Join(outs, ",") != "5,7,4" {
+			t.Errorf("stride and padding grids give outputs %v, want 5, 7, 4", outs)
+		}
 		// The worked convolution and pooling give the model's own values.
 		conv := regexp.MustCompile(`class="cl-worked" data-sum="([^"]+)" data-model="([^"]+)"`).FindStringSubmatch(html)
 		pool := regexp.MustCompile(`class="cl-worked" data-max="([^"]+)" data-mean="[^"]+" data-model="([^"]+)"`).FindStringSubmatch(html)

@@ -84,6 +84,8 @@ func allViews(t testing.TB) *Page {
 	p.Add(Section{Title: "Worked convolution", Note: "", Body: f, Err: err})
 	f, err = WorkedPooling(hostile, img.Channel(0), 2, 3, 3, 0.5)
 	p.Add(Section{Title: "Worked pooling", Note: "", Body: f, Err: err})
+	f, err = StrideAndPadding(hostile, 7, 3, 2, 1)
+	p.Add(Section{Title: "Stride and padding", Note: "", Body: f, Err: err})
 	for _, s := range p.Sections {
 		if s.Err != nil {
 			t.Fatalf("section %q: %v", s.Title, s.Err)

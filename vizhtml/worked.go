@@ -208,3 +208,44 @@ func WorkedPooling(title string, maps nd.Array, size int, row, col int, modelVal
 	b.WriteString("</div></div>")
 	return Fragment{HTML: b.String()}, nil
 }
+
+// StrideAndPadding draws where a k×k kernel visits an n×n image with a stride and zero
+// padding: the padded grid (padding cells dashed), the first window tinted, a dot at the
+// top-left corner of every window, and the output size ⌊(n + 2·pad − k)/stride⌋ + 1 (data-out).
+func StrideAndPadding(titleText string, n, k, stride, pad int) (Fragment, error) {
+	if n < 1 || n > 16 || k < 1 || stride < 1 || stride > n || pad < 0 || pad >= k || k > n+2*pad {
+		return Fragment{}, fmt.Errorf("stride and padding: image %d (1…16), kernel %d (at most the padded image), stride %d (1…image), padding %d (below the kernel)", n, k, stride, pad)
+	}
+	side := n + 2*pad
+	out := (side-k)/stride + 1
+	var b strings.Builder
+	// Inline blocks with the title inside, so that several sit side by side.
+	fmt.Fprintf(&b, `<div class="cl-stride" data-out="%d" style="display:inline-flex;flex-direction:column;align-items:center;gap:4px;margin:0 16px 8px 0;vertical-align:top">`, out)
+	if titleText != "" {
+		fmt.Fprintf(&b, `<b style="font:bold 13px sans-serif">%s</b>`, esc(titleText))
+	}
+	b.WriteString(`<table style="border-collapse:collapse;font:10px monospace">`)
+	for y := 0; y < side; y++ {
+		b.WriteString("<tr>")
+		for x := 0; x < side; x++ {
+			padding := y < pad || x < pad || y >= pad+n || x >= pad+n
+			bg, border, text := "#d9d9d9", "1px solid #999", ""
+			if padding {
+				bg, border, text = "#fff", "1px dashed #bbb", "0"
+			}
+			if y < k && x < k {
+				bg = "#f4a582" // the first window
+			}
+			corner := y%stride == 0 && x%stride == 0 && y/stride < out && x/stride < out
+			if corner {
+				text = "•"
+			}
+			fmt.Fprintf(&b, `<td data-corner="%t" style="width:18px;height:18px;padding:0;text-align:center;color:#333;background:%s;border:%s">%s</td>`, corner, bg, border, text)
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</table>")
+	fmt.Fprintf(&b, `<span style="font:12px sans-serif;color:#333;text-align:center">%d×%d image, %d×%d kernel, stride %d, padding %d<br>→ output %d×%d = ⌊(%d + 2·%d − %d) / %d⌋ + 1</span></div>`,
+		n, n, k, k, stride, pad, out, out, n, pad, k, stride)
+	return Fragment{HTML: b.String()}, nil
+}

@@ -129,3 +129,43 @@ func TestWorkedPoolingSummaries(t *testing.T) {
 		t.Error("a window below the maps was accepted")
 	}
 }
+
+// The stride-and-padding grid has the padded size, one window corner per output position,
+// and states the output size of the usual formula (computed here by counting positions).
+func TestStrideAndPaddingCountsPositions(t *testing.T) {
+	for _, c := range [][4]int{{7, 3, 1, 0}, {7, 3, 1, 1}, {7, 3, 2, 1}, {8, 5, 3, 2}, {5, 5, 1, 0}, {6, 2, 2, 0}} {
+		n, k, s, p := c[0], c[1], c[2], c[3]
+		f, err := StrideAndPadding(hostile, n, k, s, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		positions := 0 // window starts that fit in the padded image, along one side
+		for start := 0; start+k <= n+2*p; start += s {
+			positions++
+		}
+		doc, err := html.Parse(strings.NewReader(f.HTML))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells, corners, out := 0, 0, ""
+		walk(doc, func(n *html.Node) {
+			if n.Type == html.ElementNode && n.Data == "td" {
+				cells++
+				if attr(n, "data-corner") == "true" {
+					corners++
+				}
+			}
+			if n.Type == html.ElementNode && attr(n, "class") == "cl-stride" {
+				out = attr(n, "data-out")
+			}
+		})
+		if cells != (n+2*p)*(n+2*p) || corners != positions*positions || out != strconv.Itoa(positions) || strings.Contains(f.HTML, hostile) {
+			t.Errorf("%v: %d cells, %d corners, output %s; want %d, %d, %d", c, cells, corners, out, (n+2*p)*(n+2*p), positions*positions, positions)
+		}
+	}
+	for _, c := range [][4]int{{0, 3, 1, 0}, {17, 3, 1, 0}, {3, 5, 1, 0}, {7, 3, 0, 0}, {7, 3, 1, 3}, {7, 3, 1, -1}} {
+		if _, err := StrideAndPadding("", c[0], c[1], c[2], c[3]); err == nil {
+			t.Errorf("%v accepted", c)
+		}
+	}
+}
