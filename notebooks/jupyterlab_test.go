@@ -164,7 +164,9 @@ func openNotebook(t *testing.T, s *browser.Session, path string) string {
 		await w.context.ready;
 		await w.sessionContext.ready;
 		jupyterapp.shell.activateById(w.id);
-		await new Promise(r => setTimeout(r, 1500));
+		// The status arrives with the kernel's first counted message: wait for it (20 s at most).
+		for (let i = 0; i < 200 && w.sessionContext.kernelDisplayStatus !== 'idle'; i++) await new Promise(r => setTimeout(r, 100));
+		await new Promise(r => setTimeout(r, 500));
 		return w.sessionContext.kernelDisplayStatus;
 	})()`, path))
 	if err != nil {
