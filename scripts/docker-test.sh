@@ -26,9 +26,11 @@ trap 'buildah rm "$ctr" >/dev/null' EXIT
 buildah run --isolation chroot --network host "$ctr" -- bash -c '
   set -e
   cd /home/jovyan/notebooks
-  (jupyter lab --no-browser --port 8899 --ServerApp.token= >/tmp/lab.log 2>&1 &)
+  jupyter lab --no-browser --port 8899 --ServerApp.token= >/tmp/lab.log 2>&1 &
+  lab=$!
   for i in $(seq 1 30); do curl -fs localhost:8899/api >/tmp/api.json 2>/dev/null && break; sleep 1; done
   echo "JupyterLab $(jupyter lab --version): $(cat /tmp/api.json); server config: $(ls ~/.jupyter/jupyter_server_config.json)"
   jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 01-building-blocks.ipynb --output /tmp/01-executed.ipynb
-  python3 -c "import json; nb=json.load(open(\"/tmp/01-executed.ipynb\")); errs=[o for c in nb[\"cells\"] for o in c.get(\"outputs\",[]) if o.get(\"output_type\")==\"error\"]; print(\"notebook 01:\", len(nb[\"cells\"]), \"cells,\", len(errs), \"errors\"); raise SystemExit(1 if errs else 0)"'
+  python3 -c "import json; nb=json.load(open(\"/tmp/01-executed.ipynb\")); errs=[o for c in nb[\"cells\"] for o in c.get(\"outputs\",[]) if o.get(\"output_type\")==\"error\"]; print(\"notebook 01:\", len(nb[\"cells\"]), \"cells,\", len(errs), \"errors\"); raise SystemExit(1 if errs else 0)"
+  kill $lab'
 echo "docker-test: image localhost/convlens:test built; JupyterLab answered; notebook 01 executed in it"
