@@ -3,10 +3,10 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math"
 	"sort"
 
 	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/vizhtml"
 )
 
 // runPredict prints each image's top classes and writes the logits as .npy [N, classes].
@@ -41,7 +41,7 @@ func runPredict(args []string) error {
 	k := logits.Shape[1]
 	for i := range ds.N {
 		row := logits.Data[i*k : (i+1)*k]
-		probs := softmax(row)
+		probs := vizhtml.Softmax(row)
 		order := make([]int, k)
 		for c := range order {
 			order[c] = c
@@ -57,22 +57,4 @@ func runPredict(args []string) error {
 		return nd.WriteNpy(*out, logits)
 	}
 	return nil
-}
-
-// softmax of one row of logits (an output that is already a softmax is its own probabilities).
-func softmax(row []float32) []float64 {
-	hi := math.Inf(-1)
-	for _, v := range row {
-		hi = math.Max(hi, float64(v))
-	}
-	out := make([]float64, len(row))
-	sum := 0.0
-	for i, v := range row {
-		out[i] = math.Exp(float64(v) - hi)
-		sum += out[i]
-	}
-	for i := range out {
-		out[i] /= sum
-	}
-	return out
 }
