@@ -3,14 +3,5 @@
 # ~/.cache/convlens/jupyterlab-venv: the browser UI (`make lab`) and the JupyterLab test of the
 # notebooks. The same version is pinned in docker/Dockerfile. Idempotent.
 set -euo pipefail
-VENV=${CONVLENS_JUPYTERLAB_VENV:-$HOME/.cache/convlens/jupyterlab-venv}
-PKGS="jupyterlab==4.6.6"
-if [ -x "$VENV/bin/jupyter-lab" ] && [ "$(cat "$VENV/.pinned" 2>/dev/null)" = "$PKGS" ]; then
-  echo "JupyterLab already installed: $VENV"
-  exit 0
-fi
-rm -rf "$VENV"
-python3 -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check $PKGS
-echo "$PKGS" > "$VENV/.pinned"
-echo "JupyterLab installed: $VENV ($PKGS)"
+. "$(dirname "$0")/pinned-venv.sh"
+pinned_venv JupyterLab "${CONVLENS_JUPYTERLAB_VENV:-$HOME/.cache/convlens/jupyterlab-venv}" jupyter-lab "jupyterlab==4.6.6"
