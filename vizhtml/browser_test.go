@@ -66,23 +66,32 @@ func TestFragmentWithoutLibraryExplainsItself(t *testing.T) {
 	}
 }
 
+// openFragment renders f as a page and opens it in a Chromium tab.
+func openFragment(t *testing.T, f Fragment) *browser.Session {
+	t.Helper()
+	p := &Page{Title: "view", Sections: []Section{{Title: "view", Body: f}}}
+	var buf bytes.Buffer
+	if err := p.Render(&buf); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "view.html")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := browser.Open(t, time.Minute)
+	if err := s.Load(file); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // Hovering a tile zooms it (after a short delay, so passing over a grid does not).
 func TestTilesZoomOnHover(t *testing.T) {
 	f, err := FeatureMaps(nd.Array{}, ramp(8, 8, 4), FeatureMapOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Page{Title: "tiles", Sections: []Section{{Title: "maps", Body: f}}}
-	var buf bytes.Buffer
-	if err := p.Render(&buf); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "tiles.html")
-	os.WriteFile(file, buf.Bytes(), 0o644)
-	s := browser.Open(t, time.Minute)
-	if err := s.Load(file); err != nil {
-		t.Fatal(err)
-	}
+	s := openFragment(t, f)
 	box, err := browser.Eval[[]float64](s, `(() => { const r = document.querySelector('.cl-tile img').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, r.width]; })()`)
 	if err != nil {
 		t.Fatal(err)
@@ -104,17 +113,7 @@ func TestLossScaleToggles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Page{Title: "curves", Sections: []Section{{Title: "loss", Body: f}}}
-	var buf bytes.Buffer
-	if err := p.Render(&buf); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "curves.html")
-	os.WriteFile(file, buf.Bytes(), 0o644)
-	s := browser.Open(t, time.Minute)
-	if err := s.Load(file); err != nil {
-		t.Fatal(err)
-	}
+	s := openFragment(t, f)
 	state := `(() => { const el = document.querySelector('.cl-chart'), b = document.querySelector('button');
 		return [echarts.getInstanceByDom(el).getOption().yAxis[0].type, b.textContent, getComputedStyle(b).display]; })()`
 	var got [][]string
