@@ -12,30 +12,27 @@ import (
 	"strings"
 )
 
-// classStyles are the rules of Style that the layout needs, for elements of each class.
-var classStyles = map[string]string{
-	"cl-page":    "font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222",
-	"cl-sub":     "color:#666;margin-top:4px",
-	"cl-note":    "color:#555;font-size:.9em;margin:6px 0 8px",
-	"cl-error":   "background:#fee;border:1px solid #c33;color:#900;padding:8px;border-radius:4px",
-	"cl-grid":    "display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start",
-	"cl-tile":    "display:flex;flex-direction:column;align-items:center;font-size:11px;color:#444",
-	"cl-table":   "border-collapse:collapse;font-size:13px",
-	"cl-bar":     "background:#4c78a8;height:10px;display:inline-block;vertical-align:middle",
-	"cl-flow":    "display:flex;flex-wrap:wrap;align-items:center;gap:4px",
-	"cl-box":     "border:1px solid #888;border-radius:6px;padding:6px 8px;font-size:12px;text-align:center;background:#f8f8ff",
-	"cl-arrow":   "color:#888;font-size:18px",
-	"cl-capnote": "color:#a60;font-size:.9em",
-}
+// classStyles are Style's rules for single classes (".cl-grid{...}"), read from Style itself so
+// that the two cannot drift apart: what each element of that class gets inline.
+var classStyles = func() map[string]string {
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)(?:^|\})\.(cl-[a-z]+)\{([^}]*)\}`).FindAllStringSubmatch(Style, -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}()
 
+// cellStyle is Style's rule for the cells of a cl-table, less its alignment (Style aligns the
+// first two columns left by position, which inline styles cannot say).
 const cellStyle = "border:1px solid #ddd;padding:3px 8px"
 
 var (
-	tagRE   = regexp.MustCompile(`<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s[^>]*)?)>`)
-	classRE = regexp.MustCompile(`\sclass="([^"]*)"`)
-	styleRE = regexp.MustCompile(`\sstyle="([^"]*)"`)
-	srcRE   = regexp.MustCompile(`\ssrc="data:image/png;base64,([^"]*)"`)
-	widthRE = regexp.MustCompile(`\swidth="(\d+)"`)
+	tagRE    = regexp.MustCompile(`<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s[^>]*)?)>`)
+	classRE  = regexp.MustCompile(`\sclass="([^"]*)"`)
+	styleRE  = regexp.MustCompile(`\sstyle="([^"]*)"`)
+	srcRE    = regexp.MustCompile(`\ssrc="data:image/png;base64,([^"]*)"`)
+	widthRE  = regexp.MustCompile(`\swidth="(\d+)"`)
+	heightRE = regexp.MustCompile(`\sheight="(\d+)"`)
 )
 
 // SanitiserProof rewrites a fragment so that it keeps its layout where a viewer strips
@@ -128,15 +125,16 @@ func svgAsImage(svg string) string {
 	if m := widthRE.FindStringSubmatch(open); m != nil {
 		w = ` width="` + m[1] + `"`
 	}
-	if m := regexp.MustCompile(`\sheight="(\d+)"`).FindStringSubmatch(open); m != nil {
+	if m := heightRE.FindStringSubmatch(open); m != nil {
 		hgt = ` height="` + m[1] + `"`
 	}
 	data := base64.StdEncoding.EncodeToString([]byte(svg))
+	// The script decodes the image's own data, so the SVG travels once.
 	return fmt.Sprintf(`<img id="%s" class="cl-svg" alt="diagram"%s%s style="max-width:none" src="data:image/svg+xml;base64,%s">`+
 		`<script>(function(){var el=document.getElementById("%s");if(!el||!window.atob||!window.TextDecoder){return;}`+
-		`var s=new TextDecoder().decode(Uint8Array.from(atob("%s"),function(c){return c.charCodeAt(0);}));`+
+		`var s=new TextDecoder().decode(Uint8Array.from(atob(el.getAttribute("src").split(",")[1]),function(c){return c.charCodeAt(0);}));`+
 		`var d=document.createElement("div");d.innerHTML=s;if(d.firstElementChild){el.replaceWith(d.firstElementChild);}})();</script>`,
-		id, w, hgt, data, id, data)
+		id, w, hgt, data, id)
 }
 
 // maxEnlargedSide caps the side of an enlarged image, so a huge map is left to the browser.
