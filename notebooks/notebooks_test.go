@@ -207,6 +207,14 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 			if drawn := browser.DrawnCharts(dom); drawn != charts {
 				t.Errorf("%d of %d charts drew in the HTML export", drawn, charts)
 			}
+			// As GitHub or nbviewer shows the export: no scripts, a picture for every chart.
+			noJS, err := browser.Open(t, 2*time.Minute).ViewWithoutScripts(html)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if noJS.ScriptsRan || noJS.Charts != charts || noJS.Shown != charts {
+				t.Errorf("HTML export with JavaScript off: %d of %d chart containers (%d charts) show their picture: %v", noJS.Shown, noJS.Charts, charts, noJS.Missing)
+			}
 			t.Logf("%s: %s, %d charts, executed notebook %.2f MB", name, took.Round(time.Second), charts, float64(len(raw))/1e6)
 			summary = append(summary, runSummary{Notebook: name, Seconds: took.Seconds(), Charts: charts, Bytes: len(raw)})
 		})

@@ -48,6 +48,39 @@ func TestChartsDrawInChromium(t *testing.T) {
 	}
 }
 
+// With JavaScript off in Chromium every chart of the page shows its static picture, laid
+// out and decoded; a page whose pictures are stripped fails the same check.
+func TestChartsShowPicturesWithoutScripts(t *testing.T) {
+	p := allViews(t)
+	var buf bytes.Buffer
+	if err := p.Render(&buf); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "page.html")
+	os.WriteFile(page, buf.Bytes(), 0o644)
+	stripped := filepath.Join(dir, "stripped.html")
+	os.WriteFile(stripped, []byte(strings.Replace(buf.String(), `<div class="chart-static"><img`, `<div class="chart-static"><span`, 1)), 0o644)
+	s := browser.Open(t, 2*time.Minute)
+	v, err := s.ViewWithoutScripts(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.ScriptsRan {
+		t.Fatal("scripts ran although disabled")
+	}
+	if v.Charts != p.Charts() || v.Shown != v.Charts {
+		t.Errorf("without scripts %d of %d containers (page has %d charts) show a picture: %v", v.Shown, v.Charts, p.Charts(), v.Missing)
+	}
+	w, err := s.ViewWithoutScripts(stripped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Shown != w.Charts-1 || len(w.Missing) != 1 {
+		t.Errorf("a stripped picture went unnoticed: %d of %d shown, missing %v", w.Shown, w.Charts, w.Missing)
+	}
+}
+
 // A fragment alone (no library on the page) keeps its static picture and the hint.
 func TestFragmentWithoutLibraryExplainsItself(t *testing.T) {
 	chromium := browser.Require(t)

@@ -197,19 +197,22 @@ func scaleToggle(fragment string) string {
 // bandPercents are TensorBoard's distribution percentiles (±0, 1, 1.5 and 2 σ, and the median).
 var bandPercents = []float64{0, 7, 16, 31, 50, 69, 84, 93, 100}
 
+// bandShades are the opaque fills of the bands, outermost (0–100 %) to innermost (31–69 %):
+// #5470c6 at 14, 26, 42 and 62 % over white.
+var bandShades = []string{"#e7ebf7", "#d3daf0", "#b7c3e7", "#95a6dc"}
+
+const medianColour = "#1d3178"
+
 // PercentileBands plots, per step, the percentiles of a recorded histogram (0, 7, 16, 31,
 // 50, 69, 84, 93, 100 — TensorBoard's distribution bands), read from the histogram by
-// linear interpolation within bins. It suits gradients, whose spread shrinks by orders of
-// magnitude during training.
+// linear interpolation within bins, as nested shaded bands around a median line. It suits
+// gradients, whose spread shrinks by orders of magnitude during training.
 func PercentileBands(name string, snaps []HistogramAt) (Fragment, error) {
 	if len(snaps) == 0 {
 		return Fragment{}, fmt.Errorf("percentiles of %q: no histograms", name)
 	}
-	xy := make([][2][]float64, len(bandPercents))
-	names := make([]string, len(bandPercents))
-	for i, p := range bandPercents {
-		names[i] = fmt.Sprintf("p%g", p)
-	}
+	var steps []float64
+	pct := make([][]float64, len(bandPercents))
 	for _, s := range snaps {
 		h := s.Hist
 		if len(h.Counts) == 0 {
@@ -223,14 +226,62 @@ func PercentileBands(name string, snaps []HistogramAt) (Fragment, error) {
 			if err != nil {
 				return Fragment{}, fmt.Errorf("percentiles of %q at step %d: %w", name, s.Step, err)
 			}
-			xy[i][0] = append(xy[i][0], float64(s.Step))
-			xy[i][1] = append(xy[i][1], v)
+			pct[i] = append(pct[i], v)
 		}
+		steps = append(steps, float64(s.Step))
 	}
-	if len(xy[0][0]) == 0 {
+	if len(steps) == 0 {
 		return Fragment{}, fmt.Errorf("percentiles of %q: all histograms are empty", name)
 	}
-	return render(lineChart(name, "percentiles per step (median in the middle)", "step", "value", xy, names, false), "100%", "320px")
+	return chartFragment(bandOption(name, "shaded: 0–100, 7–93, 16–84, 31–69 % of values (darkest in the middle); line: median", "step", "value", steps, pct), "100%", "320px")
+}
+
+// bandOption is an ECharts option of nested bands around a median (pct[i] is the i-th of
+// bandPercents per step), painted without stacking (ECharts stacks the x dimension of
+// value-axis lines): from the top, each upper boundary fills down to the axis floor in
+// a darker shade than the one before, then each lower boundary fills down in the shade
+// of the band below it, the lowest in white. Every series carries its own percentile, so
+// the tooltip shows the values themselves.
+func bandOption(t, sub, xName, yName string, steps []float64, pct [][]float64) map[string]any {
+	n := len(bandPercents)
+	mid := n / 2 // the median
+	series := []any{}
+	add := func(i int, fill string) {
+		data := make([]any, len(steps))
+		for j, x := range steps {
+			data[j] = []any{x, finite(round(pct[i][j], 6))}
+		}
+		s := map[string]any{"type": "line", "name": fmt.Sprintf("p%g", bandPercents[i]), "data": data, "symbol": "none",
+			"lineStyle": map[string]any{"opacity": 0}, "itemStyle": map[string]any{"color": fill}, "progressive": 0,
+			"areaStyle": map[string]any{"color": fill, "opacity": 1, "origin": "start"}}
+		series = append(series, s)
+	}
+	for i := n - 1; i > mid; i-- { // p100, p93, p84, p69: darker inwards
+		add(i, bandShades[n-1-i])
+	}
+	data := make([]any, len(steps))
+	for j, x := range steps {
+		data[j] = []any{x, finite(round(pct[mid][j], 6))}
+	}
+	series = append(series, map[string]any{"type": "line", "name": "p50 (median)", "data": data, "symbol": "none", "z": 4,
+		"lineStyle": map[string]any{"color": medianColour, "width": 2}, "itemStyle": map[string]any{"color": medianColour}, "progressive": 0})
+	for i := mid - 1; i >= 0; i-- { // p31, p16, p7 in the shade of the band below them; p0 in white
+		fill := "#ffffff"
+		if i > 0 {
+			fill = bandShades[i-1]
+		}
+		add(i, fill)
+	}
+	return map[string]any{
+		"title":    map[string]any{"text": t, "subtext": sub},
+		"tooltip":  map[string]any{"show": true, "trigger": "axis"},
+		"legend":   map[string]any{"show": false},
+		"grid":     map[string]any{"top": 70, "left": 60, "right": 30, "bottom": 70, "containLabel": true},
+		"xAxis":    []any{map[string]any{"type": "value", "name": xName, "nameLocation": "middle", "nameGap": 25, "scale": true, "min": "dataMin", "max": "dataMax", "z": 3}},
+		"yAxis":    []any{map[string]any{"type": "value", "name": yName, "scale": true, "z": 3}}, // grid lines over the fills
+		"dataZoom": []any{map[string]any{"type": "inside"}, map[string]any{"type": "slider"}},
+		"series":   series,
+	}
 }
 
 func percentile(h nd.Histogram, p float64) (float64, error) {

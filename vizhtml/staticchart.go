@@ -104,7 +104,7 @@ func staticChartPNG(opt map[string]any, w, h int) ([]byte, error) {
 	p.left, p.right, p.top, p.bottom = 64, float64(w)-24, 72, float64(h)-42
 	if heat {
 		p.right = float64(w) - 96
-	} else {
+	} else if show, hidden := obj(first(opt["legend"]))["show"].(bool); !hidden || show {
 		p.legend(series, float64(w))
 	}
 	xa, ya := obj(first(opt["xAxis"])), obj(first(opt["yAxis"]))
@@ -123,6 +123,9 @@ func staticChartPNG(opt map[string]any, w, h int) ([]byte, error) {
 		c := p.seriesColour(so, i)
 		switch str(so["type"]) {
 		case "line":
+			if a := obj(so["areaStyle"]); a != nil {
+				p.area(so, a, c)
+			}
 			p.line(so, c)
 		case "scatter":
 			p.scatter(so, c)
@@ -131,6 +134,14 @@ func staticChartPNG(opt map[string]any, w, h int) ([]byte, error) {
 			bar++
 		case "heatmap":
 			p.heatmap(so, obj(first(opt["visualMap"])), float64(w))
+		}
+	}
+	if z, _ := num(ya["z"]); z >= 3 { // the axis above the series (ECharts' z): grid lines over fills
+		p.splitLines()
+		for i, s := range series { // and lines above the axis again above it
+			if sz, _ := num(obj(s)["z"]); sz > z && str(obj(s)["type"]) == "line" {
+				p.line(obj(s), p.seriesColour(obj(s), i))
+			}
 		}
 	}
 	var b bytes.Buffer
@@ -262,9 +273,9 @@ var gridGrey, axisGrey, labelGrey = color.RGBA{224, 230, 241, 255}, color.RGBA{1
 // grid draws split lines, tick labels and axis names.
 func (p *picture) grid(xa, ya map[string]any) {
 	if len(p.ys.cats) == 0 {
+		p.splitLines()
 		for _, v := range p.ys.ticks() {
 			y := p.ys.px(v)
-			p.stroke([][2]float64{{p.left, y}, {p.right, y}}, 1, gridGrey)
 			l := tickLabel(v)
 			p.text(smallF, p.left-6-p.width(smallF, l), y+4, l, labelGrey)
 		}
@@ -298,6 +309,17 @@ func (p *picture) grid(xa, ya map[string]any) {
 	}
 	if n := str(ya["name"]); n != "" {
 		p.text(smallF, 8, p.top-10, n, labelGrey)
+	}
+}
+
+// splitLines draws a value axis' horizontal grid lines.
+func (p *picture) splitLines() {
+	if len(p.ys.cats) > 0 {
+		return
+	}
+	for _, v := range p.ys.ticks() {
+		y := p.ys.px(v)
+		p.stroke([][2]float64{{p.left, y}, {p.right, y}}, 1, gridGrey)
 	}
 }
 
@@ -337,12 +359,63 @@ func (p *picture) legend(series []any, w float64) {
 	}
 }
 
-func (p *picture) line(s map[string]any, c color.RGBA) {
+// area fills between a line and its origin: the axis floor ("start"), its ceiling
+// ("end"), or zero (ECharts' default, clamped to the plot).
+func (p *picture) area(s map[string]any, area map[string]any, c color.RGBA) {
+	if col := str(area["color"]); col != "" {
+		c = parseColor(col)
+	}
+	alpha := 0.7
+	if o, ok := num(area["opacity"]); ok {
+		alpha = math.Max(0, math.Min(o, 1))
+	}
+	c = color.RGBA{uint8(float64(c.R) * alpha), uint8(float64(c.G) * alpha), uint8(float64(c.B) * alpha), uint8(255 * alpha)}
+	floor := math.Max(p.top, math.Min(p.bottom, p.ys.px(0)))
+	switch str(area["origin"]) {
+	case "start":
+		floor = p.bottom
+	case "end":
+		floor = p.top
+	}
 	x, y, ok := points(s, 1)
 	var run [][2]float64
 	flush := func() {
 		if len(run) > 1 {
-			p.stroke(run, 1.8, c)
+			path := append(run, [2]float64{run[len(run)-1][0], floor}, [2]float64{run[0][0], floor})
+			p.fill(polygon{path}, c)
+		}
+		run = run[:0]
+	}
+	for j := range x {
+		if !ok[j] || (p.ys.log && !(y[j] > 0)) {
+			flush()
+			continue
+		}
+		run = append(run, [2]float64{p.xs.px(x[j]), p.ys.px(y[j])})
+	}
+	flush()
+}
+
+func (p *picture) line(s map[string]any, c color.RGBA) {
+	ls := obj(s["lineStyle"])
+	if o, ok := num(ls["opacity"]); ok && o == 0 {
+		return
+	}
+	if w, ok := num(ls["width"]); ok && w == 0 {
+		return
+	}
+	if col := str(ls["color"]); col != "" {
+		c = parseColor(col)
+	}
+	width := 1.8
+	if w, ok := num(ls["width"]); ok && w > 0 {
+		width = w
+	}
+	x, y, ok := points(s, 1)
+	var run [][2]float64
+	flush := func() {
+		if len(run) > 1 {
+			p.stroke(run, width, c)
 		} else if len(run) == 1 {
 			p.dot(run[0][0], run[0][1], 2, c)
 		}

@@ -48,6 +48,8 @@ func allViews(t testing.TB) *Page {
 	}
 	f, err = Distributions(hostile, snaps, 40)
 	p.Add(Section{Title: "Distributions", Note: "", Body: f, Err: err})
+	f, err = PercentileBands(hostile, snaps)
+	p.Add(Section{Title: "Percentile bands", Note: "", Body: f, Err: err})
 	series := []nd.Series{{Name: hostile, X: []float64{0, 1, 2}, Y: []float64{3, 2, 1}}, {Name: "held-out", X: []float64{2}, Y: []float64{1.5}}}
 	f, err = TrainingCurves(series, series)
 	p.Add(Section{Title: "Curves", Note: "", Body: f, Err: err})
@@ -291,24 +293,27 @@ func TestLineChartGapsForNonFiniteX(t *testing.T) {
 // The static picture is drawn from the chart's own option: decoded back, a flat series at
 // y = 0.5 on a [0, 1] axis lies on the row the axis maps 0.5 to, in the series colour;
 // a heatmap's cells take its colour scale's ends.
-func TestStaticPictureDrawsTheData(t *testing.T) {
-	decode := func(f Fragment) image.Image {
-		t.Helper()
-		i := strings.Index(f.HTML, `class="chart-static"><img src="data:image/png;base64,`)
-		if i < 0 {
-			t.Fatalf("no static picture in %.200s", f.HTML)
-		}
-		rest := f.HTML[i+len(`class="chart-static"><img src="data:image/png;base64,`):]
-		b, err := base64.StdEncoding.DecodeString(rest[:strings.IndexByte(rest, '"')])
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return img
+// decodeStatic returns the first static chart picture of f.
+func decodeStatic(t *testing.T, f Fragment) image.Image {
+	t.Helper()
+	i := strings.Index(f.HTML, `class="chart-static"><img src="data:image/png;base64,`)
+	if i < 0 {
+		t.Fatalf("no static picture in %.200s", f.HTML)
 	}
+	rest := f.HTML[i+len(`class="chart-static"><img src="data:image/png;base64,`):]
+	b, err := base64.StdEncoding.DecodeString(rest[:strings.IndexByte(rest, '"')])
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func TestStaticPictureDrawsTheData(t *testing.T) {
+	decode := func(f Fragment) image.Image { return decodeStatic(t, f) }
 	f, err := LineChart("flat", "step", "value", []nd.Series{
 		{Name: "half", X: []float64{0, 10}, Y: []float64{0.5, 0.5}},
 		{Name: "ends", X: []float64{0, 10}, Y: []float64{0, 1}},

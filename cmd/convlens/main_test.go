@@ -186,6 +186,13 @@ func TestReportDrawsEveryChart(t *testing.T) {
 	if got := browser.DrawnCharts(dom); got != charts {
 		t.Errorf("%d of %d charts drew in Chromium", got, charts)
 	}
+	noJS, err := browser.Open(t, 2*time.Minute).ViewWithoutScripts(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if noJS.ScriptsRan || noJS.Charts != charts || noJS.Shown != charts {
+		t.Errorf("with JavaScript off %d of %d chart containers (report: %d charts) show their picture: %v", noJS.Shown, noJS.Charts, charts, noJS.Missing)
+	}
 
 	for _, c := range []struct{ args []string }{
 		{[]string{"report"}},

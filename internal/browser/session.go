@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -82,3 +84,52 @@ func (s *Session) Errors() []string {
 	defer s.mu.Unlock()
 	return append([]string(nil), s.errors...)
 }
+
+// StaticView is what a page shows with JavaScript off: its chart containers and, of
+// those, the ones whose static picture is laid out and decoded.
+type StaticView struct {
+	ScriptsRan bool     // a page script ran after all (the check is void)
+	Charts     int      // .cl-chart containers
+	Shown      int      // containers showing a decoded .chart-static picture at ≥ 100×50 px
+	Missing    []string // the others, by container id and why
+}
+
+// ViewWithoutScripts opens a local file in a tab with script execution disabled (as
+// GitHub, nbviewer or a mail client shows it) and reads what each chart container shows.
+func (s *Session) ViewWithoutScripts(file string) (StaticView, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return StaticView{}, err
+	}
+	noScripts := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+	if err := chromedp.Do(s.Ctx, noScripts, chromedp.Navigate("file://"+abs)); err != nil {
+		return StaticView{}, err
+	}
+	// Pictures are data URIs: wait (briefly) until each has decoded.
+	var v StaticView
+	for range 50 {
+		v, err = Eval[StaticView](s, staticViewJS)
+		if err != nil || v.Shown == v.Charts {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return v, err
+}
+
+const staticViewJS = `(function(){
+var out={ScriptsRan:typeof window.echarts!=="undefined"||document.querySelector("[_echarts_instance_]")!==null,Charts:0,Shown:0,Missing:[]};
+document.querySelectorAll(".cl-chart").forEach(function(el){
+  out.Charts++;
+  var img=el.querySelector(".chart-static img"), why="";
+  if(!img){why="no static picture";}
+  else if(!img.complete||img.naturalWidth===0){why="picture not decoded";}
+  else{var r=img.getBoundingClientRect(),st=getComputedStyle(img);
+    if(r.width<100||r.height<50){why="picture "+Math.round(r.width)+"×"+Math.round(r.height)+" px";}
+    else if(st.visibility==="hidden"||st.display==="none"||img.offsetParent===null){why="picture hidden";}}
+  if(why){out.Missing.push((el.id||"?")+": "+why);}else{out.Shown++;}
+});
+return out;})()`
