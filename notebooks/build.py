@@ -14,7 +14,10 @@ import glob, json, os, sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 PIN = ("!*ROOT=${CONVLENS_ROOT:-$GONB_DIR/..}; "
        "go mod edit -require=github.com/convlens/convlens@v0.0.0 -replace=github.com/convlens/convlens=$ROOT "
-       "-require=github.com/janpfeifer/gonb@v0.11.1 && cat $ROOT/go.sum >> go.sum && echo \"convlens: $(cd $ROOT && pwd)\"")
+       "-require=github.com/janpfeifer/gonb@v0.11.1 && cat $ROOT/go.sum >> go.sum && echo \"convlens linked\"")
+
+# The pin cell is plumbing: JupyterLab shows it collapsed (one click opens it).
+PIN_METADATA = {"jupyter": {"source_hidden": True}, "tags": ["convlens-setup"]}
 
 def cells_of(text):
     cells, kind, lines = [], None, []
@@ -33,7 +36,7 @@ def build(src):
     cells = [("code", PIN)] + cells_of(open(src).read())
     nb = {
         "cells": [
-            {"cell_type": k, "id": f"c{i:02d}", "metadata": {}, "source": s.splitlines(True), **({"outputs": [], "execution_count": None} if k == "code" else {})}
+            {"cell_type": k, "id": f"c{i:02d}", "metadata": PIN_METADATA if i == 0 else {}, "source": s.splitlines(True), **({"outputs": [], "execution_count": None} if k == "code" else {})}
             for i, (k, s) in enumerate(cells)
         ],
         "metadata": {"kernelspec": {"display_name": "Go (gonb)", "language": "go", "name": "gonb"},

@@ -193,6 +193,13 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 			if check := facts[name]; check != nil {
 				check(t, all.String())
 			}
+			// Boilerplate stays quiet: no output names the machine's checkout or cache.
+			home, _ := os.UserHomeDir()
+			for _, path := range []string{root, filepath.Join(home, ".cache"), cache} {
+				if path != "" && path != "/" && strings.Contains(all.String(), path) {
+					t.Errorf("an output shows the machine path %s", path)
+				}
+			}
 			if charts > 0 && libraries != 1 {
 				t.Errorf("%d charts but the library appears %d times", charts, libraries)
 			}
@@ -362,6 +369,19 @@ var facts = map[string]func(t *testing.T, html string){
 			t.Errorf("the three's class probabilities %v: sum %v, most likely %d; want 10 summing to 1, most likely 3", probs, sum, best)
 		}
 		checkExplorer(t, html, "0,1,2,3,4,5,6,7,8,9", "conv2", 3)
+		// conv2.pre and conv2 on one colour scale: the two grids' colour bars agree.
+		var scales []string
+		for _, layer := range []string{"<h3>conv2.pre</h3>", "<h3>conv2 (after ReLU)</h3>"} {
+			i := strings.Index(html, layer)
+			if i < 0 {
+				t.Fatalf("notebook 3 lacks %s", layer)
+			}
+			m := regexp.MustCompile(`class="cl-scale" data-lo="[^"]+" data-hi="[^"]+"`).FindString(html[i:])
+			scales = append(scales, m)
+		}
+		if scales[0] == "" || scales[0] != scales[1] {
+			t.Errorf("conv2.pre and conv2 colour bars differ: %q", scales)
+		}
 	},
 	"05-explanations": func(t *testing.T, html string) {
 		for _, want := range []string{"saliency, real labels", "saliency, shuffled", "grad-cam, shuffled", "conv2 #7: synthesised", "its map "} {
@@ -378,6 +398,12 @@ var facts = map[string]func(t *testing.T, html string){
 	"07-colour-and-resnet": func(t *testing.T, html string) {
 		if !strings.Contains(html, "test images right") || !strings.Contains(html, ">block3_proj_bn<") {
 			t.Error("notebook 7 lacks its accuracy line or the ResNet graph")
+		}
+		for _, photo := range []string{"chelsea", "coffee"} {
+			p := barValues(t, html, photo+": softmax probabilities")
+			if len(p) != 2 || math.Abs(p[0]+p[1]-1) > 1e-3 {
+				t.Errorf("%s's class probabilities %v: want cat and dog, summing to 1", photo, p)
+			}
 		}
 	},
 	"08-your-own-model": func(t *testing.T, html string) {

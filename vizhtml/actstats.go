@@ -83,13 +83,17 @@ func ActivationStats(layer string, s ChannelStats) (Fragment, error) {
 	bar.SetGlobalOptions(title(layer, fmt.Sprintf("%d of %d channels dead (red: never positive on this batch)", deadCount, c)),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: tf(true), Top: "40"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "channel", Data: xs}),
-		charts.WithGridOpts(opts.Grid{Top: "80", ContainLabel: tf(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "channel", NameLocation: "middle", NameGap: 25, Data: xs}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "mean activation", Position: "left"}),
+		charts.WithGridOpts(opts.Grid{Top: "80", Left: "60", Right: "60", ContainLabel: tf(true)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}),
 	)
+	// The share is a fraction: its own axis from 0 to 1 on the right, whatever the means' scale.
+	bar.ExtendYAxis(opts.YAxis{Type: "value", Name: "share ≤ 0", Position: "right", Min: "0", Max: 1,
+		SplitLine: &opts.SplitLine{Show: tf(false)}})
 	bar.SetXAxis(xs)
 	bar.AddSeries("mean activation", mean)
-	bar.AddSeries("share ≤ 0", sparse)
+	bar.AddSeries("share ≤ 0", sparse, charts.WithBarChartOpts(opts.BarChart{YAxisIndex: 1}))
 	// A legend entry for the red bars (no data of its own).
 	dead := charts.NewLine()
 	dead.AddSeries("dead: never positive", []opts.LineData{}, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#d62728"}),

@@ -1,8 +1,13 @@
 package vizhtml
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"math"
 	"regexp"
 	"strings"
@@ -188,5 +193,92 @@ func TestActivationStatsLegendNamesDeadChannels(t *testing.T) {
 	}
 	if len(opt.Series) != 3 || strings.Join(types, ",") != "bar,bar,line" || opt.Series[2].ItemStyle.Color != "#d62728" || !strings.Contains(opt.Series[2].Name, "dead") {
 		t.Errorf("series %+v", opt.Series)
+	}
+}
+
+// Mean activation and share ≤ 0 have their own axes (the share on the right, 0 to 1), in
+// the live chart and its static picture: a share of 1 reaches the top of the plot while
+// the largest mean (0.5) stays at its own axis' scale.
+func TestActivationStatsShareHasItsOwnAxis(t *testing.T) {
+	st := ChannelStats{Mean: []float64{0.5, 0, 0.2}, Sparsity: []float64{0.4, 1, 0.6}, Dead: []bool{false, true, false}}
+	f, err := ActivationStats("conv1", st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opt struct {
+		YAxis []struct {
+			Name     string
+			Position string
+			Max      float64
+		} `json:"yAxis"`
+		Series []struct {
+			Name       string
+			YAxisIndex int `json:"yAxisIndex"`
+		} `json:"series"`
+	}
+	m := setOptionRE.FindStringSubmatch(f.HTML)
+	if m == nil || json.Unmarshal([]byte(m[1]), &opt) != nil {
+		t.Fatal("no chart option")
+	}
+	if len(opt.YAxis) != 2 || opt.YAxis[1].Position != "right" || opt.YAxis[1].Max != 1 || opt.Series[0].YAxisIndex != 0 || opt.Series[1].YAxisIndex != 1 {
+		t.Fatalf("axes %+v, series %+v", opt.YAxis, opt.Series)
+	}
+	// Static picture (300 px chart: plot from y 72 to 240): channel 1's share bar (red,
+	// value 1) reaches the top; channel 0's mean (0.5 on a 0…0.5 axis) too; channel 2's
+	// mean (0.2) stays below half way.
+	img := decodeStatic(t, f)
+	band := (float64(img.Bounds().Dx()-24-36) - 64) / 3
+	colourAt := func(channel, series int, v float64) color.RGBA {
+		x := 64 + band*(float64(channel)+0.15) + band*0.35*(float64(series)+0.5)
+		return color.RGBAModel.Convert(img.At(int(x), int(240-v*(240-72)))).(color.RGBA)
+	}
+	red, blue := parseColor("#d62728"), parseColor("#5470c6")
+	if got := colourAt(1, 1, 0.97); got != red {
+		t.Errorf("dead channel's share bar near the top: %v, want %v", got, red)
+	}
+	if got := colourAt(0, 0, 0.97); got != blue {
+		t.Errorf("largest mean near the top: %v, want %v", got, blue)
+	}
+	if got := colourAt(2, 0, 0.6); got == blue || colourAt(2, 0, 0.3) != blue {
+		t.Errorf("mean 0.2 of 0.5 reaches 60 %% of the plot: %v", got)
+	}
+}
+
+// A given range puts two layers on one scale: the same value has the same colour in both
+// grids (though their own ranges differ), and both colour bars show that range.
+func TestFeatureMapsShareAGivenRange(t *testing.T) {
+	pre := nd.Array{Shape: []int{1, 2, 1}, Data: []float32{-2, 1}}
+	post := nd.Array{Shape: []int{1, 2, 1}, Data: []float32{0, 1}}
+	r := Range{-2, 2}
+	firstTile := func(f Fragment) image.Image {
+		t.Helper()
+		m := regexp.MustCompile(`<div class="cl-tile"><img src="data:image/png;base64,([^"]+)"`).FindStringSubmatch(f.HTML)
+		if m == nil {
+			t.Fatal("no tile")
+		}
+		b, _ := base64.StdEncoding.DecodeString(m[1])
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	var tiles []image.Image
+	for _, maps := range []nd.Array{pre, post} {
+		f, err := FeatureMaps(nd.Array{}, maps, FeatureMapOptions{Colormap: Diverging, Range: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(f.HTML, `class="cl-scale" data-lo="-2" data-hi="2"`) {
+			t.Errorf("colour bar lacks the given range: %.300s", f.HTML)
+		}
+		tiles = append(tiles, firstTile(f))
+	}
+	right := func(img image.Image) color.Color { b := img.Bounds(); return img.At(b.Max.X-1, 0) }
+	if a, b := color.RGBAModel.Convert(right(tiles[0])), color.RGBAModel.Convert(right(tiles[1])); a != b {
+		t.Errorf("value 1 is %v before and %v after the ReLU on one scale", a, b)
+	}
+	if _, err := FeatureMaps(nd.Array{}, pre, FeatureMapOptions{Range: Range{math.NaN(), 1}}); err == nil {
+		t.Error("a NaN range was accepted")
 	}
 }

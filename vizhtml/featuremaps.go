@@ -2,6 +2,7 @@ package vizhtml
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/convlens/convlens/nd"
@@ -14,6 +15,10 @@ type FeatureMapOptions struct {
 	// SharedScale maps all channels with one range (compare channels); default per channel
 	// (see each channel's pattern).
 	SharedScale bool
+	// Range, when Hi > Lo, is that shared scale, given: pass one range to several calls to
+	// compare layers (a raw convolution and its ReLU) colour for colour. Values outside it
+	// take the end colours.
+	Range Range
 	// MaxChannels caps the tiles shown (default 64, at most 1024); a note says how many were left out.
 	MaxChannels int
 	// TileSize is the displayed side of a tile in CSS pixels (default 84).
@@ -32,6 +37,12 @@ func (o *FeatureMapOptions) defaults() error {
 		o.TileSize = 84
 	}
 	o.TileSize = min(o.TileSize, 512)
+	if math.IsNaN(o.Range.Lo) || math.IsNaN(o.Range.Hi) || math.IsInf(o.Range.Lo, 0) || math.IsInf(o.Range.Hi, 0) {
+		return fmt.Errorf("feature maps: range %v … %v is not finite", o.Range.Lo, o.Range.Hi)
+	}
+	if o.Range.Hi > o.Range.Lo {
+		o.SharedScale = true
+	}
 	return o.Colormap.Valid()
 }
 
@@ -71,6 +82,9 @@ func FeatureMaps(input, maps nd.Array, opt FeatureMapOptions) (Fragment, error) 
 	}
 	signed := opt.Colormap == Diverging // diverging maps centre zero on white
 	shared := RangeOf(maps.Data, signed)
+	if opt.Range.Hi > opt.Range.Lo {
+		shared = opt.Range
+	}
 	shown := min(c, opt.MaxChannels)
 	tileW := opt.TileSize
 	tileH := max(1, opt.TileSize*h/max(w, 1))

@@ -56,7 +56,7 @@ func loadFonts() error {
 type picture struct {
 	img                      *image.RGBA
 	left, right, top, bottom float64 // plot area
-	xs, ys                   scale
+	xs, ys, ys2              scale   // ys2: the second y axis, if any
 	palette                  []color.RGBA
 }
 
@@ -108,9 +108,28 @@ func staticChartPNG(opt map[string]any, w, h int) ([]byte, error) {
 		p.legend(series, float64(w))
 	}
 	xa, ya := obj(first(opt["xAxis"])), obj(first(opt["yAxis"]))
+	var ya2 map[string]any // a second value axis, on the right
+	if ys := list(opt["yAxis"]); len(ys) > 1 {
+		ya2 = obj(ys[1])
+		p.right -= 36
+	}
+	onAxis := func(k int) []any {
+		var out []any
+		for _, s := range series {
+			if i, _ := num(obj(s)["yAxisIndex"]); int(i) == k {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
 	p.xs = axisScale(xa, series, 0, p.left, p.right)
-	p.ys = axisScale(ya, series, 1, p.bottom, p.top)
+	p.ys = axisScale(ya, onAxis(0), 1, p.bottom, p.top)
 	p.grid(xa, ya)
+	ys1 := p.ys
+	if ya2 != nil {
+		p.ys2 = axisScale(ya2, onAxis(1), 1, p.bottom, p.top)
+		p.rightAxis(ya2)
+	}
 	bars := 0
 	for _, s := range series {
 		if str(obj(s)["type"]) == "bar" {
@@ -121,6 +140,10 @@ func staticChartPNG(opt map[string]any, w, h int) ([]byte, error) {
 	for i, s := range series {
 		so := obj(s)
 		c := p.seriesColour(so, i)
+		p.ys = ys1
+		if k, _ := num(so["yAxisIndex"]); k == 1 && ya2 != nil {
+			p.ys = p.ys2
+		}
 		switch str(so["type"]) {
 		case "line":
 			if a := obj(so["areaStyle"]); a != nil {
@@ -136,6 +159,7 @@ func staticChartPNG(opt map[string]any, w, h int) ([]byte, error) {
 			p.heatmap(so, obj(first(opt["visualMap"])), float64(w))
 		}
 	}
+	p.ys = ys1
 	if z, _ := num(ya["z"]); z >= 3 { // the axis above the series (ECharts' z): grid lines over fills
 		p.splitLines()
 		for i, s := range series { // and lines above the axis again above it
@@ -232,11 +256,27 @@ func axisScale(a map[string]any, series []any, dim int, from, to float64) scale 
 	s.lo, s.hi = math.Floor(lo/step)*step, math.Ceil(hi/step)*step
 	if str(a["min"]) == "dataMin" {
 		s.lo = lo
+	} else if v, ok := bound(a["min"]); ok {
+		s.lo = v
 	}
 	if str(a["max"]) == "dataMax" {
 		s.hi = hi
+	} else if v, ok := bound(a["max"]); ok {
+		s.hi = v
+	}
+	if s.hi <= s.lo {
+		s.hi = s.lo + 1
 	}
 	return s
+}
+
+// bound reads a fixed axis end: a number, or a number written as a string.
+func bound(v any) (float64, bool) {
+	if f, ok := num(v); ok {
+		return f, true
+	}
+	f, err := strconv.ParseFloat(str(v), 64)
+	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 func niceStep(raw float64) float64 {
@@ -309,6 +349,16 @@ func (p *picture) grid(xa, ya map[string]any) {
 	}
 	if n := str(ya["name"]); n != "" {
 		p.text(smallF, 8, p.top-10, n, labelGrey)
+	}
+}
+
+// rightAxis draws the second value axis' tick labels and name on the right (no grid lines).
+func (p *picture) rightAxis(a map[string]any) {
+	for _, v := range p.ys2.ticks() {
+		p.text(smallF, p.right+6, p.ys2.px(v)+4, tickLabel(v), labelGrey)
+	}
+	if n := str(a["name"]); n != "" {
+		p.text(smallF, p.right+30-p.width(smallF, n), p.top-10, n, labelGrey)
 	}
 }
 
