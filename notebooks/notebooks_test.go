@@ -368,6 +368,16 @@ var facts = map[string]func(t *testing.T, html string){
 		if len(probs) != 10 || math.Abs(sum-1) > 1e-3 || best != 3 {
 			t.Errorf("the three's class probabilities %v: sum %v, most likely %d; want 10 summing to 1, most likely 3", probs, sum, best)
 		}
+		logits := barValues(t, html, "logits, one per class")
+		top := 0
+		for i, v := range logits {
+			if v > logits[top] {
+				top = i
+			}
+		}
+		if len(logits) != 10 || top != best {
+			t.Errorf("logit bars %v: largest at %d, the softmax's most likely is %d", logits, top, best)
+		}
 		checkExplorer(t, html, "0,1,2,3,4,5,6,7,8,9", "conv2", 3)
 		// conv2.pre and conv2 on one colour scale: the two grids' colour bars agree.
 		var scales []string

@@ -282,3 +282,53 @@ func TestFeatureMapsShareAGivenRange(t *testing.T) {
 		t.Error("a NaN range was accepted")
 	}
 }
+
+// A dense layer's outputs as bars: values and signs kept, the strongest units named, and
+// in the static picture a negative unit's bar hangs below the zero line in blue.
+func TestUnitValuesAreSignedBars(t *testing.T) {
+	f, err := UnitValues("fc2", []float32{1, -2, 0, 0.5}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opt struct {
+		Title  struct{ Subtext string } `json:"title"`
+		Series []struct {
+			Data []struct {
+				Name      string
+				Value     float64
+				ItemStyle struct{ Color string } `json:"itemStyle"`
+			} `json:"data"`
+		} `json:"series"`
+	}
+	m := setOptionRE.FindStringSubmatch(f.HTML)
+	if m == nil || json.Unmarshal([]byte(m[1]), &opt) != nil || len(opt.Series) != 1 {
+		t.Fatal("no chart option")
+	}
+	var got []string
+	for _, d := range opt.Series[0].Data {
+		got = append(got, fmt.Sprintf("%s=%g:%s", d.Name, d.Value, d.ItemStyle.Color))
+	}
+	if want := "0=1:#d6604d 1=-2:#4393c3 2=0:#d6604d 3=0.5:#d6604d"; strings.Join(got, " ") != want {
+		t.Errorf("bars %s, want %s", strings.Join(got, " "), want)
+	}
+	if want := "strongest: 1 (-2), 0 (1), 3 (0.5); 1 of 4 exactly 0"; opt.Title.Subtext != want {
+		t.Errorf("subtitle %q, want %q", opt.Title.Subtext, want)
+	}
+	// 260 px chart, 320 px wide: plot y 72 (1) … 200 (−2), zero at 114.7; x 64…296.
+	img := decodeStatic(t, f)
+	x := int(64 + (296-64.0)/4*1.5)
+	if c := color.RGBAModel.Convert(img.At(x, 185)).(color.RGBA); c != parseColor("#4393c3") {
+		t.Errorf("below zero at unit 1: %v, want blue", c)
+	}
+	if c := color.RGBAModel.Convert(img.At(x, 95)).(color.RGBA); c == parseColor("#4393c3") {
+		t.Errorf("unit 1's bar reaches above zero")
+	}
+	for _, bad := range []struct {
+		v []float32
+		l []string
+	}{{nil, nil}, {[]float32{float32(math.NaN())}, nil}, {[]float32{1, 2}, []string{"a"}}} {
+		if _, err := UnitValues("x", bad.v, bad.l); err == nil {
+			t.Errorf("UnitValues(%v, %v) gave no error", bad.v, bad.l)
+		}
+	}
+}

@@ -82,6 +82,8 @@ func allViews(t testing.TB) *Page {
 	p.Add(Section{Title: "Activation statistics", Note: "", Body: f, Err: err})
 	f, err = ClassProbabilities(hostile, []float32{1, 3, -2}, classes)
 	p.Add(Section{Title: "Class probabilities", Note: "", Body: f, Err: err})
+	f, err = UnitValues(hostile, []float32{1, 3, -2}, classes)
+	p.Add(Section{Title: "Unit values", Note: "", Body: f, Err: err})
 	f, err = WorkedConvolution(hostile, img.Channel(0), nd.Array{Shape: []int{3, 3}, Data: []float32{0, 1, 0, 1, -4, 1, 0, 1, 0}}, 0.1, WorkedWindow{Row: 0, Col: 5, Pad: 1}, 0)
 	p.Add(Section{Title: "Worked convolution", Note: "", Body: f, Err: err})
 	f, err = WorkedPooling(hostile, img.Channel(0), 2, 3, 3, 0.5)
