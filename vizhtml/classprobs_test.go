@@ -332,3 +332,21 @@ func TestUnitValuesAreSignedBars(t *testing.T) {
 		}
 	}
 }
+
+// A channel that is one value everywhere (dead, or all-zero filters) says so, not "0 … 0"
+// or "-0 … 0".
+func TestConstantTilesSayTheirValue(t *testing.T) {
+	f, err := FeatureMaps(nd.Array{}, nd.New(4, 4, 2), FeatureMapOptions{Colormap: Diverging})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Filters(nd.New(3, 3, 1, 2), FilterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{f.HTML, g.HTML} {
+		if strings.Contains(h, "0 … 0") || strings.Contains(h, "-0") || !strings.Contains(h, "all 0") {
+			t.Errorf("constant tiles: %q", regexp.MustCompile(`<span[^>]*>[^<]*</span>|scale [^<]*`).FindAllString(h, -1))
+		}
+	}
+}

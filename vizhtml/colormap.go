@@ -77,6 +77,10 @@ func colourScale(cmap Colormap, r Range, label string) string {
 	if err != nil {
 		return ""
 	}
+	if r.Hi == r.Lo { // one value: no scale to read, say the value
+		return fmt.Sprintf(`<div class="cl-scale" data-lo="%g" data-hi="%g" style="font-size:11px;color:#444;margin:4px 0">%s %s</div>`,
+			r.Lo, r.Hi, esc(label), r)
+	}
 	return fmt.Sprintf(`<div class="cl-scale" data-lo="%g" data-hi="%g" style="display:flex;align-items:center;gap:6px;font-size:11px;color:#444;margin:4px 0">`+
 		`<span>%s</span><span>%s</span><img src="%s" width="128" height="10" alt="colour scale" style="border:1px solid #ccc"><span>%s</span></div>`,
 		r.Lo, r.Hi, esc(label), scaleLabel(r.Lo), DataURI(png), scaleLabel(r.Hi))

@@ -103,10 +103,10 @@ func FeatureMaps(input, maps nd.Array, opt FeatureMapOptions) (Fragment, error) 
 		}
 		caption := ""
 		if !opt.SharedScale { // each tile on its own scale: say which, under the tile
-			caption = fmt.Sprintf(`<span style="font-size:10px;color:#777">%s … %s</span>`, scaleLabel(r.Lo), scaleLabel(r.Hi))
+			caption = fmt.Sprintf(`<span style="font-size:10px;color:#777">%s</span>`, r)
 		}
-		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="channel %d" title="channel %d: %.3g … %.3g"><span>%d</span>%s</div>`,
-			DataURI(png), tileW, tileH, ch, ch, r.Lo, r.Hi, ch, caption)
+		fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="%d" height="%d" alt="channel %d" title="channel %d: %s"><span>%d</span>%s</div>`,
+			DataURI(png), tileW, tileH, ch, ch, r, ch, caption)
 	}
 	b.WriteString(`</div>`)
 	if opt.SharedScale {
@@ -117,7 +117,7 @@ func FeatureMaps(input, maps nd.Array, opt FeatureMapOptions) (Fragment, error) 
 	}
 	scale := "each channel scaled to its own range"
 	if opt.SharedScale {
-		scale = fmt.Sprintf("all channels share the range %.3g … %.3g", shared.Lo, shared.Hi)
+		scale = fmt.Sprintf("all channels share the range %s", shared)
 	}
 	fmt.Fprintf(&b, `<p class="cl-note">%d×%d×%d, %s colormap, %s.</p>`, h, w, c, esc(string(opt.Colormap)), scale)
 	return Fragment{HTML: b.String()}, nil

@@ -91,8 +91,8 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 		}
 		b.WriteString(`</div>`)
 		b.WriteString(colourScale(Diverging, r, "every filter:"))
-		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d on a diverging scale %.3g … %.3g (blue negative, red positive).</p>`,
-			cout, kh, kw, r.Lo, r.Hi)
+		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d on a diverging scale %s (blue negative, red positive).</p>`,
+			cout, kh, kw, r)
 	} else {
 		r := RangeOf(weights.Data, true)
 		b.WriteString(`<table class="cl-table"><tr><th>filter</th>`)
@@ -117,8 +117,8 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 			b.WriteString("</tr>")
 		}
 		b.WriteString("</table>")
-		fmt.Fprintf(&b, `<p class="cl-note">Rows: %d filters; columns: %d input channels; %d×%d kernels on a diverging scale %.3g … %.3g.</p>`,
-			cout, cin, kh, kw, r.Lo, r.Hi)
+		fmt.Fprintf(&b, `<p class="cl-note">Rows: %d filters; columns: %d input channels; %d×%d kernels on a diverging scale %s.</p>`,
+			cout, cin, kh, kw, r)
 	}
 	if nf < cout || ni < cin {
 		fmt.Fprintf(&b, `<p class="cl-capnote">Showing %d of %d filters and %d of %d input channels.</p>`, nf, cout, ni, cin)

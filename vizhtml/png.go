@@ -34,9 +34,18 @@ func RangeOf(values []float32, symmetric bool) Range {
 	}
 	if symmetric {
 		m := math.Max(math.Abs(lo), math.Abs(hi))
-		return Range{-m, m}
+		return Range{0 - m, m} // 0 − 0 is +0: no "-0" in labels
 	}
 	return Range{lo, hi}
+}
+
+// String writes the range for people: "lo … hi", or "all v" when it is one value (a dead
+// channel), never "-0".
+func (r Range) String() string {
+	if r.Hi == r.Lo {
+		return "all " + scaleLabel(r.Lo)
+	}
+	return scaleLabel(r.Lo) + " … " + scaleLabel(r.Hi)
 }
 
 func (r Range) norm(v float64) float64 {
