@@ -52,7 +52,9 @@ func ClassProbabilities(titleText string, logits []float32, classes []string) (F
 		if i == best {
 			color = "#1f5fa8"
 		}
-		bars[i] = opts.BarData{Name: classes[i], Value: round(p[i], 4), ItemStyle: &opts.ItemStyle{Color: color}}
+		// A label per bar, as a percentage, for the probabilities one can see (≥ 0.5 %).
+		label := &opts.Label{Show: tf(k <= 20 && p[i] >= 0.005), Position: "top", Formatter: fmt.Sprintf("%.3g%%", 100*p[i])}
+		bars[i] = opts.BarData{Name: classes[i], Value: round(p[i], 4), ItemStyle: &opts.ItemStyle{Color: color}, Label: label}
 	}
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(title(titleText, fmt.Sprintf("most likely: %s (%.1f%%, logit %.3g)", classes[best], 100*p[best], logits[best])),
@@ -63,7 +65,7 @@ func ClassProbabilities(titleText string, logits []float32, classes []string) (F
 		charts.WithGridOpts(opts.Grid{Top: "70", Left: "50", Right: "20", Bottom: "30", ContainLabel: tf(true)}),
 	)
 	bar.SetXAxis(classes)
-	bar.AddSeries("probability", bars, charts.WithLabelOpts(opts.Label{Show: tf(k <= 20), Position: "top", Formatter: "{c}"}))
+	bar.AddSeries("probability", bars)
 	return render(bar, fmt.Sprintf("%dpx", min(900, max(320, 60+44*k))), "280px")
 }
 

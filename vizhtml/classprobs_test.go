@@ -350,3 +350,33 @@ func TestConstantTilesSayTheirValue(t *testing.T) {
 		}
 	}
 }
+
+// Only visible probabilities get a label, as a percentage (tiny ones would overlap).
+func TestClassProbabilityLabels(t *testing.T) {
+	f, err := ClassProbabilities("p", []float32{10, 0, 5}, []string{"a", "b", "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opt struct {
+		Series []struct {
+			Data []struct {
+				Label struct {
+					Show      bool
+					Formatter string
+				}
+			} `json:"data"`
+		} `json:"series"`
+	}
+	m := setOptionRE.FindStringSubmatch(f.HTML)
+	if m == nil || json.Unmarshal([]byte(m[1]), &opt) != nil {
+		t.Fatal("no chart option")
+	}
+	var got []string
+	for _, d := range opt.Series[0].Data {
+		got = append(got, fmt.Sprintf("%v:%s", d.Label.Show, d.Label.Formatter))
+	}
+	// softmax(10, 0, 5) = 99.3 %, 0.0045 %, 0.669 %
+	if want := "true:99.3% false:0.00451% true:0.669%"; strings.Join(got, " ") != want {
+		t.Errorf("labels %s, want %s", strings.Join(got, " "), want)
+	}
+}
