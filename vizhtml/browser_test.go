@@ -94,7 +94,7 @@ func TestFragmentWithoutLibraryExplainsItself(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if browser.DrawnCharts(dom) != 0 || browser.StaticCharts(dom) != 1 || !strings.Contains(dom, "Static picture: run the cell") {
+	if browser.DrawnCharts(dom) != 0 || browser.StaticCharts(dom) != 1 || !strings.Contains(dom, staticHintShort) {
 		t.Error("fragment without library did not keep its static picture and hint")
 	}
 }

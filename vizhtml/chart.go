@@ -110,6 +110,9 @@ func chartFragment(option any, width, height string) (Fragment, error) {
 // StaticHint says, under a static picture, how to get the live chart.
 const StaticHint = "Static picture: run the cell, trust the notebook or open the page with scripts on for the interactive chart."
 
+// staticHintShort is the hint under charts too narrow (< 640 px) for StaticHint on one line.
+const staticHintShort = "Static picture: run or trust the notebook for the live chart."
+
 // staticPicture is the chart as a PNG (drawn from the same option JSON) in an element of
 // class chart-static, with inline styles only (sanitisers strip style sheets), and the hint;
 // it also returns the PNG (nil if it could not be drawn).
@@ -125,8 +128,12 @@ func staticPicture(optionJSON []byte, width, height string) (string, []byte) {
 		return `<div class="chart-static" style="font:12px sans-serif;color:#888">(this chart needs JavaScript; its picture failed: ` + esc(err.Error()) + `)</div>`, nil
 	}
 	alt := esc(str(obj(first(option["title"]))["text"]))
+	hint := StaticHint
+	if w < 640 {
+		hint = staticHintShort
+	}
 	return fmt.Sprintf(`<div class="chart-static"><img src="%s" alt="%s" width="%d" height="%d" style="max-width:100%%;height:auto;display:block">`+
-		`<div style="font:11px sans-serif;color:#888;line-height:16px">%s</div></div>`, DataURI(pic), alt, w, h-18, esc(StaticHint)), pic
+		`<div style="font:11px sans-serif;color:#888;line-height:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">%s</div></div>`, DataURI(pic), alt, w, h-18, esc(hint)), pic
 }
 
 // staticSize turns a CSS size into pixels for the static picture: "340px" is 340; a
