@@ -427,23 +427,32 @@ func (p *picture) area(s map[string]any, area map[string]any, c color.RGBA) {
 	case "end":
 		floor = p.top
 	}
-	x, y, ok := points(s, 1)
-	var run [][2]float64
-	flush := func() {
+	for _, run := range p.runs(s) {
 		if len(run) > 1 {
-			path := append(run, [2]float64{run[len(run)-1][0], floor}, [2]float64{run[0][0], floor})
-			p.fill(polygon{path}, c)
+			p.fill(polygon{append(run, [2]float64{run[len(run)-1][0], floor}, [2]float64{run[0][0], floor})}, c)
 		}
-		run = run[:0]
 	}
-	for j := range x {
-		if !ok[j] || (p.ys.log && !(y[j] > 0)) {
-			flush()
+}
+
+// runs are a line series' points in pixels, split where a value is missing (or not
+// positive on a log axis): ECharts draws no segment across a gap.
+func (p *picture) runs(s map[string]any) [][][2]float64 {
+	x, y, ok := points(s, 1)
+	var out [][][2]float64
+	var run [][2]float64
+	for i := range x {
+		if !ok[i] || (p.ys.log && !(y[i] > 0)) {
+			if len(run) > 0 {
+				out, run = append(out, run), nil
+			}
 			continue
 		}
-		run = append(run, [2]float64{p.xs.px(x[j]), p.ys.px(y[j])})
+		run = append(run, [2]float64{p.xs.px(x[i]), p.ys.px(y[i])})
 	}
-	flush()
+	if len(run) > 0 {
+		out = append(out, run)
+	}
+	return out
 }
 
 func (p *picture) line(s map[string]any, c color.RGBA) {
@@ -451,34 +460,22 @@ func (p *picture) line(s map[string]any, c color.RGBA) {
 	if o, ok := num(ls["opacity"]); ok && o == 0 {
 		return
 	}
+	width := 1.8
 	if w, ok := num(ls["width"]); ok && w == 0 {
 		return
+	} else if ok && w > 0 {
+		width = w
 	}
 	if col := str(ls["color"]); col != "" {
 		c = parseColor(col)
 	}
-	width := 1.8
-	if w, ok := num(ls["width"]); ok && w > 0 {
-		width = w
-	}
-	x, y, ok := points(s, 1)
-	var run [][2]float64
-	flush := func() {
+	for _, run := range p.runs(s) {
 		if len(run) > 1 {
 			p.stroke(run, width, c)
-		} else if len(run) == 1 {
+		} else {
 			p.dot(run[0][0], run[0][1], 2, c)
 		}
-		run = run[:0]
 	}
-	for i := range x {
-		if !ok[i] || (p.ys.log && !(y[i] > 0)) {
-			flush()
-			continue
-		}
-		run = append(run, [2]float64{p.xs.px(x[i]), p.ys.px(y[i])})
-	}
-	flush()
 }
 
 func (p *picture) scatter(s map[string]any, c color.RGBA) {
