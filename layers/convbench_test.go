@@ -1,0 +1,102 @@
+package layers
+
+import (
+	"github.com/gomlx/gomlx/backends"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// BenchmarkConvPieces times single convolutions (forward, input gradient, kernel gradient) at
+// the LeNet and TinyVGG shapes on XLA, to see which pieces of a step cost what, natively
+// and as one matrix product of shifted slices (convSlicesProbe); "noop" is the per-call
+// floor. min-µs is the fastest call (the least disturbed on a shared machine).
+func BenchmarkConvPieces(b *testing.B) {
+	be := testutil.XLA(b)
+	type cs struct {
+		name             string
+		n, h, w, c, k, f int
+		pad              int
+	}
+	for _, c := range []cs{{"noop", 64, 28, 28, 1, 5, 6, 2}, {"lenet_conv1", 64, 28, 28, 1, 5, 6, 2}, {"lenet_conv2", 64, 14, 14, 6, 5, 16, 0},
+		{"vgg_conv1", 64, 32, 32, 3, 3, 10, 0}, {"vgg_conv2", 64, 30, 30, 10, 3, 10, 0}, {"vgg_conv3", 64, 14, 14, 10, 3, 10, 0}} {
+		for _, mode := range []string{"fwd", "fwd+grads", "slices-fwd", "slices-fwd+grads"} {
+			b.Run(c.name+"/"+mode, func(b *testing.B) {
+				slices := strings.HasPrefix(mode, "slices-")
+				mode := strings.TrimPrefix(mode, "slices-")
+				e := graph.MustNewExec(be, func(x, k *graph.Node) []*graph.Node {
+					var y *graph.Node
+					if c.name == "noop" {
+						return []*graph.Node{graph.ReduceAllSum(x), graph.ReduceAllSum(k)}
+					}
+					if slices {
+						y = convSlicesProbe(x, k, c.k, 1, 1, [2]int{c.pad, c.pad}, [2]int{c.pad, c.pad})
+					} else {
+						y = graph.Convolve(x, k).StridePerAxis(1, 1).PaddingPerDim([][2]int{{c.pad, c.pad}, {c.pad, c.pad}}).Done()
+					}
+					if mode == "fwd" {
+						return []*graph.Node{graph.ReduceAllSum(y)}
+					}
+					l := graph.ReduceAllSum(graph.Mul(y, y))
+					if strings.HasSuffix(c.name, "conv1") { // first layer: no input gradient in training
+						return []*graph.Node{l, graph.ReduceAllSum(graph.Gradient(l, k)[0])}
+					}
+					g := graph.Gradient(l, x, k)
+					return []*graph.Node{l, graph.ReduceAllSum(g[0]), graph.ReduceAllSum(g[1])}
+				})
+				x := tensors.FromFlatDataAndDimensions(testutil.RandomArray(1, 0, 1, c.n*c.h*c.w*c.c).Data, c.n, c.h, c.w, c.c)
+				k := tensors.FromFlatDataAndDimensions(testutil.RandomArray(2, -1, 1, c.k*c.k*c.c*c.f).Data, c.k, c.k, c.c, c.f)
+				for i := 0; i < 3; i++ {
+					e.MustExec(x, k)
+				}
+				times := make([]float64, 0, b.N)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					t0 := time.Now()
+					for _, o := range e.MustExec(x, k) {
+						o.FinalizeAll()
+					}
+					times = append(times, time.Since(t0).Seconds())
+				}
+				b.ReportMetric(minOf(times)*1e6, "min-µs")
+			})
+		}
+	}
+}
+
+func minOf(v []float64) float64 {
+	m := v[0]
+	for _, x := range v {
+		m = min(m, x)
+	}
+	return m
+}
+
+func convSlicesProbe(x, kernel *graph.Node, k, stride, dil int, ph, pw [2]int) *graph.Node {
+	dims := x.Shape().Dimensions
+	b, h, w, cin := dims[0], dims[1], dims[2], dims[3]
+	cout := kernel.Shape().Dimensions[3]
+	if ph != [2]int{} || pw != [2]int{} {
+		x = graph.Pad(x, graph.ScalarZero(x.Graph(), x.DType()), backends.PadAxis{},
+			backends.PadAxis{Start: ph[0], End: ph[1]}, backends.PadAxis{Start: pw[0], End: pw[1]}, backends.PadAxis{})
+	}
+	span := (k-1)*dil + 1
+	ho := (h+ph[0]+ph[1]-span)/stride + 1
+	wo := (w+pw[0]+pw[1]-span)/stride + 1
+	parts := make([]*graph.Node, 0, k*k)
+	for ky := 0; ky < k; ky++ {
+		for kx := 0; kx < k; kx++ {
+			y0, x0 := ky*dil, kx*dil
+			parts = append(parts, graph.Slice(x, graph.AxisRange(),
+				graph.AxisRange(y0, y0+(ho-1)*stride+1).Stride(stride),
+				graph.AxisRange(x0, x0+(wo-1)*stride+1).Stride(stride), graph.AxisRange()))
+		}
+	}
+	p := graph.Concatenate(parts, 3)
+	out := matmul(graph.Reshape(p, b*ho*wo, k*k*cin), graph.Reshape(kernel, k*k*cin, cout))
+	return graph.Reshape(out, b, ho, wo, cout)
+}
