@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build plugin chromium fashion dogscats photos onnx-tools notebook-tools notebooks lab deps demo demo-colour test test-go bench docker-image docker-test clean
+.PHONY: all build plugin chromium fashion dogscats photos onnx-tools torch-anchor notebook-tools notebooks lab deps demo demo-colour test test-go bench docker-image docker-test clean
 
 all: build
 
@@ -36,6 +36,11 @@ photos:
 # numpy, onnx and onnxruntime (pinned, PyPI) in a venv: the ONNX import tests' reference.
 onnx-tools:
 	@scripts/install-onnx-tools.sh
+
+# PyTorch eager CPU + pytorch-grad-cam (pinned, PyPI, ~4 GB with its CUDA libraries): the peer
+# make bench measures beside convlens. Not part of make test.
+torch-anchor:
+	@scripts/install-torch-anchor.sh
 
 # Jupyter nbconvert/nbclient (Debian) and GoNB v0.11.1, to execute the notebooks headless.
 notebook-tools:

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Turns `go test -bench` output into docs/PERFORMANCE.md: ratios against the targets."""
-import os, platform, re, subprocess, sys, datetime
+import json, os, platform, re, statistics, subprocess, sys, datetime
 
 raw = open(sys.argv[1]).read()
-rows = {}
+rows = {}  # benchmark name -> metrics of each run of it (bench/run.sh repeats some in rounds)
 for line in raw.splitlines():
     m = re.match(r"^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+([\d.]+) ns/op(.*)$", line)
     if not m:
@@ -11,10 +11,15 @@ for line in raw.splitlines():
     metrics = {"ns/op": float(m.group(4))}
     for val, unit in re.findall(r"([\d.e+]+) (\S+)", m.group(5)):
         metrics[unit] = float(val)
-    rows[m.group(1)] = metrics
+    rows.setdefault(m.group(1), []).append(metrics)
 
 def get(name, unit="ns/op"):
-    return rows.get(name, {}).get(unit)
+    """The median over the runs of a benchmark (None when it did not run)."""
+    vals = [r[unit] for r in rows.get(name, []) if unit in r]
+    return statistics.median(vals) if vals else None
+
+def runs(name):
+    return len(rows.get(name, []))
 
 def cpu():
     try:
@@ -25,6 +30,113 @@ def cpu():
         pass
     return platform.processor() or "unknown CPU"
 
+def peak():
+    """FP32 peak of the machine's cores and how it is counted: cores × clock × FLOP per cycle, where
+    one 256-bit FMA is 16 FLOP and AMD Zen 2-4 and AVX2 Intel cores issue two a cycle (Zen 4 runs
+    AVX-512 as two 256-bit halves); Intel cores with AVX-512 issue two 512-bit FMAs."""
+    info = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    mhz = [float(x) for x in re.findall(r"^cpu MHz\s*:\s*([\d.]+)", info, re.M)]
+    flags = set((re.findall(r"^flags\s*:\s*(.*)$", info, re.M) or [""])[0].split())
+    if not mhz:
+        return None, "unknown (no /proc/cpuinfo)"
+    amd = "AuthenticAMD" in info
+    per_cycle = 64 if ("avx512f" in flags and not amd) else 32 if {"avx2", "fma"} <= flags else 16
+    cores, ghz = os.cpu_count(), max(mhz) / 1e3
+    return cores * ghz * per_cycle, f"{cores} cores × {ghz:.2f} GHz × {per_cycle} FP32 FLOP/cycle"
+
+
+def torch_anchor(path):
+    """PyTorch results from bench/torch_throughput.py: meta, per-key lists, and why it is missing."""
+    meta, res, why = {}, {}, None
+    if path and os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            r = json.loads(line)
+            if r["what"] == "meta":
+                meta = r
+            elif r["what"] == "unavailable":
+                why = r.get("why", "unavailable")
+            elif r["what"] == "train":
+                res.setdefault(("train", r["model"], r["batch"]), []).append(r.get("median_images_per_s", r["images_per_s"]))
+            else:
+                res.setdefault((r["what"], r["model"], r["batch"]), []).append(r["ms"])
+    elif why is None:
+        why = "not run (no bench/run.sh anchor file)"
+    med = {k: statistics.median(v) for k, v in res.items()}
+    return meta, med, {k: len(v) for k, v in res.items()}, why if not med else None
+
+
+def verdict(ratio):
+    return "met" if ratio >= 1.0 else f"missed by {1/ratio:.2f}×"
+
+
+def against_pytorch(w, path):
+    meta, t, n, why = torch_anchor(path)
+    pk, pk_how = peak()
+    w("## Against PyTorch (same run)\n")
+    if why:
+        w(f"**PyTorch anchor unavailable in this run: {why}.** convlens figures are below without ratios; "
+          "`scripts/install-torch-anchor.sh` installs the anchor (torch from PyPI, about 4 GB).\n")
+    else:
+        w(f"`make bench` (bench/run.sh) alternates PyTorch {meta.get('torch', '?')} eager CPU "
+          f"(`torch.set_num_threads({meta.get('threads', '?')})`, oneDNN {'on' if meta.get('mkldnn') else 'off'}; "
+          "`bench/torch_throughput.py`) with convlens on XLA CPU, round by round, on the same architectures, batch "
+          "sizes, optimiser (Adam) and synthetic inputs. Each figure is the median over rounds of the median step "
+          "(convlens: `go test -run '^$' -bench BenchmarkTrainStep/xla -benchtime 30x ./training`); ratio = convlens / "
+          "PyTorch, so above 1 is faster than PyTorch.\n")
+    w(f"Peak FP32 of this machine: {pk_how}" + (f" = {pk:.0f} GFLOP/s. " if pk else ". ") +
+      "A training step is counted as 3× the forward FLOPs of `convlens inspect` (backward = input + weight "
+      "gradients).\n")
+    w("| model | batch | convlens images/s | PyTorch images/s | ratio | target ≥ 1.0 (aim 1.5) | convlens GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) |")
+    w("|---|---|---|---|---|---|---|---|")
+    for model in ["lenet", "tinyvgg", "resnet"]:
+        for batch in [64, 256]:
+            name = f"BenchmarkTrainStep/xla/{model}/batch={batch}"
+            c, gf = get(name, "median-images/s"), get(name, "train-GFLOP/s")
+            p = t.get(("train", model, batch))
+            if not c:
+                continue
+            flop_per_image = gf * 1e9 / c if gf else None
+            pct = lambda g: f"{g:.1f} ({100*g/pk:.0f} %)" if pk else f"{g:.1f}"
+            cg = pct(gf) if gf else "–"
+            if p:
+                pg = pct(p * flop_per_image / 1e9) if flop_per_image else "–"
+                w(f"| {model} | {batch} | {c:,.0f} | {p:,.0f} | {c/p:.2f}× | {verdict(c/p)} | {cg} | {pg} |")
+            else:
+                w(f"| {model} | {batch} | {c:,.0f} | – | – | – | {cg} | – |")
+    w("")
+    w("Explanations, LeNet (XLA CPU; `go test -run '^$' -bench 'BenchmarkMethods/xla/lenet/batch=.*/^(saliency|grad-cam)$' "
+      "-benchtime 30x ./explain`, mean per call including the copy of the maps to the host). PyTorch saliency is one "
+      "forward + `autograd.grad` to the input and the channel max of |∂score/∂x|; its Grad-CAM rows are "
+      "pytorch-grad-cam 1.5.7's `GradCAM` on the ReLU after conv2 (the library a user would pick) and the same "
+      "computation written directly with autograd.\n")
+    w("| method | batch | convlens | PyTorch | ratio (PyTorch time / convlens time) | target ≥ 1.0 |")
+    w("|---|---|---|---|---|---|")
+    for meth, peers in [("saliency", [("saliency", "autograd")]),
+                        ("grad-cam", [("gradcam_library", "pytorch-grad-cam"), ("gradcam_autograd", "autograd, hand-written")])]:
+        for batch in [1, 64]:
+            c = get(f"BenchmarkMethods/xla/lenet/batch={batch}/{meth}")
+            if not c:
+                continue
+            for key, label in peers:
+                p = t.get((key, "lenet", batch))
+                if p:
+                    r = p / (c / 1e6)
+                    w(f"| {meth} vs {label} | {batch} | {c/1e6:.2f} ms | {p:.2f} ms | {r:.2f}× | {verdict(r)} |")
+                else:
+                    w(f"| {meth} | {batch} | {c/1e6:.2f} ms | – | – | – |")
+    w("")
+    if not why:
+        rounds = max(n.values()) if n else 0
+        w(f"Rounds: {rounds} for PyTorch, {runs('BenchmarkTrainStep/xla/lenet/batch=64')} for convlens. On this shared "
+          "2-core VM single figures move by ±30 % between runs; ratios are taken within the same run.\n")
+    once = os.path.join(os.path.dirname(os.path.abspath(__file__)), "against-pytorch.md")
+    if os.path.exists(once):
+        w(open(once).read())
+
+
 go = subprocess.run(["go", "version"], capture_output=True, text=True).stdout.strip()
 machine = f"{cpu()}, {os.cpu_count()} cores, {go}, XLA CPU plugin lammps-jax-pjrt-cpu 0.11.2 (PJRT v0.115)"
 out = []
@@ -34,8 +146,11 @@ w(f"Regenerate with `make bench` (runs `bench/run.sh`, then `bench/perfdoc.py`).
   f"{datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC on {machine}.\n")
 w("Benchmarks are Go benchmarks (`go test -bench`); no test asserts a timing. Raw output: `out/bench/raw.txt`.\n")
 
+against_pytorch(w, sys.argv[3] if len(sys.argv) > 3 else None)
+
 w("## Training throughput: XLA CPU vs SimpleGo\n")
-w("Command: `go test -run '^$' -bench BenchmarkTrainStep -benchtime 10x ./training` (one Adam step: forward, backward, update; synthetic data; compilation excluded).\n")
+w("Commands: `go test -run '^$' -bench BenchmarkTrainStep/xla -benchtime 30x ./training` and `... BenchmarkTrainStep/go -benchtime 10x ...` "
+  "(one Adam step: forward, backward, update; synthetic data; compilation excluded; images/s over all timed steps).\n")
 w("| model | batch | XLA CPU images/s | SimpleGo images/s | ratio | target |")
 w("|---|---|---|---|---|---|")
 for model in ["lenet", "tinyvgg"]:
@@ -86,7 +201,7 @@ w("|---|---|---|---|---|")
 names = []
 for name in rows:
     m = re.match(r"BenchmarkMethods/xla/lenet/batch=1/(.+)$", name)
-    if m:
+    if m and m.group(1) not in names:
         names.append(m.group(1))
 for meth in names:
     cells = []
@@ -110,9 +225,9 @@ w("Command: `go test -run '^$' -bench BenchmarkViews -benchtime 10x ./vizhtml`. 
   "(PNG images inline as base64); the ECharts library adds 1,034,102 bytes once per page.\n")
 w("| view | time | HTML bytes |")
 w("|---|---|---|")
-for name, m in rows.items():
+for name in rows:
     if name.startswith("BenchmarkViews/"):
-        w(f"| {name.split('/', 1)[1]} | {m['ns/op']/1e6:.2f} ms | {int(m.get('html-bytes', 0)):,} |")
+        w(f"| {name.split('/', 1)[1]} | {get(name)/1e6:.2f} ms | {int(get(name, 'html-bytes') or 0):,} |")
 w("")
 w("Bounds checked by tests: a 64-channel 28×28 feature-map grid ≤ 150 KB (`TestFeatureMapSizeBound`); "
   "the full LeNet/MNIST report ≤ 3 MB (`TestReportDrawsEveryChart`, and `make demo` prints its size).\n")

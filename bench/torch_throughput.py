@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch eager CPU anchor for convlens' training and explanation benchmarks.
 
-Same architectures as layers/presets.go (LeNet on 28x28x1, TinyVGG on 32x32x3 as in
-training/bench_test.go), Adam (lr 2e-3, eps 1e-7 like GoMLX), mean cross-entropy,
+Same architectures as layers/presets.go (LeNet on 28x28x1, TinyVGG and ResNet on 32x32x3
+as in training/bench_test.go; batch norm in training mode), Adam (lr 2e-3, eps 1e-7 like GoMLX), mean cross-entropy,
 synthetic data, warm-up excluded, torch.set_num_threads(THREADS). Prints one JSON line
 per measurement: {"what", "model", "batch", "images_per_s" | "ms"}.
 
@@ -11,6 +11,7 @@ Usage: python3 bench/torch_throughput.py [--threads 2] [--steps 30] [--repeats 3
 """
 import argparse
 import json
+import statistics
 import time
 
 import torch
@@ -32,7 +33,30 @@ def tinyvgg():
         nn.Flatten(), nn.Linear(250, 10))
 
 
-MODELS = {"lenet": (lenet, (1, 28, 28)), "tinyvgg": (tinyvgg, (3, 32, 32))}
+class Residual(nn.Module):
+    """conv-bn-relu-conv-bn plus a shortcut (1x1 conv + bn when stride or width change), then ReLU."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.BatchNorm2d(cout, eps=1e-3), nn.ReLU(),
+            nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout, eps=1e-3))
+        self.proj = None
+        if stride != 1 or cin != cout:
+            self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride), nn.BatchNorm2d(cout, eps=1e-3))
+
+    def forward(self, x):
+        return F.relu(self.body(x) + (x if self.proj is None else self.proj(x)))
+
+
+def resnet():
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16, eps=1e-3), nn.ReLU(),
+        Residual(16, 16, 1), Residual(16, 32, 2), Residual(32, 64, 2),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+MODELS = {"lenet": (lenet, (1, 28, 28)), "tinyvgg": (tinyvgg, (3, 32, 32)), "resnet": (resnet, (3, 32, 32))}
 
 
 def train_throughput(name, batch, steps, warmup=3):
@@ -52,12 +76,12 @@ def train_throughput(name, batch, steps, warmup=3):
 
     for _ in range(warmup):
         step()
-    t0 = time.perf_counter()
+    times = []
     for _ in range(steps):
-        loss = step()
-    loss.item()
-    dt = time.perf_counter() - t0
-    return batch * steps / dt
+        t0 = time.perf_counter()
+        step().item()  # eager CPU ops are synchronous; item() as convlens reads its loss
+        times.append(time.perf_counter() - t0)
+    return batch * steps / sum(times), batch / statistics.median(times)
 
 
 def saliency_ms(batch, iters, warmup=3):
@@ -132,17 +156,20 @@ def main():
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", default="", help="train or explain (default: both)")
+    ap.add_argument("--round", type=int, default=0, help="label of the bench round (bench/run.sh)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    meta = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    meta = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+            "mkldnn": torch.backends.mkldnn.is_available()}
     print(json.dumps({"what": "meta", **meta}), flush=True)
-    for r in range(a.repeats):
+    for r in range(a.round, a.round + a.repeats):
         if a.only in ("", "train"):
-            for name in ("lenet", "tinyvgg"):
+            for name in MODELS:
                 for batch in (64, 256):
-                    ips = train_throughput(name, batch, a.steps)
+                    ips, median_ips = train_throughput(name, batch, a.steps)
                     print(json.dumps({"what": "train", "model": name, "batch": batch, "repeat": r,
-                                      "images_per_s": round(ips, 1)}), flush=True)
+                                      "images_per_s": round(ips, 1), "median_images_per_s": round(median_ips, 1)}),
+                          flush=True)
         if a.only in ("", "explain"):
             for batch in (1, 64):
                 for what, fn in (("saliency", saliency_ms), ("gradcam_autograd", gradcam_autograd_ms),

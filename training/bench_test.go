@@ -18,7 +18,7 @@ func benchTrainer(b *testing.B, be *backend.Backend, model string, batch int) (*
 
 func benchTrainerOn(b *testing.B, be *backend.Backend, model string, batch, devices int) (*training.Trainer, []float32, []int32) {
 	h, w, c := 28, 28, 1
-	if model == "tinyvgg" {
+	if model == "tinyvgg" || model == "resnet" {
 		h, w, c = 32, 32, 3
 	}
 	ds, err := data.Synthetic(batch, h, w, c, 10, 1)
@@ -41,11 +41,13 @@ func benchTrainerOn(b *testing.B, be *backend.Backend, model string, batch, devi
 }
 
 // BenchmarkTrainStep measures one Adam step (forward, backward, update) per backend,
-// model and batch size; the metric images/s is what docs/PERFORMANCE.md compares.
+// model and batch size; the metric images/s is what docs/PERFORMANCE.md compares, and
+// train-GFLOP/s counts a step as 3× the forward FLOPs (backward = input + weight gradients).
 func BenchmarkTrainStep(b *testing.B) {
 	backends := map[string]*backend.Backend{"xla": testutil.XLA(b), "go": testutil.Go(b)}
+	models := map[string][]string{"xla": {"lenet", "tinyvgg", "resnet"}, "go": {"lenet", "tinyvgg"}}
 	for _, bname := range []string{"xla", "go"} {
-		for _, model := range []string{"lenet", "tinyvgg"} {
+		for _, model := range models[bname] {
 			for _, batch := range []int{64, 256} {
 				b.Run(fmt.Sprintf("%s/%s/batch=%d", bname, model, batch), func(b *testing.B) {
 					tr, images, labels := benchTrainer(b, backends[bname], model, batch)
@@ -79,6 +81,9 @@ func reportMedian(b *testing.B, tr *training.Trainer, batch int) {
 	slices.Sort(s)
 	if med := s[len(s)/2]; med > 0 {
 		b.ReportMetric(float64(batch)/med, "median-images/s")
+		if sum, err := tr.Model.Spec.Summarize(); err == nil {
+			b.ReportMetric(3*float64(sum.TotalFLOPs)*float64(batch)/med/1e9, "train-GFLOP/s")
+		}
 	}
 }
 
