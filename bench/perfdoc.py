@@ -84,13 +84,15 @@ def against_pytorch(w, path):
           f"(`torch.set_num_threads({meta.get('threads', '?')})`, oneDNN {'on' if meta.get('mkldnn') else 'off'}; "
           "`bench/torch_throughput.py`) with convlens on XLA CPU, round by round, on the same architectures, batch "
           "sizes, optimiser (Adam) and synthetic inputs. Each figure is the median over rounds of the median step "
-          "(convlens: `go test -run '^$' -bench BenchmarkTrainStep/xla -benchtime 30x ./training`); ratio = convlens / "
+          "(convlens: `go test -run '^$' -bench BenchmarkTrainStep/xla -benchtime 30x ./training`, with `convlens train`'s "
+          "default `-devices auto`, which splits batches of 128 and more over the XLA CPU plugin's devices, ≥ 64 images "
+          "each; the last column is the same step on one device, from `BenchmarkTrainStepDevices`); ratio = convlens / "
           "PyTorch, so above 1 is faster than PyTorch.\n")
     w(f"Peak FP32 of this machine: {pk_how}" + (f" = {pk:.0f} GFLOP/s. " if pk else ". ") +
       "A training step is counted as 3× the forward FLOPs of `convlens inspect` (backward = input + weight "
       "gradients).\n")
-    w("| model | batch | convlens images/s | PyTorch images/s | ratio | target ≥ 1.0 (aim 1.5) | convlens GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("| model | batch | convlens images/s (devices) | PyTorch images/s | ratio | target ≥ 1.0 (aim 1.5) | convlens GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | convlens on one device: images/s, ratio |")
+    w("|---|---|---|---|---|---|---|---|---|")
     for model in ["lenet", "tinyvgg", "resnet"]:
         for batch in [64, 256]:
             name = f"BenchmarkTrainStep/xla/{model}/batch={batch}"
@@ -101,11 +103,14 @@ def against_pytorch(w, path):
             flop_per_image = gf * 1e9 / c if gf else None
             pct = lambda g: f"{g:.1f} ({100*g/pk:.0f} %)" if pk else f"{g:.1f}"
             cg = pct(gf) if gf else "–"
+            dev = int(get(name, "devices") or 1)
+            one = get(f"BenchmarkTrainStepDevices/xla/{model}/batch={batch}/devices=1", "median-images/s") if dev > 1 else c
             if p:
                 pg = pct(p * flop_per_image / 1e9) if flop_per_image else "–"
-                w(f"| {model} | {batch} | {c:,.0f} | {p:,.0f} | {c/p:.2f}× | {verdict(c/p)} | {cg} | {pg} |")
+                single = f"{one:,.0f}, {one/p:.2f}×" if one else "–"
+                w(f"| {model} | {batch} | {c:,.0f} ({dev}) | {p:,.0f} | {c/p:.2f}× | {verdict(c/p)} | {cg} | {pg} | {single} |")
             else:
-                w(f"| {model} | {batch} | {c:,.0f} | – | – | – | {cg} | – |")
+                w(f"| {model} | {batch} | {c:,.0f} ({dev}) | – | – | – | {cg} | – | {f'{one:,.0f}' if one else '–'} |")
     w("")
     w("Explanations, LeNet (XLA CPU; `go test -run '^$' -bench 'BenchmarkMethods/xla/lenet/batch=.*/^(saliency|grad-cam)$' "
       "-benchtime 30x ./explain`, mean per call including the copy of the maps to the host). PyTorch saliency is one "

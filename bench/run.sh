@@ -33,12 +33,12 @@ torch() {
 
 for round in $(seq "$rounds"); do
   torch --only train --round "$round"
-  run -bench 'BenchmarkTrainStep/xla' -benchtime 30x -timeout 60m ./training
+  run -bench '^BenchmarkTrainStep$/xla' -benchtime 30x -timeout 60m ./training
+  run -bench 'BenchmarkTrainStepDevices' -benchtime 20x ./training
   torch --only explain --round "$round"
   run -bench 'BenchmarkMethods/xla/lenet/batch=.*/^(saliency|grad-cam)$' -benchtime 30x ./explain
 done
-run -bench 'BenchmarkTrainStep/go' -benchtime 10x -timeout 60m ./training
-run -bench 'BenchmarkTrainStepDevices' -benchtime 20x ./training
+run -bench '^BenchmarkTrainStep$/go' -benchtime 10x -timeout 60m ./training
 run -bench 'BenchmarkStatistics' -benchtime 200x ./training
 run -bench 'BenchmarkForwardVsTaps' -benchtime 100x ./layers
 run -bench 'BenchmarkViews' -benchtime 10x ./vizhtml

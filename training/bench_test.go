@@ -41,7 +41,8 @@ func benchTrainerOn(b *testing.B, be *backend.Backend, model string, batch, devi
 }
 
 // BenchmarkTrainStep measures one Adam step (forward, backward, update) per backend,
-// model and batch size; the metric images/s is what docs/PERFORMANCE.md compares, and
+// model and batch size, with convlens train's default -devices auto (batch 256 on XLA
+// CPU: four 64-image shards); the metric images/s is what docs/PERFORMANCE.md compares, and
 // train-GFLOP/s counts a step as 3× the forward FLOPs (backward = input + weight gradients).
 func BenchmarkTrainStep(b *testing.B) {
 	backends := map[string]*backend.Backend{"xla": testutil.XLA(b), "go": testutil.Go(b)}
@@ -50,7 +51,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		for _, model := range models[bname] {
 			for _, batch := range []int{64, 256} {
 				b.Run(fmt.Sprintf("%s/%s/batch=%d", bname, model, batch), func(b *testing.B) {
-					tr, images, labels := benchTrainer(b, backends[bname], model, batch)
+					tr, images, labels := benchTrainerOn(b, backends[bname], model, batch, training.AutoDevices)
 					for i := 0; i < 2; i++ { // compile and warm up
 						if _, err := tr.TrainBatch(images, labels, false); err != nil {
 							b.Fatal(err)
@@ -64,6 +65,7 @@ func BenchmarkTrainStep(b *testing.B) {
 					}
 					b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
 					reportMedian(b, tr, batch)
+					b.ReportMetric(float64(tr.Devices()), "devices")
 				})
 			}
 		}
@@ -110,11 +112,11 @@ func BenchmarkStatistics(b *testing.B) {
 }
 
 // BenchmarkTrainStepDevices measures the same step data-parallel over 1 and 4 devices of
-// the XLA CPU plugin (which exposes 4 devices on any machine, sharing its cores): it shows
-// the cost of the sharded step and its all-reduces, not a speed-up, on a CPU.
+// the XLA CPU plugin (which exposes 4 devices on any machine, sharing its cores): the
+// cost of the sharded step and its all-reduces against what four concurrent shards gain.
 func BenchmarkTrainStepDevices(b *testing.B) {
 	be := testutil.XLA(b)
-	for _, model := range []string{"lenet", "tinyvgg"} {
+	for _, model := range []string{"lenet", "tinyvgg", "resnet"} {
 		for _, devices := range []int{1, 4} {
 			b.Run(fmt.Sprintf("xla/%s/batch=256/devices=%d", model, devices), func(b *testing.B) {
 				if be.NumDevices() < devices {
@@ -133,6 +135,7 @@ func BenchmarkTrainStepDevices(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(256*b.N)/b.Elapsed().Seconds(), "images/s")
+				reportMedian(b, tr, 256)
 			})
 		}
 	}

@@ -3,6 +3,7 @@ package training
 import (
 	"fmt"
 
+	"github.com/convlens/convlens/backend"
 	"github.com/convlens/convlens/layers"
 	"github.com/gomlx/gomlx/pkg/core/distributed"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -22,10 +23,13 @@ type deviceMesh struct {
 // newDeviceMesh returns nil for one device, or the mesh for cfg.Devices devices.
 func newDeviceMesh(m *layers.Model, cfg Config) (*deviceMesh, error) {
 	n := cfg.Devices
+	have := m.Backend.NumDevices()
+	if n == AutoDevices {
+		n = autoDevices(m.Backend.Kind, have, cfg.Batch)
+	}
 	if n == 0 || n == 1 {
 		return nil, nil
 	}
-	have := m.Backend.NumDevices()
 	if n == AllDevices {
 		n = have
 		if n == 1 {
@@ -48,6 +52,20 @@ func newDeviceMesh(m *layers.Model, cfg Config) (*deviceMesh, error) {
 	}
 	d.replicated = distributed.NewReplicatedShardingSpec(d.mesh)
 	return &d, nil
+}
+
+// autoDevices is the largest device count of an XLA CPU backend that divides the batch
+// into shards of at least MinImagesPerDevice; 1 elsewhere.
+func autoDevices(kind string, have, batch int) int {
+	if kind != backend.XLACPU {
+		return 1
+	}
+	for n := have; n > 1; n-- {
+		if batch%n == 0 && batch/n >= MinImagesPerDevice {
+			return n
+		}
+	}
+	return 1
 }
 
 // distribute sets up an executable taking (images, labels) split on the batch axis, with

@@ -128,3 +128,31 @@ func TestDevicesErrors(t *testing.T) {
 		t.Error("more devices than the backend has: no error")
 	}
 }
+
+// AutoDevices shards a step over the XLA CPU devices only where each gets ≥ 64 images.
+func TestAutoDevices(t *testing.T) {
+	b := testutil.XLA(t)
+	if b.NumDevices() < 4 {
+		t.Skipf("backend has %d devices", b.NumDevices())
+	}
+	train, _ := synthetic(t)
+	for _, c := range []struct{ batch, want int }{{256, 4}, {192, 3}, {128, 2}, {200, 2}, {100, 1}, {64, 1}, {32, 1}} {
+		m, err := layers.New(layers.LeNet(), b, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := training.NewTrainer(m, train, train, training.Config{Steps: 1, Batch: c.batch, StatsEvery: -1, EvalEvery: -1, Devices: training.AutoDevices})
+		if err != nil {
+			t.Fatalf("batch %d: %v", c.batch, err)
+		}
+		if tr.Devices() != c.want {
+			t.Errorf("batch %d: %d devices, want %d", c.batch, tr.Devices(), c.want)
+		}
+	}
+	// SimpleGo has one device: auto is one, never an error.
+	m, _ := layers.New(layers.LeNet(), testutil.Go(t), 1)
+	tr, err := training.NewTrainer(m, train, train, training.Config{Steps: 1, Batch: 256, StatsEvery: -1, EvalEvery: -1, Devices: training.AutoDevices})
+	if err != nil || tr.Devices() != 1 {
+		t.Errorf("SimpleGo auto: %v devices, %v", tr, err)
+	}
+}

@@ -60,7 +60,8 @@ type Config struct {
 	// KeepCheckpoints keeps only the newest n checkpoints (default 0: keep all).
 	KeepCheckpoints int `json:"keep_checkpoints,omitempty"`
 	// Devices trains data-parallel over that many devices of the backend (0 or 1: one;
-	// AllDevices: every one): each batch is split on its first axis, weights are
+	// AllDevices: every one; AutoDevices: as many XLA CPU devices as keep ≥ 64 images
+	// each, where that is faster): each batch is split on its first axis, weights are
 	// replicated, and XLA's sharding propagation (GoMLX AutoSharding) all-reduces the
 	// gradients and the batch-norm statistics. Batch must divide by it.
 	Devices int `json:"devices,omitempty"`
@@ -111,6 +112,17 @@ type Progress struct {
 
 // AllDevices asks for every device of the backend.
 const AllDevices = -1
+
+// AutoDevices splits a step over the XLA CPU plugin's devices (which share the cores)
+// when each gets at least MinImagesPerDevice images: on two cores, four 64-image shards
+// of TinyVGG ran 1.6× faster than one 256-image step, since XLA CPU keeps the cores busier
+// with four concurrent small convolutions than with one large one (docs/PERFORMANCE.md).
+// Other backends, and smaller batches, run on one device.
+const AutoDevices = -2
+
+// MinImagesPerDevice is the smallest shard AutoDevices makes: with 16 images per device
+// the all-reduces cost more than the split saves.
+const MinImagesPerDevice = 64
 
 // ErrStop, returned by an OnProgress callback, ends training early without an error.
 var ErrStop = errors.New("stop training")
