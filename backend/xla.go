@@ -32,6 +32,7 @@ func installedPlugins() []string {
 func newXLA(plugin string) (backends.Backend, error) {
 	if plugin == "cpu" || strings.Contains(plugin, "cpu") {
 		useOneDNN()
+		keepHeap()
 	}
 	return xla.New(plugin)
 }

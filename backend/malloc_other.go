@@ -1,0 +1,5 @@
+//go:build !(linux && cgo && !noxla)
+
+package backend
+
+func keepHeap() {}
