@@ -84,6 +84,16 @@ def train_throughput(name, batch, steps, warmup=3):
     return batch * steps / sum(times), batch / statistics.median(times)
 
 
+def mean_ms(once, iters, warmup):
+    """Mean milliseconds per call of once() after warmup calls."""
+    for _ in range(warmup):
+        once()
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        once()
+    return (time.perf_counter() - t0) / iters * 1e3
+
+
 def saliency_ms(batch, iters, warmup=3):
     torch.manual_seed(1)
     model = lenet().eval()
@@ -97,12 +107,7 @@ def saliency_ms(batch, iters, warmup=3):
         (g,) = torch.autograd.grad(score, x)
         return g.abs().amax(dim=1).numpy()  # pixel map, as convlens' Saliency returns
 
-    for _ in range(warmup):
-        once()
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        once()
-    return (time.perf_counter() - t0) / iters * 1e3
+    return mean_ms(once, iters, warmup)
 
 
 def gradcam_autograd_ms(batch, iters, warmup=3):
@@ -122,12 +127,7 @@ def gradcam_autograd_ms(batch, iters, warmup=3):
         cam = F.relu((w * act).sum(1, keepdim=True))
         return F.interpolate(cam, size=(28, 28), mode="bilinear", align_corners=False).detach().numpy()
 
-    for _ in range(warmup):
-        once()
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        once()
-    return (time.perf_counter() - t0) / iters * 1e3
+    return mean_ms(once, iters, warmup)
 
 
 def gradcam_library_ms(batch, iters, warmup=3):
