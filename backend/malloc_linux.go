@@ -24,8 +24,8 @@ import (
 var heapOnce sync.Once
 
 // keepHeap applies keepHeapForXLA once, unless $CONVLENS_XLA_MALLOC is 0. ResNet training
-// steps on XLA CPU ran 14–31 % faster with it (docs/PERFORMANCE.md): a quarter of their
-// time was in malloc, page faults and munmap.
+// steps on XLA CPU ran 1.4× faster with it (docs/PERFORMANCE.md): a quarter of their
+// time had been in malloc, page faults and munmap.
 func keepHeap() {
 	heapOnce.Do(func() {
 		if os.Getenv("CONVLENS_XLA_MALLOC") != "0" {

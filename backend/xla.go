@@ -30,7 +30,7 @@ func installedPlugins() []string {
 }
 
 func newXLA(plugin string) (backends.Backend, error) {
-	if plugin == "cpu" || strings.Contains(plugin, "cpu") {
+	if strings.Contains(plugin, "cpu") {
 		useOneDNN()
 		keepHeap()
 	}

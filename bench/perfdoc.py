@@ -62,7 +62,7 @@ def torch_anchor(path):
                 res.setdefault(("train", r["model"], r["batch"]), []).append(r.get("median_images_per_s", r["images_per_s"]))
             else:
                 res.setdefault((r["what"], r["model"], r["batch"]), []).append(r["ms"])
-    elif why is None:
+    else:
         why = "not run (no bench/run.sh anchor file)"
     med = {k: statistics.median(v) for k, v in res.items()}
     return meta, med, {k: len(v) for k, v in res.items()}, why if not med else None

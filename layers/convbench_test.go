@@ -1,12 +1,12 @@
 package layers
 
 import (
-	"github.com/gomlx/gomlx/backends"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/convlens/convlens/internal/testutil"
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
