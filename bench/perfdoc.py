@@ -33,16 +33,26 @@ def cpu():
 def peak():
     """FP32 peak of the machine's cores and how it is counted: cores × clock × FLOP per cycle, where
     one 256-bit FMA is 16 FLOP and AMD Zen 2-4 and AVX2 Intel cores issue two a cycle (Zen 4 runs
-    AVX-512 as two 256-bit halves); Intel cores with AVX-512 issue two 512-bit FMAs."""
+    AVX-512 as two 256-bit halves); Intel cores with AVX-512 and AMD Zen 5 (family 26) issue two
+    512-bit FMAs."""
     info = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
     mhz = [float(x) for x in re.findall(r"^cpu MHz\s*:\s*([\d.]+)", info, re.M)]
     flags = set((re.findall(r"^flags\s*:\s*(.*)$", info, re.M) or [""])[0].split())
+    family = int((re.findall(r"^cpu family\s*:\s*(\d+)", info, re.M) or ["0"])[0])
     if not mhz:
         return None, "unknown (no /proc/cpuinfo)"
     amd = "AuthenticAMD" in info
-    per_cycle = 64 if ("avx512f" in flags and not amd) else 32 if {"avx2", "fma"} <= flags else 16
+    wide512 = "avx512f" in flags and (not amd or family >= 26)
+    per_cycle = 64 if wide512 else 32 if {"avx2", "fma"} <= flags else 16
     cores, ghz = os.cpu_count(), max(mhz) / 1e3
     return cores * ghz * per_cycle, f"{cores} cores × {ghz:.2f} GHz × {per_cycle} FP32 FLOP/cycle"
+
+
+def paired(conv, torch):
+    """Ratios convlens / PyTorch of the rounds both ran (bench/run.sh alternates them round by
+    round, so each pair met the same load): their median, min and max, or None."""
+    r = [c / t for c, t in zip(conv, torch) if c and t]
+    return (statistics.median(r), min(r), max(r)) if r else None
 
 
 def torch_anchor(path):
@@ -64,8 +74,7 @@ def torch_anchor(path):
                 res.setdefault((r["what"], r["model"], r["batch"]), []).append(r["ms"])
     else:
         why = "not run (no bench/run.sh anchor file)"
-    med = {k: statistics.median(v) for k, v in res.items()}
-    return meta, med, {k: len(v) for k, v in res.items()}, why if not med else None
+    return meta, res, why if not res else None
 
 
 def verdict(ratio):
@@ -73,7 +82,8 @@ def verdict(ratio):
 
 
 def against_pytorch(w, path):
-    meta, t, n, why = torch_anchor(path)
+    meta, rounds_of, why = torch_anchor(path)
+    t = {k: statistics.median(v) for k, v in rounds_of.items()}
     pk, pk_how = peak()
     w("## Against PyTorch (same run)\n")
     if why:
@@ -82,16 +92,18 @@ def against_pytorch(w, path):
     else:
         w(f"`make bench` (bench/run.sh) alternates PyTorch {meta.get('torch', '?')} eager CPU "
           f"(`torch.set_num_threads({meta.get('threads', '?')})`, oneDNN {'on' if meta.get('mkldnn') else 'off'}; "
-          "`bench/torch_throughput.py`) with convlens on XLA CPU, round by round, on the same architectures, batch "
-          "sizes, optimiser (Adam) and synthetic inputs. Each figure is the median over rounds of the median step "
+          "`bench/torch_throughput.py`) with convlens on XLA CPU, round by round and configuration by configuration, on "
+          "the same architectures, batch sizes, optimiser (Adam) and synthetic inputs. Each figure is the median over rounds of the median step "
           "(convlens: `go test -run '^$' -bench BenchmarkTrainStep/xla -benchtime 30x ./training`, with `convlens train`'s "
-          "default `-devices auto`, which splits batches of 128 and more over the XLA CPU plugin's devices, ≥ 64 images "
-          "each; the last column is the same step on one device, from `BenchmarkTrainStepDevices`); ratio = convlens / "
+          "default `-devices auto`, which splits batches over the XLA CPU plugin's devices where each shard gets ≥ 64 "
+          "images, or ≥ 16 images and 0.5 GFLOP of forward work (ResNet: 32); the last column is the same step on one device, from `BenchmarkTrainStepDevices`); ratio = convlens / "
           "PyTorch, so above 1 is faster than PyTorch.\n")
     w(f"Peak FP32 of this machine: {pk_how}" + (f" = {pk:.0f} GFLOP/s. " if pk else ". ") +
       "A training step is counted as 3× the forward FLOPs of `convlens inspect` (backward = input + weight "
       "gradients).\n")
-    w("| model | batch | convlens images/s (devices) | PyTorch images/s | ratio | target ≥ 1.0 (aim 1.5) | convlens GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | convlens on one device: images/s, ratio |")
+    w("The ratio is the median over rounds of each round's convlens / PyTorch, with the lowest and highest round beside "
+      "it: both sides of a round ran back to back, so a round's ratio is steadier than either side's figure.\n")
+    w("| model | batch | convlens images/s (devices) | PyTorch images/s | ratio (rounds' range) | target ≥ 1.0 (aim 1.5) | convlens GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | convlens on one device: images/s, ratio |")
     w("|---|---|---|---|---|---|---|---|---|")
     for model in ["lenet", "tinyvgg", "resnet"]:
         for batch in [64, 256]:
@@ -108,7 +120,9 @@ def against_pytorch(w, path):
             if p:
                 pg = pct(p * flop_per_image / 1e9) if flop_per_image else "–"
                 single = f"{one:,.0f}, {one/p:.2f}×" if one else "–"
-                w(f"| {model} | {batch} | {c:,.0f} ({dev}) | {p:,.0f} | {c/p:.2f}× | {verdict(c/p)} | {cg} | {pg} | {single} |")
+                pr = paired([r.get("median-images/s") for r in rows.get(name, [])], rounds_of.get(("train", model, batch), []))
+                ratio, shown = (pr[0], f"{pr[0]:.2f}× ({pr[1]:.2f}–{pr[2]:.2f})") if pr else (c / p, f"{c/p:.2f}×")
+                w(f"| {model} | {batch} | {c:,.0f} ({dev}) | {p:,.0f} | {shown} | {verdict(ratio)} | {cg} | {pg} | {single} |")
             else:
                 w(f"| {model} | {batch} | {c:,.0f} ({dev}) | – | – | – | {cg} | – | {f'{one:,.0f}' if one else '–'} |")
     w("")
@@ -117,7 +131,7 @@ def against_pytorch(w, path):
       "forward + `autograd.grad` to the input and the channel max of |∂score/∂x|; its Grad-CAM rows are "
       "pytorch-grad-cam 1.5.7's `GradCAM` on the ReLU after conv2 (the library a user would pick) and the same "
       "computation written directly with autograd.\n")
-    w("| method | batch | convlens | PyTorch | ratio (PyTorch time / convlens time) | target ≥ 1.0 |")
+    w("| method | batch | convlens | PyTorch | ratio (PyTorch time / convlens time; rounds' range) | target ≥ 1.0 |")
     w("|---|---|---|---|---|---|")
     for meth, peers in [("saliency", [("saliency", "autograd")]),
                         ("grad-cam", [("gradcam_library", "pytorch-grad-cam"), ("gradcam_autograd", "autograd, hand-written")])]:
@@ -128,13 +142,16 @@ def against_pytorch(w, path):
             for key, label in peers:
                 p = t.get((key, "lenet", batch))
                 if p:
-                    r = p / (c / 1e6)
-                    w(f"| {meth} vs {label} | {batch} | {c/1e6:.2f} ms | {p:.2f} ms | {r:.2f}× | {verdict(r)} |")
+                    # PyTorch time / convlens time, round by round: the ratio of speeds.
+                    pr = paired(rounds_of.get((key, "lenet", batch), []),
+                                [r["ns/op"] / 1e6 for r in rows.get(f"BenchmarkMethods/xla/lenet/batch={batch}/{meth}", [])])
+                    r, shown = (pr[0], f"{pr[0]:.2f}× ({pr[1]:.2f}–{pr[2]:.2f})") if pr else (p / (c / 1e6), f"{p / (c / 1e6):.2f}×")
+                    w(f"| {meth} vs {label} | {batch} | {c/1e6:.2f} ms | {p:.2f} ms | {shown} | {verdict(r)} |")
                 else:
                     w(f"| {meth} | {batch} | {c/1e6:.2f} ms | – | – | – |")
     w("")
     if not why:
-        rounds = max(n.values()) if n else 0
+        rounds = max(len(v) for v in rounds_of.values()) if rounds_of else 0
         w(f"Rounds: {rounds} for PyTorch, {runs('BenchmarkTrainStep/xla/lenet/batch=64')} for convlens. On this shared "
           "2-core VM single figures move by ±30 % between runs; ratios are taken within the same run.\n")
     once = os.path.join(os.path.dirname(os.path.abspath(__file__)), "against-pytorch.md")

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 raw=${BENCH_RAW:-out/bench/raw.txt}
 anchor=$(dirname "$raw")/torch.jsonl
-rounds=${BENCH_ROUNDS:-2}
+rounds=${BENCH_ROUNDS:-4}
 threads=$(nproc)
 mkdir -p "$(dirname "$raw")"
 : > "$raw"
@@ -31,9 +31,15 @@ torch() {
   fi
 }
 
+# Each training configuration runs PyTorch then convlens back to back, so the two figures of a
+# round met the same load on this shared machine (perfdoc.py pairs them round by round).
 for round in $(seq "$rounds"); do
-  torch --only train --round "$round"
-  run -bench '^BenchmarkTrainStep$/xla' -benchtime 30x -timeout 60m ./training
+  for model in lenet tinyvgg resnet; do
+    for batch in 64 256; do
+      torch --only train --model "$model" --batch "$batch" --round "$round"
+      run -bench "^BenchmarkTrainStep\$/^xla\$/^$model\$/^batch=$batch\$" -benchtime 30x -timeout 60m ./training
+    done
+  done
   run -bench 'BenchmarkTrainStepDevices' -benchtime 20x ./training
   torch --only explain --round "$round"
   run -bench 'BenchmarkMethods/xla/lenet/batch=.*/^(saliency|grad-cam)$' -benchtime 30x ./explain

@@ -6,7 +6,8 @@ as in training/bench_test.go; batch norm in training mode), Adam (lr 2e-3, eps 1
 synthetic data, warm-up excluded, torch.set_num_threads(THREADS). Prints one JSON line
 per measurement: {"what", "model", "batch", "images_per_s" | "ms"}.
 
-Usage: python3 bench/torch_throughput.py [--threads 2] [--steps 30] [--repeats 3]
+Usage: python3 bench/torch_throughput.py [--threads 2] [--steps 30] [--repeats 3] [--only train|explain]
+[--model M --batch B]
 (torch 2.15.0 CPU; pytorch-grad-cam 1.5.7 for the library Grad-CAM row, optional).
 """
 import argparse
@@ -157,6 +158,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", default="", help="train or explain (default: both)")
     ap.add_argument("--round", type=int, default=0, help="label of the bench round (bench/run.sh)")
+    ap.add_argument("--model", default="", help="train only this model (default: every one)")
+    ap.add_argument("--batch", type=int, default=0, help="train only at this batch size (default: 64 and 256)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     meta = {"torch": torch.__version__, "threads": torch.get_num_threads(),
@@ -164,8 +167,8 @@ def main():
     print(json.dumps({"what": "meta", **meta}), flush=True)
     for r in range(a.round, a.round + a.repeats):
         if a.only in ("", "train"):
-            for name in MODELS:
-                for batch in (64, 256):
+            for name in [a.model] if a.model else MODELS:
+                for batch in [a.batch] if a.batch else (64, 256):
                     ips, median_ips = train_throughput(name, batch, a.steps)
                     print(json.dumps({"what": "train", "model": name, "batch": batch, "repeat": r,
                                       "images_per_s": round(ips, 1), "median_images_per_s": round(median_ips, 1)}),

@@ -11,42 +11,62 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// BenchmarkConvPieces times single convolutions (forward, input gradient, kernel gradient) at
-// the LeNet and TinyVGG shapes on XLA, to see which pieces of a step cost what, natively
-// and as one matrix product of shifted slices (convSlicesProbe); "noop" is the per-call
-// floor. min-µs is the fastest call (the least disturbed on a shared machine).
+// BenchmarkConvPieces times single convolutions (forward; forward with the input gradient,
+// the kernel gradient, or both) at the LeNet, TinyVGG and ResNet shapes on XLA, to see which
+// pieces of a step cost what, natively and (stride 1) as one matrix product of shifted slices
+// (convSlicesProbe); "noop" is the per-call floor. min-µs is the fastest call (the least
+// disturbed on a shared machine). bench/torch_conv_pieces.py times the same pieces in PyTorch.
 func BenchmarkConvPieces(b *testing.B) {
 	be := testutil.XLA(b)
 	type cs struct {
-		name             string
-		n, h, w, c, k, f int
-		pad              int
+		name                string
+		n, h, w, c, k, f, s int
 	}
-	for _, c := range []cs{{"noop", 64, 28, 28, 1, 5, 6, 2}, {"lenet_conv1", 64, 28, 28, 1, 5, 6, 2}, {"lenet_conv2", 64, 14, 14, 6, 5, 16, 0},
-		{"vgg_conv1", 64, 32, 32, 3, 3, 10, 0}, {"vgg_conv2", 64, 30, 30, 10, 3, 10, 0}, {"vgg_conv3", 64, 14, 14, 10, 3, 10, 0}} {
-		for _, mode := range []string{"fwd", "fwd+grads", "slices-fwd", "slices-fwd+grads"} {
+	for _, c := range []cs{{"noop", 64, 28, 28, 1, 5, 6, 1}, {"lenet_conv1", 64, 28, 28, 1, 5, 6, 1}, {"lenet_conv2", 64, 14, 14, 6, 5, 16, 1},
+		{"vgg_conv1", 64, 32, 32, 3, 3, 10, 1}, {"vgg_conv2", 64, 30, 30, 10, 3, 10, 1}, {"vgg_conv3", 64, 14, 14, 10, 3, 10, 1},
+		{"resnet_stem", 64, 32, 32, 3, 3, 16, 1}, {"resnet_block1", 64, 32, 32, 16, 3, 16, 1}, {"resnet_block2_conv1", 64, 32, 32, 16, 3, 32, 2},
+		{"resnet_block2_proj", 64, 32, 32, 16, 1, 32, 2}, {"resnet_block2_conv2", 64, 16, 16, 32, 3, 32, 1},
+		{"resnet_block3_conv1", 64, 16, 16, 32, 3, 64, 2}, {"resnet_block3_proj", 64, 16, 16, 32, 1, 64, 2}, {"resnet_block3_conv2", 64, 8, 8, 64, 3, 64, 1}} {
+		// LeNet and TinyVGG convolve "valid" except LeNet's first (same); ResNet's 3×3 are "same".
+		l := Layer{Kind: Conv2D, Kernel: c.k, Filters: c.f, Stride: c.s, Padding: Valid}
+		if c.name == "lenet_conv1" || (strings.HasPrefix(c.name, "resnet") && c.k > 1) {
+			l.Padding = Same
+		}
+		ph, pw := l.pads(c.h, c.w)
+		for _, mode := range []string{"fwd", "fwd+grads", "fwd+dx", "fwd+dw", "slices-fwd", "slices-fwd+grads"} {
+			if strings.HasPrefix(mode, "slices-") && (c.s != 1 || strings.HasPrefix(c.name, "resnet")) {
+				continue
+			}
 			b.Run(c.name+"/"+mode, func(b *testing.B) {
 				slices := strings.HasPrefix(mode, "slices-")
 				mode := strings.TrimPrefix(mode, "slices-")
+				first := strings.HasSuffix(c.name, "conv1") && !strings.Contains(c.name, "block") || c.name == "resnet_stem"
+				if first && mode == "fwd+dx" {
+					b.Skip("first layer: no input gradient in training")
+				}
 				e := graph.MustNewExec(be, func(x, k *graph.Node) []*graph.Node {
 					var y *graph.Node
 					if c.name == "noop" {
 						return []*graph.Node{graph.ReduceAllSum(x), graph.ReduceAllSum(k)}
 					}
 					if slices {
-						y = convSlicesProbe(x, k, c.k, 1, 1, [2]int{c.pad, c.pad}, [2]int{c.pad, c.pad})
+						y = convSlicesProbe(x, k, c.k, 1, 1, ph, pw)
 					} else {
-						y = graph.Convolve(x, k).StridePerAxis(1, 1).PaddingPerDim([][2]int{{c.pad, c.pad}, {c.pad, c.pad}}).Done()
+						y = conv2d(x, k, l, false)
 					}
 					if mode == "fwd" {
 						return []*graph.Node{graph.ReduceAllSum(y)}
 					}
-					l := graph.ReduceAllSum(graph.Mul(y, y))
-					if strings.HasSuffix(c.name, "conv1") { // first layer: no input gradient in training
-						return []*graph.Node{l, graph.ReduceAllSum(graph.Gradient(l, k)[0])}
+					loss := graph.ReduceAllSum(graph.Mul(y, y))
+					wrt := map[string][]*graph.Node{"fwd+grads": {x, k}, "fwd+dx": {x}, "fwd+dw": {k}}[mode]
+					if first && mode == "fwd+grads" { // first layer: no input gradient in training
+						wrt = []*graph.Node{k}
 					}
-					g := graph.Gradient(l, x, k)
-					return []*graph.Node{l, graph.ReduceAllSum(g[0]), graph.ReduceAllSum(g[1])}
+					out := []*graph.Node{loss}
+					for _, g := range graph.Gradient(loss, wrt...) {
+						out = append(out, graph.ReduceAllSum(g))
+					}
+					return out
 				})
 				x := tensors.FromFlatDataAndDimensions(testutil.RandomArray(1, 0, 1, c.n*c.h*c.w*c.c).Data, c.n, c.h, c.w, c.c)
 				k := tensors.FromFlatDataAndDimensions(testutil.RandomArray(2, -1, 1, c.k*c.k*c.c*c.f).Data, c.k, c.k, c.c, c.f)

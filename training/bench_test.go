@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/convlens/convlens/backend"
 	"github.com/convlens/convlens/data"
@@ -139,4 +140,50 @@ func BenchmarkTrainStepDevices(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkDevicesPaired alternates single steps of a one-device trainer and a two-device one
+// on the same model and batch, so both meet the same load on a shared machine: its
+// pair-speedup (median over the pairs of one-device time / two-device time) is what
+// AutoDevices' per-shard thresholds rest on (docs/DESIGN.md).
+func BenchmarkDevicesPaired(b *testing.B) {
+	be := testutil.XLA(b)
+	if be.NumDevices() < 2 {
+		b.Skipf("backend has %d device", be.NumDevices())
+	}
+	for _, model := range []string{"lenet", "tinyvgg", "resnet"} {
+		for _, batch := range []int{32, 64} {
+			b.Run(fmt.Sprintf("xla/%s/batch=%d", model, batch), func(b *testing.B) {
+				var steps [2]func() float64
+				for i, devices := range []int{1, 2} {
+					tr, images, labels := benchTrainerOn(b, be, model, batch, devices)
+					steps[i] = func() float64 {
+						t0 := time.Now()
+						if _, err := tr.TrainBatch(images, labels, false); err != nil {
+							b.Fatal(err)
+						}
+						return time.Since(t0).Seconds()
+					}
+					for range 2 { // compile and warm up
+						steps[i]()
+					}
+				}
+				one, two, speedup := make([]float64, b.N), make([]float64, b.N), make([]float64, b.N)
+				b.ResetTimer()
+				for i := range b.N {
+					one[i], two[i] = steps[0](), steps[1]()
+					speedup[i] = one[i] / two[i]
+				}
+				b.ReportMetric(float64(batch)/median(one), "one-device-images/s")
+				b.ReportMetric(float64(batch)/median(two), "two-device-images/s")
+				b.ReportMetric(median(speedup), "pair-speedup")
+			})
+		}
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

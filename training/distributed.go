@@ -25,7 +25,11 @@ func newDeviceMesh(m *layers.Model, cfg Config) (*deviceMesh, error) {
 	n := cfg.Devices
 	have := m.Backend.NumDevices()
 	if n == AutoDevices {
-		n = autoDevices(m.Backend.Kind, have, cfg.Batch)
+		sum, err := m.Spec.Summarize()
+		if err != nil {
+			return nil, err
+		}
+		n = autoDevices(m.Backend.Kind, have, cfg.Batch, sum.TotalFLOPs)
 	}
 	if n == 0 || n == 1 {
 		return nil, nil
@@ -55,13 +59,18 @@ func newDeviceMesh(m *layers.Model, cfg Config) (*deviceMesh, error) {
 }
 
 // autoDevices is the largest device count of an XLA CPU backend that divides the batch
-// into shards of at least MinImagesPerDevice; 1 elsewhere.
-func autoDevices(kind string, have, batch int) int {
+// into shards big enough to gain (see AutoDevices), for a model of flopsPerImage forward
+// FLOPs; 1 elsewhere.
+func autoDevices(kind string, have, batch int, flopsPerImage int64) int {
 	if kind != backend.XLACPU {
 		return 1
 	}
 	for n := have; n > 1; n-- {
-		if batch%n == 0 && batch/n >= MinImagesPerDevice {
+		shard := batch / n
+		if batch%n != 0 || shard < MinHeavyImagesPerDevice {
+			continue
+		}
+		if shard >= MinImagesPerDevice || float64(shard)*float64(flopsPerImage) >= MinShardFLOPs {
 			return n
 		}
 	}

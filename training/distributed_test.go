@@ -129,24 +129,42 @@ func TestDevicesErrors(t *testing.T) {
 	}
 }
 
-// AutoDevices shards a step over the XLA CPU devices only where each gets ≥ 64 images.
+// AutoDevices shards a step over the XLA CPU devices only where each gets ≥ 64 images,
+// or, for a model as costly as the ResNet preset, ≥ 32 (0.5 GFLOP forward per shard).
 func TestAutoDevices(t *testing.T) {
 	b := testutil.XLA(t)
 	if b.NumDevices() < 4 {
 		t.Skipf("backend has %d devices", b.NumDevices())
 	}
 	train, _ := synthetic(t)
-	for _, c := range []struct{ batch, want int }{{256, 4}, {192, 3}, {128, 2}, {200, 2}, {100, 1}, {64, 1}, {32, 1}} {
-		m, err := layers.New(layers.LeNet(), b, 1)
+	resnet, err := layers.Preset("resnet", 28, 28, 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := resnet.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// On 28×28×1 the preset costs ~20 MFLOP per image: 32-image shards qualify, 16-image ones do not.
+	if f := sum.TotalFLOPs; 16*f >= training.MinShardFLOPs || 32*f < training.MinShardFLOPs {
+		t.Fatalf("resnet on 28×28×1 costs %d FLOPs per image; the cases below assume 16×that < %g ≤ 32×that", f, training.MinShardFLOPs)
+	}
+	for _, c := range []struct {
+		spec        *layers.Spec
+		batch, want int
+	}{{layers.LeNet(), 256, 4}, {layers.LeNet(), 192, 3}, {layers.LeNet(), 128, 2}, {layers.LeNet(), 200, 2},
+		{layers.LeNet(), 100, 1}, {layers.LeNet(), 64, 1}, {layers.LeNet(), 32, 1},
+		{resnet, 256, 4}, {resnet, 128, 4}, {resnet, 96, 3}, {resnet, 64, 2}, {resnet, 48, 1}, {resnet, 32, 1}} {
+		m, err := layers.New(c.spec, b, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tr, err := training.NewTrainer(m, train, train, training.Config{Steps: 1, Batch: c.batch, StatsEvery: -1, EvalEvery: -1, Devices: training.AutoDevices})
 		if err != nil {
-			t.Fatalf("batch %d: %v", c.batch, err)
+			t.Fatalf("%s batch %d: %v", c.spec.Name, c.batch, err)
 		}
 		if tr.Devices() != c.want {
-			t.Errorf("batch %d: %d devices, want %d", c.batch, tr.Devices(), c.want)
+			t.Errorf("%s batch %d: %d devices, want %d", c.spec.Name, c.batch, tr.Devices(), c.want)
 		}
 	}
 	// SimpleGo has one device: auto is one, never an error.

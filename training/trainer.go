@@ -60,8 +60,8 @@ type Config struct {
 	// KeepCheckpoints keeps only the newest n checkpoints (default 0: keep all).
 	KeepCheckpoints int `json:"keep_checkpoints,omitempty"`
 	// Devices trains data-parallel over that many devices of the backend (0 or 1: one;
-	// AllDevices: every one; AutoDevices: as many XLA CPU devices as keep ≥ 64 images
-	// each, where that is faster): each batch is split on its first axis, weights are
+	// AllDevices: every one; AutoDevices: as many XLA CPU devices as keep each shard
+	// big enough to gain, see AutoDevices): each batch is split on its first axis, weights are
 	// replicated, and XLA's sharding propagation (GoMLX AutoSharding) all-reduces the
 	// gradients and the batch-norm statistics. Batch must divide by it.
 	Devices int `json:"devices,omitempty"`
@@ -114,15 +114,25 @@ type Progress struct {
 const AllDevices = -1
 
 // AutoDevices splits a step over the XLA CPU plugin's devices (which share the cores)
-// when each gets at least MinImagesPerDevice images: on two cores, four 64-image shards
-// of TinyVGG ran 1.6× faster than one 256-image step, since XLA CPU keeps the cores busier
-// with four concurrent small convolutions than with one large one (docs/PERFORMANCE.md).
-// Other backends, and smaller batches, run on one device.
+// when each shard is big enough: at least MinImagesPerDevice images, or at least
+// MinHeavyImagesPerDevice images whose forward pass costs MinShardFLOPs. On two cores,
+// four 64-image shards of TinyVGG ran 1.6× faster than one 256-image step, and two
+// 32-image shards of the ResNet preset 1.1× faster than one 64-image step: XLA CPU runs a
+// convolution's weight gradient on about one core, so concurrent shards keep both busy
+// (docs/PERFORMANCE.md). Other backends, and smaller batches, run on one device.
 const AutoDevices = -2
 
-// MinImagesPerDevice is the smallest shard AutoDevices makes: with 16 images per device
-// the all-reduces cost more than the split saves.
+// MinImagesPerDevice is the smallest shard AutoDevices makes for light models: LeNet
+// and TinyVGG ran slower in 32-image shards (the all-reduces cost more than the split saves).
 const MinImagesPerDevice = 64
+
+// MinShardFLOPs is the forward work of a shard below MinImagesPerDevice images for which
+// splitting pays: the ResNet preset (25 MFLOP per 32×32×3 image) gained in 32-image shards
+// (0.8 GFLOP) and lost in 16-image ones (0.4 GFLOP).
+const MinShardFLOPs = 5e8
+
+// MinHeavyImagesPerDevice is the smallest shard AutoDevices makes for any model.
+const MinHeavyImagesPerDevice = 16
 
 // ErrStop, returned by an OnProgress callback, ends training early without an error.
 var ErrStop = errors.New("stop training")
