@@ -77,6 +77,29 @@ def torch_anchor(path):
     return meta, res, why if not res else None
 
 
+def paired_devices(w):
+    """BenchmarkDevicesPaired: one device against two, step by step, behind AutoDevices' thresholds."""
+    cases = [(m, b) for m in ["lenet", "tinyvgg", "resnet"] for b in [32, 64]
+             if get(f"BenchmarkDevicesPaired/xla/{m}/batch={b}", "pair-speedup")]
+    if not cases:
+        return
+    w("Two shards on the CPU plugin's devices against one step, alternating step by step in one process "
+      "(`go test -run '^$' -bench BenchmarkDevicesPaired -benchtime 40x ./training`; speed-up = median over the pairs of "
+      "one-device time / two-device time). `-devices auto` splits where a shard keeps ≥ 64 images, or ≥ 16 images "
+      "costing ≥ 0.5 GFLOP forward: of these, ResNet at batch 64 only.\n")
+    w("| model | batch | shard | forward GFLOP per shard | one device images/s | two devices images/s | speed-up | auto splits |")
+    w("|---|---|---|---|---|---|---|---|")
+    for m, b in cases:
+        name = f"BenchmarkDevicesPaired/xla/{m}/batch={b}"
+        gf = get(f"BenchmarkTrainStep/xla/{m}/batch=64", "train-GFLOP/s")
+        ips = get(f"BenchmarkTrainStep/xla/{m}/batch=64", "median-images/s")
+        shard_gf = f"{gf / ips / 3 * b / 2:.2f}" if gf and ips else "–"
+        splits = b // 2 >= 64 or (b // 2 >= 16 and gf and ips and gf / ips / 3 * b / 2 >= 0.5)
+        w(f"| {m} | {b} | {b // 2} | {shard_gf} | {get(name, 'one-device-images/s'):,.0f} | "
+          f"{get(name, 'two-device-images/s'):,.0f} | {get(name, 'pair-speedup'):.2f}× | {'yes' if splits else 'no'} |")
+    w("")
+
+
 def verdict(ratio):
     return "met" if ratio >= 1.0 else f"missed by {1/ratio:.2f}×"
 
@@ -96,7 +119,8 @@ def against_pytorch(w, path):
           "the same architectures, batch sizes, optimiser (Adam) and synthetic inputs. Each figure is the median over rounds of the median step "
           "(convlens: `go test -run '^$' -bench BenchmarkTrainStep/xla -benchtime 30x ./training`, with `convlens train`'s "
           "default `-devices auto`, which splits batches over the XLA CPU plugin's devices where each shard gets ≥ 64 "
-          "images, or ≥ 16 images and 0.5 GFLOP of forward work (ResNet: 32); the last column is the same step on one device, from `BenchmarkTrainStepDevices`); ratio = convlens / "
+          "images, or ≥ 16 images and 0.5 GFLOP of forward work (ResNet: 32); the last column is the same step on one device, from `BenchmarkTrainStepDevices` at batch 256 and "
+          "`BenchmarkDevicesPaired` at batch 64); ratio = convlens / "
           "PyTorch, so above 1 is faster than PyTorch.\n")
     w(f"Peak FP32 of this machine: {pk_how}" + (f" = {pk:.0f} GFLOP/s. " if pk else ". ") +
       "A training step is counted as 3× the forward FLOPs of `convlens inspect` (backward = input + weight "
@@ -116,7 +140,10 @@ def against_pytorch(w, path):
             pct = lambda g: f"{g:.1f} ({100*g/pk:.0f} %)" if pk else f"{g:.1f}"
             cg = pct(gf) if gf else "–"
             dev = int(get(name, "devices") or 1)
-            one = get(f"BenchmarkTrainStepDevices/xla/{model}/batch={batch}/devices=1", "median-images/s") if dev > 1 else c
+            one = c
+            if dev > 1:
+                one = (get(f"BenchmarkTrainStepDevices/xla/{model}/batch={batch}/devices=1", "median-images/s") or
+                       get(f"BenchmarkDevicesPaired/xla/{model}/batch={batch}", "one-device-images/s"))
             if p:
                 pg = pct(p * flop_per_image / 1e9) if flop_per_image else "–"
                 single = f"{one:,.0f}, {one/p:.2f}×" if one else "–"
@@ -154,6 +181,7 @@ def against_pytorch(w, path):
         rounds = max(len(v) for v in rounds_of.values()) if rounds_of else 0
         w(f"Rounds: {rounds} for PyTorch, {runs('BenchmarkTrainStep/xla/lenet/batch=64')} for convlens. On this shared "
           "2-core VM single figures move by ±30 % between runs; ratios are taken within the same run.\n")
+    paired_devices(w)
     once = os.path.join(os.path.dirname(os.path.abspath(__file__)), "against-pytorch.md")
     if os.path.exists(once):
         w(open(once).read())
