@@ -91,12 +91,10 @@ def paired_devices(w):
     w("|---|---|---|---|---|---|---|---|")
     for m, b in cases:
         name = f"BenchmarkDevicesPaired/xla/{m}/batch={b}"
-        gf = get(f"BenchmarkTrainStep/xla/{m}/batch=64", "train-GFLOP/s")
-        ips = get(f"BenchmarkTrainStep/xla/{m}/batch=64", "median-images/s")
-        shard_gf = f"{gf / ips / 3 * b / 2:.2f}" if gf and ips else "–"
-        splits = b // 2 >= 64 or (b // 2 >= 16 and gf and ips and gf / ips / 3 * b / 2 >= 0.5)
-        w(f"| {m} | {b} | {b // 2} | {shard_gf} | {get(name, 'one-device-images/s'):,.0f} | "
-          f"{get(name, 'two-device-images/s'):,.0f} | {get(name, 'pair-speedup'):.2f}× | {'yes' if splits else 'no'} |")
+        auto = get(name, "auto-devices")
+        w(f"| {m} | {b} | {b // 2} | {get(name, 'shard-GFLOP'):.2f} | {get(name, 'one-device-images/s'):,.0f} | "
+          f"{get(name, 'two-device-images/s'):,.0f} | {get(name, 'pair-speedup'):.2f}× | "
+          f"{'yes' if auto and auto > 1 else 'no'} |")
     w("")
 
 
