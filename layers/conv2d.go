@@ -51,6 +51,9 @@ func (conv2dKind) flops(l Layer, in [][]int, out []int) int64 {
 func (conv2dKind) build(b *buildCtx, l Layer, in []*graph.Node) *graph.Node {
 	x := in[0]
 	g := x.Graph()
+	if b.storeConvInputs {
+		x = storedOnce(x)
+	}
 	y := conv2d(x, b.variable(g, VarWeights), l, b.portable)
 	return graph.Add(y, graph.Reshape(b.variable(g, VarBiases), 1, 1, 1, l.Filters))
 }

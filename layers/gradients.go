@@ -27,7 +27,7 @@ type gradientFn func(node, v *graph.Node) []*graph.Node
 
 func init() {
 	installGrads.Do(func() {
-		for _, t := range []graph.NodeType{graph.NodeTypeDotGeneral, graph.NodeTypeReduceWindow} {
+		for _, t := range []graph.NodeType{graph.NodeTypeDotGeneral, graph.NodeTypeReduceWindow, graph.NodeTypeMax} {
 			stock := graph.VJPRegistration[t]
 			graph.VJPRegistration[t] = func(node *graph.Node, v []*graph.Node, outShape shapes.Shape) []*graph.Node {
 				if fn, ok := customGradients.Load(weak.Make(node)); ok {

@@ -58,6 +58,9 @@ type buildCtx struct {
 	training bool
 	portable bool
 	layer    string
+	// storeConvInputs: convolutions store their input once for their kernel gradient
+	// (Model.StoreConvInputs, training only).
+	storeConvInputs bool
 }
 
 // variable returns a variable of the layer being built as a graph node.

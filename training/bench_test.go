@@ -18,6 +18,11 @@ func benchTrainer(b *testing.B, be *backend.Backend, model string, batch int) (*
 }
 
 func benchTrainerOn(b *testing.B, be *backend.Backend, model string, batch, devices int) (*training.Trainer, []float32, []int32) {
+	return benchTrainerWith(b, be, model, batch, devices, nil)
+}
+
+// benchTrainerWith is benchTrainerOn with setup applied to the model before the trainer is made.
+func benchTrainerWith(b *testing.B, be *backend.Backend, model string, batch, devices int, setup func(*layers.Model)) (*training.Trainer, []float32, []int32) {
 	h, w, c := 28, 28, 1
 	if model == "tinyvgg" || model == "resnet" {
 		h, w, c = 32, 32, 3
@@ -33,6 +38,9 @@ func benchTrainerOn(b *testing.B, be *backend.Backend, model string, batch, devi
 	m, err := layers.New(spec, be, 1)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if setup != nil {
+		setup(m)
 	}
 	tr, err := training.NewTrainer(m, ds, ds, training.Config{Batch: batch, Steps: 1 << 30, StatsEvery: -1, Devices: devices})
 	if err != nil {
@@ -153,26 +161,13 @@ func BenchmarkDevicesPaired(b *testing.B) {
 	for _, model := range []string{"lenet", "tinyvgg", "resnet"} {
 		for _, batch := range []int{32, 64} {
 			b.Run(fmt.Sprintf("xla/%s/batch=%d", model, batch), func(b *testing.B) {
-				var steps [2]func() float64
+				var trainers [2]*training.Trainer
+				var images []float32
+				var labels []int32
 				for i, devices := range []int{1, 2} {
-					tr, images, labels := benchTrainerOn(b, be, model, batch, devices)
-					steps[i] = func() float64 {
-						t0 := time.Now()
-						if _, err := tr.TrainBatch(images, labels, false); err != nil {
-							b.Fatal(err)
-						}
-						return time.Since(t0).Seconds()
-					}
-					for range 2 { // compile and warm up
-						steps[i]()
-					}
+					trainers[i], images, labels = benchTrainerOn(b, be, model, batch, devices)
 				}
-				one, two, speedup := make([]float64, b.N), make([]float64, b.N), make([]float64, b.N)
-				b.ResetTimer()
-				for i := range b.N {
-					one[i], two[i] = steps[0](), steps[1]()
-					speedup[i] = one[i] / two[i]
-				}
+				one, two, speedup := pairedSteps(b, trainers, images, labels)
 				auto, _, _ := benchTrainerOn(b, be, model, batch, training.AutoDevices) // not run: only its device choice
 				sum, err := auto.Model.Spec.Summarize()
 				if err != nil {
@@ -183,6 +178,54 @@ func BenchmarkDevicesPaired(b *testing.B) {
 				b.ReportMetric(float64(batch)/median(one), "one-device-images/s")
 				b.ReportMetric(float64(batch)/median(two), "two-device-images/s")
 				b.ReportMetric(median(speedup), "pair-speedup")
+			})
+		}
+	}
+}
+
+// pairedSteps warms up both trainers, then alternates their steps b.N times on the same
+// batch: each one's step times, and the per-pair ratio first / second.
+func pairedSteps(b *testing.B, tr [2]*training.Trainer, images []float32, labels []int32) (first, second, ratio []float64) {
+	step := func(t *training.Trainer) float64 {
+		t0 := time.Now()
+		if _, err := t.TrainBatch(images, labels, false); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0).Seconds()
+	}
+	for _, t := range tr {
+		for range 2 { // compile and warm up
+			step(t)
+		}
+	}
+	first, second, ratio = make([]float64, b.N), make([]float64, b.N), make([]float64, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		first[i], second[i] = step(tr[0]), step(tr[1])
+		ratio[i] = first[i] / second[i]
+	}
+	return first, second, ratio
+}
+
+// BenchmarkStoreConvInputsPaired alternates steps of a trainer whose model has
+// StoreConvInputs off with one that has it on (the default on XLA CPU), with -devices auto:
+// speed-up = median over the pairs of the time without / the time with.
+func BenchmarkStoreConvInputsPaired(b *testing.B) {
+	be := testutil.XLA(b)
+	for _, model := range []string{"lenet", "tinyvgg", "resnet"} {
+		for _, batch := range []int{64, 256} {
+			b.Run(fmt.Sprintf("xla/%s/batch=%d", model, batch), func(b *testing.B) {
+				var trainers [2]*training.Trainer
+				var images []float32
+				var labels []int32
+				for i, store := range []bool{false, true} {
+					trainers[i], images, labels = benchTrainerWith(b, be, model, batch, training.AutoDevices, func(m *layers.Model) { m.StoreConvInputs = store })
+				}
+				without, with, speedup := pairedSteps(b, trainers, images, labels)
+				b.ReportMetric(float64(batch)/median(without), "without-images/s")
+				b.ReportMetric(float64(batch)/median(with), "with-images/s")
+				b.ReportMetric(median(speedup), "pair-speedup")
+				b.ReportMetric(float64(trainers[1].Devices()), "devices")
 			})
 		}
 	}
