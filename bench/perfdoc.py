@@ -85,16 +85,34 @@ def paired_devices(w):
         return
     w("Two shards on the CPU plugin's devices against one step, alternating step by step in one process "
       "(`go test -run '^$' -bench BenchmarkDevicesPaired -benchtime 40x ./training`; speed-up = median over the pairs of "
-      "one-device time / two-device time). `-devices auto` splits where a shard keeps ≥ 64 images, or ≥ 16 images "
-      "costing ≥ 0.5 GFLOP forward: of these, ResNet at batch 64 only.\n")
-    w("| model | batch | shard | forward GFLOP per shard | one device images/s | two devices images/s | speed-up | auto splits |")
-    w("|---|---|---|---|---|---|---|---|")
+      "one-device time / two-device time). `-devices auto` splits only where a shard keeps ≥ 64 images: none of these.\n")
+    w("| model | batch | shard | one device images/s | two devices images/s | speed-up | auto splits |")
+    w("|---|---|---|---|---|---|---|")
     for m, b in cases:
         name = f"BenchmarkDevicesPaired/xla/{m}/batch={b}"
         auto = get(name, "auto-devices")
-        w(f"| {m} | {b} | {b // 2} | {get(name, 'shard-GFLOP'):.2f} | {get(name, 'one-device-images/s'):,.0f} | "
+        w(f"| {m} | {b} | {b // 2} | {get(name, 'one-device-images/s'):,.0f} | "
           f"{get(name, 'two-device-images/s'):,.0f} | {get(name, 'pair-speedup'):.2f}× | "
           f"{'yes' if auto and auto > 1 else 'no'} |")
+    w("")
+
+
+def paired_store(w):
+    """BenchmarkStoreConvInputsPaired: the same step with Model.StoreConvInputs off and on."""
+    cases = [(m, b) for m in ["lenet", "tinyvgg", "resnet"] for b in [64, 256]
+             if get(f"BenchmarkStoreConvInputsPaired/xla/{m}/batch={b}", "pair-speedup")]
+    if not cases:
+        return
+    w("Convolution inputs stored once for the kernel gradients (`Model.StoreConvInputs`, on by default on XLA CPU; "
+      "docs/DESIGN.md), against the same step without, alternating step by step in one process with `-devices auto` "
+      "(`go test -run '^$' -bench BenchmarkStoreConvInputsPaired -benchtime 30x ./training`; speed-up = median over "
+      "the pairs of the time without / the time with).\n")
+    w("| model | batch | devices | without images/s | with images/s | speed-up |")
+    w("|---|---|---|---|---|---|")
+    for m, b in cases:
+        name = f"BenchmarkStoreConvInputsPaired/xla/{m}/batch={b}"
+        w(f"| {m} | {b} | {get(name, 'devices'):.0f} | {get(name, 'without-images/s'):,.0f} | "
+          f"{get(name, 'with-images/s'):,.0f} | {get(name, 'pair-speedup'):.2f}× |")
     w("")
 
 
@@ -117,7 +135,7 @@ def against_pytorch(w, path):
           "the same architectures, batch sizes, optimiser (Adam) and synthetic inputs. Each figure is the median over rounds of the median step "
           "(convlens: `go test -run '^$' -bench BenchmarkTrainStep/xla -benchtime 30x ./training`, with `convlens train`'s "
           "default `-devices auto`, which splits batches over the XLA CPU plugin's devices where each shard gets ≥ 64 "
-          "images, or ≥ 16 images and 0.5 GFLOP of forward work (ResNet: 32); the last column is the same step on one device, from `BenchmarkTrainStepDevices` at batch 256 and "
+          "images; the last column is the same step on one device, from `BenchmarkTrainStepDevices` at batch 256 and "
           "`BenchmarkDevicesPaired` at batch 64); ratio = convlens / "
           "PyTorch, so above 1 is faster than PyTorch.\n")
     w(f"Peak FP32 of this machine: {pk_how}" + (f" = {pk:.0f} GFLOP/s. " if pk else ". ") +
@@ -179,6 +197,7 @@ def against_pytorch(w, path):
         rounds = max(len(v) for v in rounds_of.values()) if rounds_of else 0
         w(f"Rounds: {rounds} for PyTorch, {runs('BenchmarkTrainStep/xla/lenet/batch=64')} for convlens. On this shared "
           "2-core VM single figures move by ±30 % between runs; ratios are taken within the same run.\n")
+    paired_store(w)
     paired_devices(w)
     once = os.path.join(os.path.dirname(os.path.abspath(__file__)), "against-pytorch.md")
     if os.path.exists(once):

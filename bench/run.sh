@@ -44,6 +44,7 @@ for round in $(seq "$rounds"); do
   torch --only explain --round "$round"
   run -bench 'BenchmarkMethods/xla/lenet/batch=.*/^(saliency|grad-cam)$' -benchtime 30x ./explain
 done
+run -bench 'BenchmarkStoreConvInputsPaired' -benchtime 30x ./training
 run -bench 'BenchmarkDevicesPaired' -benchtime 40x ./training
 run -bench '^BenchmarkTrainStep$/go' -benchtime 10x -timeout 60m ./training
 run -bench 'BenchmarkStatistics' -benchtime 200x ./training

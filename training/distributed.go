@@ -25,11 +25,7 @@ func newDeviceMesh(m *layers.Model, cfg Config) (*deviceMesh, error) {
 	n := cfg.Devices
 	have := m.Backend.NumDevices()
 	if n == AutoDevices {
-		sum, err := m.Spec.Summarize()
-		if err != nil {
-			return nil, err
-		}
-		n = autoDevices(m.Backend.Kind, have, cfg.Batch, sum.TotalFLOPs)
+		n = autoDevices(m.Backend.Kind, have, cfg.Batch)
 	}
 	if n == 0 || n == 1 {
 		return nil, nil
@@ -59,18 +55,13 @@ func newDeviceMesh(m *layers.Model, cfg Config) (*deviceMesh, error) {
 }
 
 // autoDevices is the largest device count of an XLA CPU backend that divides the batch
-// into shards big enough to gain (see AutoDevices), for a model of flopsPerImage forward
-// FLOPs; 1 elsewhere.
-func autoDevices(kind string, have, batch int, flopsPerImage int64) int {
+// into shards of at least MinImagesPerDevice images (see AutoDevices); 1 elsewhere.
+func autoDevices(kind string, have, batch int) int {
 	if kind != backend.XLACPU {
 		return 1
 	}
 	for n := have; n > 1; n-- {
-		shard := batch / n
-		if batch%n != 0 || shard < MinHeavyImagesPerDevice {
-			continue
-		}
-		if shard >= MinImagesPerDevice || float64(shard)*float64(flopsPerImage) >= MinShardFLOPs {
+		if batch%n == 0 && batch/n >= MinImagesPerDevice {
 			return n
 		}
 	}

@@ -114,25 +114,16 @@ type Progress struct {
 const AllDevices = -1
 
 // AutoDevices splits a step over the XLA CPU plugin's devices (which share the cores)
-// when each shard is big enough: at least MinImagesPerDevice images, or at least
-// MinHeavyImagesPerDevice images whose forward pass costs MinShardFLOPs. On two cores,
-// four 64-image shards of TinyVGG ran 1.6× faster than one 256-image step, and two
-// 32-image shards of the ResNet preset 1.1× faster than one 64-image step: XLA CPU runs a
-// convolution's weight gradient on about one core, so concurrent shards keep both busy
+// when each shard keeps at least MinImagesPerDevice images. On two cores, four 64-image
+// shards of TinyVGG ran 1.6× faster than one 256-image step and ResNet 1.4× faster: XLA
+// CPU leaves the cores partly idle in one large step, concurrent shards keep both busy
 // (docs/PERFORMANCE.md). Other backends, and smaller batches, run on one device.
 const AutoDevices = -2
 
-// MinImagesPerDevice is the smallest shard AutoDevices makes for light models: LeNet
-// and TinyVGG ran slower in 32-image shards (the all-reduces cost more than the split saves).
+// MinImagesPerDevice is the smallest shard AutoDevices makes: LeNet, TinyVGG and the
+// ResNet preset all ran slower in 32-image shards (the all-reduces cost more than the
+// split saves; ResNet gained in them only before Model.StoreConvInputs).
 const MinImagesPerDevice = 64
-
-// MinShardFLOPs is the forward work of a shard below MinImagesPerDevice images for which
-// splitting pays: the ResNet preset (25 MFLOP per 32×32×3 image) gained in 32-image shards
-// (0.8 GFLOP) and lost in 16-image ones (0.4 GFLOP).
-const MinShardFLOPs = 5e8
-
-// MinHeavyImagesPerDevice is the smallest shard AutoDevices makes for any model.
-const MinHeavyImagesPerDevice = 16
 
 // ErrStop, returned by an OnProgress callback, ends training early without an error.
 var ErrStop = errors.New("stop training")

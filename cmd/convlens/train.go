@@ -56,7 +56,7 @@ func runTrain(args []string) error {
 	statsEvery := fs.Int("stats-every", 50, "record weight/gradient statistics every N steps (<0: never)")
 	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N steps (0: at epoch ends and the end only)")
 	keep := fs.Int("keep", 0, "keep only the newest N checkpoints (0: all)")
-	devicesFlag := fs.String("devices", "auto", "train data-parallel on N devices of the backend, or all (the batch must divide by N); auto: split batches over the XLA CPU plugin's devices where each shard gets ≥ 64 images, or ≥ 16 images and ≥ 0.5 GFLOP forward (faster on CPU), else one")
+	devicesFlag := fs.String("devices", "auto", "train data-parallel on N devices of the backend, or all (the batch must divide by N); auto: split batches over the XLA CPU plugin's devices where each shard gets ≥ 64 images (faster on CPU), else one")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return err
