@@ -95,7 +95,7 @@ lab: plugin dogscats photos notebook-tools deps
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Benchmarks: regenerates docs/PERFORMANCE.md.
-bench: plugin deps
+bench: plugin chromium dogscats photos notebook-tools deps
 	bench/run.sh
 
 # The Docker image (docker/README.md): build context in docker/.build, then docker build.

@@ -22,13 +22,14 @@ def runs(name):
     return len(rows.get(name, []))
 
 def cpu():
+    """The model name, with the CPU family and model (VMs often name only the vendor's line)."""
     try:
-        for l in open("/proc/cpuinfo"):
-            if l.startswith("model name"):
-                return l.split(":", 1)[1].strip()
+        info = open("/proc/cpuinfo").read()
     except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+        return platform.processor() or "unknown CPU"
+    field = lambda key: (re.findall(rf"^{key}\s*:\s*(.*)$", info, re.M) or [""])[0].strip()
+    name = field("model name") or platform.processor() or "unknown CPU"
+    return f"{name} (family {field('cpu family')}, model {field('model')})" if field("cpu family") else name
 
 def peak():
     """FP32 peak of the machine's cores and how it is counted: cores × clock × FLOP per cycle, where

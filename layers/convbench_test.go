@@ -120,3 +120,47 @@ func convSlicesProbe(x, kernel *graph.Node, k, stride, dil int, ph, pw [2]int) *
 	out := matmul(graph.Reshape(p, b*ho*wo, k*k*cin), graph.Reshape(kernel, k*k*cin, cout))
 	return graph.Reshape(out, b, ho, wo, cout)
 }
+
+// BenchmarkStoredConvInput times a convolution's forward pass and kernel gradient
+// (ResNet's block1 shape, 64×32×32×16, 3×3, 16 filters) whose input is batch norm + ReLU
+// of x, with that input fused into its consumers as XLA CPU does by default, and stored
+// once through storedOnce (Model.StoreConvInputs). The kernel gradient transposes the
+// input; fused, the transpose recomputes batch norm + ReLU in transposed order.
+func BenchmarkStoredConvInput(b *testing.B) {
+	be := testutil.XLA(b)
+	n, h, w, ch, k := 64, 32, 32, 16, 3
+	l := Layer{Kind: Conv2D, Kernel: k, Filters: ch, Stride: 1, Padding: Same}
+	for _, stored := range []bool{false, true} {
+		b.Run(map[bool]string{false: "fused", true: "stored"}[stored], func(b *testing.B) {
+			e := graph.MustNewExec(be, func(x, kernel *graph.Node) []*graph.Node {
+				centred := graph.Sub(x, graph.ReduceAndKeep(x, graph.ReduceMean, 0, 1, 2))
+				scale := graph.Rsqrt(graph.AddScalar(graph.ReduceAndKeep(graph.Square(centred), graph.ReduceMean, 0, 1, 2), BatchNormEpsilon))
+				in := graph.Max(graph.Mul(centred, scale), graph.ScalarZero(x.Graph(), x.DType()))
+				if stored {
+					in = storedOnce(in)
+				}
+				y := conv2d(in, kernel, l, false)
+				loss := graph.ReduceAllSum(graph.Mul(y, y))
+				return []*graph.Node{loss, graph.Gradient(loss, kernel)[0]}
+			})
+			x := tensors.FromFlatDataAndDimensions(testutil.RandomArray(1, -1, 1, n*h*w*ch).Data, n, h, w, ch)
+			kernel := tensors.FromFlatDataAndDimensions(testutil.RandomArray(2, -1, 1, k*k*ch*ch).Data, k, k, ch, ch)
+			call := func() float64 {
+				t0 := time.Now()
+				for _, o := range e.MustExec(x, kernel) {
+					o.FinalizeAll()
+				}
+				return time.Since(t0).Seconds()
+			}
+			for range 3 {
+				call()
+			}
+			times := make([]float64, b.N)
+			b.ResetTimer()
+			for i := range times {
+				times[i] = call()
+			}
+			b.ReportMetric(minOf(times)*1e6, "min-µs")
+		})
+	}
+}
