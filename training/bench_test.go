@@ -151,8 +151,8 @@ func BenchmarkTrainStepDevices(b *testing.B) {
 // BenchmarkDevicesPaired alternates single steps of a one-device trainer and a two-device one
 // on the same model and batch, so both meet the same load on a shared machine: its
 // pair-speedup (median over the pairs of one-device time / two-device time) is what
-// AutoDevices' per-shard thresholds rest on (docs/DESIGN.md); auto-devices is AutoDevices'
-// choice for the same model and batch, shard-GFLOP the forward work of a two-device shard.
+// MinImagesPerDevice rests on (docs/DESIGN.md); auto-devices is AutoDevices' choice for the
+// same model and batch.
 func BenchmarkDevicesPaired(b *testing.B) {
 	be := testutil.XLA(b)
 	if be.NumDevices() < 2 {
@@ -169,12 +169,7 @@ func BenchmarkDevicesPaired(b *testing.B) {
 				}
 				one, two, speedup := pairedSteps(b, trainers, images, labels)
 				auto, _, _ := benchTrainerOn(b, be, model, batch, training.AutoDevices) // not run: only its device choice
-				sum, err := auto.Model.Spec.Summarize()
-				if err != nil {
-					b.Fatal(err)
-				}
 				b.ReportMetric(float64(auto.Devices()), "auto-devices")
-				b.ReportMetric(float64(sum.TotalFLOPs)*float64(batch/2)/1e9, "shard-GFLOP")
 				b.ReportMetric(float64(batch)/median(one), "one-device-images/s")
 				b.ReportMetric(float64(batch)/median(two), "two-device-images/s")
 				b.ReportMetric(median(speedup), "pair-speedup")
