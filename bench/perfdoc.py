@@ -78,43 +78,44 @@ def torch_anchor(path):
     return meta, res, why if not res else None
 
 
-def paired_devices(w):
-    """BenchmarkDevicesPaired: one device against two, step by step, behind AutoDevices' thresholds."""
-    cases = [(m, b) for m in ["lenet", "tinyvgg", "resnet"] for b in [32, 64]
-             if get(f"BenchmarkDevicesPaired/xla/{m}/batch={b}", "pair-speedup")]
+def paired_table(w, bench, batches, intro, header, row):
+    """A table of a paired Go benchmark (two trainers alternating step by step), one row per model and
+    batch that ran: row(name, model, batch) gives a row's cells after the model and batch."""
+    cases = [(m, b) for m in ["lenet", "tinyvgg", "resnet"] for b in batches
+             if get(f"{bench}/xla/{m}/batch={b}", "pair-speedup")]
     if not cases:
         return
-    w("Two shards on the CPU plugin's devices against one step, alternating step by step in one process "
-      "(`go test -run '^$' -bench BenchmarkDevicesPaired -benchtime 40x ./training`; speed-up = median over the pairs of "
-      "one-device time / two-device time). `-devices auto` splits only where a shard keeps ≥ 64 images: none of these.\n")
-    w("| model | batch | shard | one device images/s | two devices images/s | speed-up | auto splits |")
-    w("|---|---|---|---|---|---|---|")
+    w(intro + "\n")
+    w("| model | batch | " + " | ".join(header) + " |")
+    w("|---|---|" + "---|" * len(header))
     for m, b in cases:
-        name = f"BenchmarkDevicesPaired/xla/{m}/batch={b}"
-        auto = get(name, "auto-devices")
-        w(f"| {m} | {b} | {b // 2} | {get(name, 'one-device-images/s'):,.0f} | "
-          f"{get(name, 'two-device-images/s'):,.0f} | {get(name, 'pair-speedup'):.2f}× | "
-          f"{'yes' if auto and auto > 1 else 'no'} |")
+        w(f"| {m} | {b} | " + " | ".join(row(f"{bench}/xla/{m}/batch={b}", b)) + " |")
     w("")
+
+
+def paired_devices(w):
+    """BenchmarkDevicesPaired: one device against two, step by step, behind AutoDevices' threshold."""
+    paired_table(
+        w, "BenchmarkDevicesPaired", [32, 64],
+        "Two shards on the CPU plugin's devices against one step, alternating step by step in one process "
+        "(`go test -run '^$' -bench BenchmarkDevicesPaired -benchtime 40x ./training`; speed-up = median over the pairs of "
+        "one-device time / two-device time). `-devices auto` splits only where a shard keeps ≥ 64 images: none of these.",
+        ["shard", "one device images/s", "two devices images/s", "speed-up", "auto splits"],
+        lambda name, b: [str(b // 2), f"{get(name, 'one-device-images/s'):,.0f}", f"{get(name, 'two-device-images/s'):,.0f}",
+                         f"{get(name, 'pair-speedup'):.2f}×", "yes" if (get(name, "auto-devices") or 1) > 1 else "no"])
 
 
 def paired_store(w):
     """BenchmarkStoreConvInputsPaired: the same step with Model.StoreConvInputs off and on."""
-    cases = [(m, b) for m in ["lenet", "tinyvgg", "resnet"] for b in [64, 256]
-             if get(f"BenchmarkStoreConvInputsPaired/xla/{m}/batch={b}", "pair-speedup")]
-    if not cases:
-        return
-    w("Convolution inputs stored once for the kernel gradients (`Model.StoreConvInputs`, on by default on XLA CPU; "
-      "docs/DESIGN.md), against the same step without, alternating step by step in one process with `-devices auto` "
-      "(`go test -run '^$' -bench BenchmarkStoreConvInputsPaired -benchtime 30x ./training`; speed-up = median over "
-      "the pairs of the time without / the time with).\n")
-    w("| model | batch | devices | without images/s | with images/s | speed-up |")
-    w("|---|---|---|---|---|---|")
-    for m, b in cases:
-        name = f"BenchmarkStoreConvInputsPaired/xla/{m}/batch={b}"
-        w(f"| {m} | {b} | {get(name, 'devices'):.0f} | {get(name, 'without-images/s'):,.0f} | "
-          f"{get(name, 'with-images/s'):,.0f} | {get(name, 'pair-speedup'):.2f}× |")
-    w("")
+    paired_table(
+        w, "BenchmarkStoreConvInputsPaired", [64, 256],
+        "Convolution inputs stored once for the kernel gradients (`Model.StoreConvInputs`, on by default on XLA CPU; "
+        "docs/DESIGN.md), against the same step without, alternating step by step in one process with `-devices auto` "
+        "(`go test -run '^$' -bench BenchmarkStoreConvInputsPaired -benchtime 30x ./training`; speed-up = median over "
+        "the pairs of the time without / the time with).",
+        ["devices", "without images/s", "with images/s", "speed-up"],
+        lambda name, b: [f"{get(name, 'devices'):.0f}", f"{get(name, 'without-images/s'):,.0f}",
+                         f"{get(name, 'with-images/s'):,.0f}", f"{get(name, 'pair-speedup'):.2f}×"])
 
 
 def verdict(ratio):

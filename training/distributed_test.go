@@ -66,20 +66,8 @@ func TestDataParallelMatchesOneDevice(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				var l []float64
-				for _, p := range tr.History.Train {
-					l = append(l, p.Loss)
-				}
-				losses = append(losses, l)
-				var w []float32
-				for _, name := range m.Spec.ParamLayers() {
-					for _, v := range []string{layers.VarWeights, layers.VarGamma, layers.VarMovingVar} {
-						if a, err := m.Variable(name, v); err == nil {
-							w = append(w, a.Data...)
-						}
-					}
-				}
-				finals = append(finals, w)
+				l, w := lossesAndWeights(tr)
+				losses, finals = append(losses, l), append(finals, w)
 			}
 			for i := range losses[0] {
 				if d := math.Abs(losses[0][i]-losses[1][i]) / math.Max(math.Abs(losses[0][i]), 1e-3); d > 1e-4 {
@@ -89,18 +77,13 @@ func TestDataParallelMatchesOneDevice(t *testing.T) {
 			// Relative to the whole parameter vector; single elements whose gradient is near
 			// zero can move by more, since Adam rescales small float32 reduction-order
 			// differences to the step size.
-			var diff, norm float64
-			for i, v := range finals[0] {
-				diff += math.Pow(float64(v-finals[1][i]), 2)
-				norm += float64(v) * float64(v)
-			}
-			if r := math.Sqrt(diff / norm); r > 1e-4 {
+			if r := relativeDistance(finals[0], finals[1]); r > 1e-4 {
 				t.Errorf("final weights and batch-norm statistics differ by %.2g (‖Δ‖/‖w‖)", r)
 			}
 			if d := testutil.MaxRelDiff(finals[0], finals[1]); d > 2e-3 {
 				t.Errorf("some weight differs by %g", d)
 			}
-			t.Logf("‖Δ‖/‖w‖ = %.2g, largest element difference %.2g", math.Sqrt(diff/norm), testutil.MaxRelDiff(finals[0], finals[1]))
+			t.Logf("‖Δ‖/‖w‖ = %.2g, largest element difference %.2g", relativeDistance(finals[0], finals[1]), testutil.MaxRelDiff(finals[0], finals[1]))
 			// The sharded evaluation (per-example outputs split like the batch) agrees too.
 			if d := math.Abs(shardedEval-oneDeviceEval) / oneDeviceEval; d > 1e-5 {
 				t.Errorf("held-out loss of the same weights: %.7f on 1 device, %.7f sharded (relative %.2g)", oneDeviceEval, shardedEval, d)
@@ -194,20 +177,8 @@ func TestStoreConvInputsTrainsTheSame(t *testing.T) {
 		if _, err := tr.Run(); err != nil {
 			t.Fatal(err)
 		}
-		var l []float64
-		for _, p := range tr.History.Train {
-			l = append(l, p.Loss)
-		}
-		losses = append(losses, l)
-		var w []float32
-		for _, name := range m.Spec.ParamLayers() {
-			for _, v := range []string{layers.VarWeights, layers.VarGamma, layers.VarMovingVar} {
-				if a, err := m.Variable(name, v); err == nil {
-					w = append(w, a.Data...)
-				}
-			}
-		}
-		finals = append(finals, w)
+		l, w := lossesAndWeights(tr)
+		losses, finals = append(losses, l), append(finals, w)
 	}
 	if len(losses[0]) != 8 {
 		t.Fatalf("%d losses recorded, want 8", len(losses[0]))
@@ -217,16 +188,41 @@ func TestStoreConvInputsTrainsTheSame(t *testing.T) {
 			t.Errorf("step %d: loss %.7f with stored inputs, %.7f without (relative %.2g)", i, losses[0][i], losses[1][i], d)
 		}
 	}
-	var diff, norm float64
-	for i, v := range finals[0] {
-		diff += math.Pow(float64(v-finals[1][i]), 2)
-		norm += float64(v) * float64(v)
-	}
-	if r := math.Sqrt(diff / norm); r > 1e-5 {
+	r := relativeDistance(finals[0], finals[1])
+	if r > 1e-5 {
 		t.Errorf("final weights differ by %.2g (‖Δ‖/‖w‖)", r)
 	}
-	t.Logf("‖Δ‖/‖w‖ = %.2g; losses %v / %v", math.Sqrt(diff/norm), losses[0], losses[1])
+	t.Logf("‖Δ‖/‖w‖ = %.2g; losses %v / %v", r, losses[0], losses[1])
 	if m, _ := layers.New(spec, testutil.Go(t), 7); m == nil || m.StoreConvInputs {
 		t.Error("StoreConvInputs is on for SimpleGo")
 	}
+}
+
+// lossesAndWeights returns a trainer's recorded training losses and its model's weights,
+// batch-norm scales and moving variances, concatenated.
+func lossesAndWeights(tr *training.Trainer) ([]float64, []float32) {
+	var losses []float64
+	for _, p := range tr.History.Train {
+		losses = append(losses, p.Loss)
+	}
+	var w []float32
+	m := tr.Model
+	for _, name := range m.Spec.ParamLayers() {
+		for _, v := range []string{layers.VarWeights, layers.VarGamma, layers.VarMovingVar} {
+			if a, err := m.Variable(name, v); err == nil {
+				w = append(w, a.Data...)
+			}
+		}
+	}
+	return losses, w
+}
+
+// relativeDistance is ‖a − b‖ / ‖a‖.
+func relativeDistance(a, b []float32) float64 {
+	var diff, norm float64
+	for i, v := range a {
+		diff += math.Pow(float64(v-b[i]), 2)
+		norm += float64(v) * float64(v)
+	}
+	return math.Sqrt(diff / norm)
 }
