@@ -211,8 +211,9 @@ machine = f"{cpu()}, {os.cpu_count()} cores, {go}, XLA CPU plugin lammps-jax-pjr
 out = []
 w = out.append
 w("# Performance\n")
+finished = datetime.datetime.fromtimestamp(os.path.getmtime(sys.argv[1]), datetime.timezone.utc)  # the raw output's last write
 w(f"Regenerate with `make bench` (runs `bench/run.sh`, then `bench/perfdoc.py`). Last run: "
-  f"{datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC on {machine}.\n")
+  f"{finished:%Y-%m-%d %H:%M} UTC on {machine}.\n")
 w("Benchmarks are Go benchmarks (`go test -bench`); no test asserts a timing. Raw output: `out/bench/raw.txt`.\n")
 
 against_pytorch(w, sys.argv[3] if len(sys.argv) > 3 else None)
