@@ -2,6 +2,7 @@ package nd
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -51,5 +52,53 @@ func TestAppendRows(t *testing.T) {
 	a = AppendRows(a, Array{Shape: []int{2, 2}, Data: []float32{3, 4, 5, 6}})
 	if a.Shape[0] != 3 || a.Shape[1] != 2 || len(a.Data) != 6 || a.Data[5] != 6 || b.Shape[0] != 1 || b.Data[0] != 1 {
 		t.Errorf("got %v %v (first batch %v)", a.Shape, a.Data, b.Shape)
+	}
+}
+
+// firstNonFinite agrees with math.IsNaN/IsInf on every kind of float32, wherever it stands.
+func TestFirstNonFinite(t *testing.T) {
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7f800001), math.Float32frombits(0xffffffff)} // a signalling NaN, a negative NaN
+	finite := []float32{0, float32(math.Copysign(0, -1)), 1, -1, math.MaxFloat32, -math.MaxFloat32,
+		math.SmallestNonzeroFloat32, math.Float32frombits(0x007fffff), math.Float32frombits(0x7f7fffff), 3.5e-39}
+	for _, n := range []int{0, 1, 255, 256, 257, 1000} {
+		values := make([]float32, n)
+		for i := range values {
+			values[i] = finite[i%len(finite)]
+		}
+		if got := firstNonFinite(values); got != -1 {
+			t.Fatalf("%d finite values: non-finite at %d (%v)", n, got, values[got])
+		}
+		for _, at := range []int{0, n / 2, n - 1} {
+			if n == 0 {
+				break
+			}
+			for _, bad := range special {
+				v := append([]float32(nil), values...)
+				v[at] = bad
+				if n > 3 && at != n-1 {
+					v[n-1] = bad // a later one must not hide the first
+				}
+				if got := firstNonFinite(v); got != at {
+					t.Errorf("n=%d: %v at %d found at %d", n, bad, at, got)
+				}
+			}
+		}
+	}
+	if err := CheckFinite("images", []float32{1, 2, float32(math.Inf(1))}); err == nil || !strings.Contains(err.Error(), "value 2 is +Inf") {
+		t.Errorf("CheckFinite: %v", err)
+	}
+}
+
+func BenchmarkCheckFinite(b *testing.B) {
+	values := make([]float32, 64*32*32*3) // a TinyVGG batch of 64
+	for i := range values {
+		values[i] = float32(i%255) / 255
+	}
+	b.SetBytes(int64(4 * len(values)))
+	for range b.N {
+		if err := CheckFinite("images", values); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
