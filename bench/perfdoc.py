@@ -21,28 +21,29 @@ def get(name, unit="ns/op"):
 def runs(name):
     return len(rows.get(name, []))
 
+CPUINFO = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+
+def cpuinfo(key):
+    """The first value of key in /proc/cpuinfo ("" when absent)."""
+    return (re.findall(rf"^{key}\s*:\s*(.*)$", CPUINFO, re.M) or [""])[0].strip()
+
 def cpu():
     """The model name, with the CPU family and model (VMs often name only the vendor's line)."""
-    try:
-        info = open("/proc/cpuinfo").read()
-    except OSError:
-        return platform.processor() or "unknown CPU"
-    field = lambda key: (re.findall(rf"^{key}\s*:\s*(.*)$", info, re.M) or [""])[0].strip()
-    name = field("model name") or platform.processor() or "unknown CPU"
-    return f"{name} (family {field('cpu family')}, model {field('model')})" if field("cpu family") else name
+    name = cpuinfo("model name") or platform.processor() or "unknown CPU"
+    family = cpuinfo("cpu family")
+    return f"{name} (family {family}, model {cpuinfo('model')})" if family else name
 
 def peak():
     """FP32 peak of the machine's cores and how it is counted: cores × clock × FLOP per cycle, where
     one 256-bit FMA is 16 FLOP and AMD Zen 2-4 and AVX2 Intel cores issue two a cycle (Zen 4 runs
     AVX-512 as two 256-bit halves); Intel cores with AVX-512 and AMD Zen 5 (family 26) issue two
     512-bit FMAs."""
-    info = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
-    mhz = [float(x) for x in re.findall(r"^cpu MHz\s*:\s*([\d.]+)", info, re.M)]
-    flags = set((re.findall(r"^flags\s*:\s*(.*)$", info, re.M) or [""])[0].split())
-    family = int((re.findall(r"^cpu family\s*:\s*(\d+)", info, re.M) or ["0"])[0])
+    mhz = [float(x) for x in re.findall(r"^cpu MHz\s*:\s*([\d.]+)", CPUINFO, re.M)]
+    flags = set(cpuinfo("flags").split())
+    family = int(cpuinfo("cpu family") or 0)
     if not mhz:
         return None, "unknown (no /proc/cpuinfo)"
-    amd = "AuthenticAMD" in info
+    amd = "AuthenticAMD" in CPUINFO
     wide512 = "avx512f" in flags and (not amd or family >= 26)
     per_cycle = 64 if wide512 else 32 if {"avx2", "fma"} <= flags else 16
     cores, ghz = os.cpu_count(), max(mhz) / 1e3

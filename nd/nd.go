@@ -172,10 +172,9 @@ func CheckFinite(what string, values []float32) error {
 	return nil
 }
 
-// firstNonFinite is the index of the first NaN or ±Inf in values, or -1. It scans the bits:
-// with the sign cleared, a float32 is non-finite iff adding 2^23 carries into bit 31 (its
-// exponent bits are all ones), so a block of values is checked with adds and ORs alone,
-// several times faster than a compare per value, and only a block that fails is searched.
+// firstNonFinite is the index of the first NaN or ±Inf in values, or -1. A block of values
+// is checked with adds and ORs alone (exponentCarry), about twice as fast as a compare per
+// value (BenchmarkCheckFinite); only a block that fails is searched.
 func firstNonFinite(values []float32) int {
 	const block = 256
 	for start := 0; start < len(values); start += block {
@@ -183,25 +182,29 @@ func firstNonFinite(values []float32) int {
 		var c0, c1, c2, c3 uint32 // four chains, so the adds of neighbours overlap
 		i := 0
 		for ; i+4 <= len(chunk); i += 4 {
-			c0 |= math.Float32bits(chunk[i])&0x7fffffff + 0x00800000
-			c1 |= math.Float32bits(chunk[i+1])&0x7fffffff + 0x00800000
-			c2 |= math.Float32bits(chunk[i+2])&0x7fffffff + 0x00800000
-			c3 |= math.Float32bits(chunk[i+3])&0x7fffffff + 0x00800000
+			c0 |= exponentCarry(chunk[i])
+			c1 |= exponentCarry(chunk[i+1])
+			c2 |= exponentCarry(chunk[i+2])
+			c3 |= exponentCarry(chunk[i+3])
 		}
 		for ; i < len(chunk); i++ {
-			c0 |= math.Float32bits(chunk[i])&0x7fffffff + 0x00800000
+			c0 |= exponentCarry(chunk[i])
 		}
 		if (c0|c1|c2|c3)&0x80000000 == 0 {
 			continue
 		}
 		for i, v := range chunk {
-			if math.Float32bits(v)&0x7fffffff+0x00800000 >= 0x80000000 {
+			if exponentCarry(v)&0x80000000 != 0 {
 				return start + i
 			}
 		}
 	}
 	return -1
 }
+
+// exponentCarry has bit 31 set iff v is NaN or ±Inf: with the sign cleared, adding 2^23
+// carries into bit 31 only when the exponent bits are all ones.
+func exponentCarry(v float32) uint32 { return math.Float32bits(v)&0x7fffffff + 0x00800000 }
 
 // ResizeBilinear resamples a [h,w] array to [H,W] (pixel centres aligned).
 func ResizeBilinear(a Array, H, W int) Array {

@@ -161,13 +161,9 @@ func BenchmarkDevicesPaired(b *testing.B) {
 	for _, model := range []string{"lenet", "tinyvgg", "resnet"} {
 		for _, batch := range []int{32, 64} {
 			b.Run(fmt.Sprintf("xla/%s/batch=%d", model, batch), func(b *testing.B) {
-				var trainers [2]*training.Trainer
-				var images []float32
-				var labels []int32
-				for i, devices := range []int{1, 2} {
-					trainers[i], images, labels = benchTrainerOn(b, be, model, batch, devices)
-				}
-				one, two, speedup := pairedSteps(b, trainers, images, labels)
+				_, one, two, speedup := pairedSteps(b, func(i int) (*training.Trainer, []float32, []int32) {
+					return benchTrainerOn(b, be, model, batch, i+1)
+				})
 				auto, _, _ := benchTrainerOn(b, be, model, batch, training.AutoDevices) // not run: only its device choice
 				b.ReportMetric(float64(auto.Devices()), "auto-devices")
 				b.ReportMetric(float64(batch)/median(one), "one-device-images/s")
@@ -178,9 +174,15 @@ func BenchmarkDevicesPaired(b *testing.B) {
 	}
 }
 
-// pairedSteps warms up both trainers, then alternates their steps b.N times on the same
-// batch: each one's step times, and the per-pair ratio first / second.
-func pairedSteps(b *testing.B, tr [2]*training.Trainer, images []float32, labels []int32) (first, second, ratio []float64) {
+// pairedSteps makes two trainers with newTrainer(0) and newTrainer(1), warms both up, then
+// alternates their steps b.N times on the second one's batch: the trainers, each one's step
+// times, and the per-pair ratio first / second.
+func pairedSteps(b *testing.B, newTrainer func(i int) (*training.Trainer, []float32, []int32)) (tr [2]*training.Trainer, first, second, ratio []float64) {
+	var images []float32
+	var labels []int32
+	for i := range tr {
+		tr[i], images, labels = newTrainer(i)
+	}
 	step := func(t *training.Trainer) float64 {
 		t0 := time.Now()
 		if _, err := t.TrainBatch(images, labels, false); err != nil {
@@ -199,7 +201,7 @@ func pairedSteps(b *testing.B, tr [2]*training.Trainer, images []float32, labels
 		first[i], second[i] = step(tr[0]), step(tr[1])
 		ratio[i] = first[i] / second[i]
 	}
-	return first, second, ratio
+	return tr, first, second, ratio
 }
 
 // BenchmarkStoreConvInputsPaired alternates steps of a trainer whose model has
@@ -210,13 +212,9 @@ func BenchmarkStoreConvInputsPaired(b *testing.B) {
 	for _, model := range []string{"lenet", "tinyvgg", "resnet"} {
 		for _, batch := range []int{64, 256} {
 			b.Run(fmt.Sprintf("xla/%s/batch=%d", model, batch), func(b *testing.B) {
-				var trainers [2]*training.Trainer
-				var images []float32
-				var labels []int32
-				for i, store := range []bool{false, true} {
-					trainers[i], images, labels = benchTrainerWith(b, be, model, batch, training.AutoDevices, func(m *layers.Model) { m.StoreConvInputs = store })
-				}
-				without, with, speedup := pairedSteps(b, trainers, images, labels)
+				trainers, without, with, speedup := pairedSteps(b, func(i int) (*training.Trainer, []float32, []int32) {
+					return benchTrainerWith(b, be, model, batch, training.AutoDevices, func(m *layers.Model) { m.StoreConvInputs = i == 1 })
+				})
 				b.ReportMetric(float64(batch)/median(without), "without-images/s")
 				b.ReportMetric(float64(batch)/median(with), "with-images/s")
 				b.ReportMetric(median(speedup), "pair-speedup")

@@ -77,13 +77,14 @@ func TestDataParallelMatchesOneDevice(t *testing.T) {
 			// Relative to the whole parameter vector; single elements whose gradient is near
 			// zero can move by more, since Adam rescales small float32 reduction-order
 			// differences to the step size.
-			if r := relativeDistance(finals[0], finals[1]); r > 1e-4 {
+			r, d := relativeDistance(finals[0], finals[1]), testutil.MaxRelDiff(finals[0], finals[1])
+			if r > 1e-4 {
 				t.Errorf("final weights and batch-norm statistics differ by %.2g (‖Δ‖/‖w‖)", r)
 			}
-			if d := testutil.MaxRelDiff(finals[0], finals[1]); d > 2e-3 {
+			if d > 2e-3 {
 				t.Errorf("some weight differs by %g", d)
 			}
-			t.Logf("‖Δ‖/‖w‖ = %.2g, largest element difference %.2g", relativeDistance(finals[0], finals[1]), testutil.MaxRelDiff(finals[0], finals[1]))
+			t.Logf("‖Δ‖/‖w‖ = %.2g, largest element difference %.2g", r, d)
 			// The sharded evaluation (per-example outputs split like the batch) agrees too.
 			if d := math.Abs(shardedEval-oneDeviceEval) / oneDeviceEval; d > 1e-5 {
 				t.Errorf("held-out loss of the same weights: %.7f on 1 device, %.7f sharded (relative %.2g)", oneDeviceEval, shardedEval, d)
