@@ -26,8 +26,9 @@ func (conv2dKind) outShape(l Layer, in [][]int) ([]int, error) {
 	if g := l.groups(); g > maxFilters || x[2]%g != 0 || l.Filters%g != 0 {
 		return nil, fmt.Errorf("%d groups must divide both the %d input channels and the %d filters", g, x[2], l.Filters)
 	}
-	if int64(l.Kernel)*int64(l.Kernel)*int64(x[2]/l.groups())*int64(l.Filters) > maxActivations {
-		return nil, fmt.Errorf("%d×%d×%d×%d weights is too many", l.Kernel, l.Kernel, x[2]/l.groups(), l.Filters)
+	kh, kw := l.kernelSize()
+	if int64(kh)*int64(kw)*int64(x[2]/l.groups())*int64(l.Filters) > maxActivations {
+		return nil, fmt.Errorf("%d×%d×%d×%d weights is too many", kh, kw, x[2]/l.groups(), l.Filters)
 	}
 	ho, wo := l.windowOut(x[0], x[1])
 	return []int{ho, wo, l.Filters}, nil
@@ -35,9 +36,10 @@ func (conv2dKind) outShape(l Layer, in [][]int) ([]int, error) {
 
 func (conv2dKind) variables(l Layer, in [][]int) []VariableSpec {
 	cin := single(in)[2] / l.groups()
-	fanIn, fanOut := l.Kernel*l.Kernel*cin, l.Kernel*l.Kernel*l.Filters/l.groups()
+	kh, kw := l.kernelSize()
+	fanIn, fanOut := kh*kw*cin, kh*kw*l.Filters/l.groups()
 	return []VariableSpec{
-		{Name: VarWeights, Shape: []int{l.Kernel, l.Kernel, cin, l.Filters}, Trainable: true,
+		{Name: VarWeights, Shape: []int{kh, kw, cin, l.Filters}, Trainable: true,
 			init: func(rng *rand.Rand) []float32 { return initWeights(rng, fanIn*l.Filters, fanIn, fanOut, l.Activation) }},
 		zeros(VarBiases, l.Filters),
 	}
@@ -45,7 +47,14 @@ func (conv2dKind) variables(l Layer, in [][]int) []VariableSpec {
 
 func (conv2dKind) flops(l Layer, in [][]int, out []int) int64 {
 	n := int64(prod(out))
-	return 2*int64(l.Kernel*l.Kernel*single(in)[2]/l.groups())*n + n
+	kh, kw := l.kernelSize()
+	return 2*int64(kh*kw*single(in)[2]/l.groups())*n + n
+}
+
+// kernelSize is the window's height and width.
+func (l Layer) kernelSize() (int, int) {
+	h, w := l.windows()
+	return h.k, w.k
 }
 
 func (conv2dKind) build(b *buildCtx, l Layer, in []*graph.Node) *graph.Node {
@@ -58,16 +67,18 @@ func (conv2dKind) build(b *buildCtx, l Layer, in []*graph.Node) *graph.Node {
 	return graph.Add(y, graph.Reshape(b.variable(g, VarBiases), 1, 1, 1, l.Filters))
 }
 
-// conv2d convolves x [B,H,W,Cin] with kernel [k,k,Cin/groups,Cout]. GoMLX cannot combine
+// conv2d convolves x [B,H,W,Cin] with kernel [kh,kw,Cin/groups,Cout]. GoMLX cannot combine
 // strides with dilation, so that case takes the portable formulation on XLA too.
 func conv2d(x, kernel *graph.Node, l Layer, portable bool) *graph.Node {
 	dims := x.Shape().Dimensions
 	ph, pw := l.pads(dims[1], dims[2])
-	d, groups := l.dilation(), l.groups()
-	if !portable && (d == 1 || l.Stride == 1) {
-		c := graph.Convolve(x, kernel).StridePerAxis(l.Stride, l.Stride).PaddingPerDim([][2]int{ph, pw})
-		if d > 1 {
-			c = c.DilationPerAxis(d, d)
+	wh, ww := l.windows()
+	groups := l.groups()
+	strided, dilated := wh.s > 1 || ww.s > 1, wh.d > 1 || ww.d > 1
+	if !portable && !(strided && dilated) {
+		c := graph.Convolve(x, kernel).StridePerAxis(wh.s, ww.s).PaddingPerDim([][2]int{ph, pw})
+		if dilated {
+			c = c.DilationPerAxis(wh.d, ww.d)
 		}
 		if groups > 1 {
 			c = c.ChannelGroupCount(groups)
@@ -76,8 +87,8 @@ func conv2d(x, kernel *graph.Node, l Layer, portable bool) *graph.Node {
 	}
 	b, cin := dims[0], dims[3]
 	cout := kernel.Shape().Dimensions[3]
-	p, ho, wo := patches(x, l.Kernel, l.Stride, d, ph, pw, 0) // [Ho*Wo, k*k, B, Cin]
-	k2 := l.Kernel * l.Kernel
+	p, ho, wo := patches(x, wh, ww, ph, pw, 0) // [Ho*Wo, kh*kw, B, Cin]
+	k2 := wh.k * ww.k
 	p = graph.TransposeAllAxes(p, 2, 0, 1, 3) // [B, Ho*Wo, k*k, Cin]
 	if groups == 1 {
 		out := matmul(graph.Reshape(p, b*ho*wo, k2*cin), graph.Reshape(kernel, k2*cin, cout))
@@ -87,7 +98,7 @@ func conv2d(x, kernel *graph.Node, l Layer, portable bool) *graph.Node {
 	cg, og := cin/groups, cout/groups
 	rows := graph.Reshape(p, b*ho*wo, k2, groups, cg)
 	rows = graph.Reshape(graph.TransposeAllAxes(rows, 2, 0, 1, 3), groups, b*ho*wo, k2*cg)
-	kern := graph.Reshape(kernel, l.Kernel, l.Kernel, cg, groups, og)
+	kern := graph.Reshape(kernel, wh.k, ww.k, cg, groups, og)
 	kern = graph.Reshape(graph.TransposeAllAxes(kern, 3, 0, 1, 2, 4), groups, k2*cg, og)
 	out := batchedMatmul(rows, kern) // [g, B*Ho*Wo, Cout/g]
 	out = graph.TransposeAllAxes(out, 1, 0, 2)

@@ -78,6 +78,115 @@ var layerCases = []layerCase{
 		s.Conv("/layer1/layer1.0/conv1/Conv", 3, 3).Affine("L")
 	}, false},
 	{"batchnorm_epsilon", func(s *layers.Spec) { s.BatchNorm("L"); s.Layers[0].Epsilon = 1e-5 }, false},
+	{"conv_3x1_stride2x1_nonsquare", func(s *layers.Spec) {
+		s.Conv("L", 4, 3, layers.WithPads(1, 1, 0, 0), func(l *layers.Layer) { l.KernelW, l.Stride, l.StrideW = 1, 2, 1 })
+	}, false},
+	{"conv_depthwise_stride2x1_dilation", func(s *layers.Spec) {
+		s.Conv("L", 3, 3, layers.WithGroups(3), layers.WithPads(2, 2, 1, 1), func(l *layers.Layer) { l.Stride, l.StrideW, l.Dilation, l.DilationW = 2, 1, 2, 1 })
+	}, false},
+	{"maxpool_2x3_dilated", func(s *layers.Spec) {
+		s.MaxPool("L", 2, func(l *layers.Layer) { l.KernelW, l.Stride, l.StrideW, l.Dilation = 3, 1, 2, 2 })
+	}, false},
+	{"avgpool3_count_pad", func(s *layers.Spec) {
+		s.AvgPool("L", 3, layers.WithStride(2), layers.WithPads(1, 1, 1, 1), func(l *layers.Layer) { l.CountPad = true })
+	}, false},
+	{"act_hardswish", func(s *layers.Spec) { s.Act("L", layers.HardSwish) }, false},
+	{"act_hardsigmoid", func(s *layers.Spec) {
+		s.Act("L", layers.HardSigmoid, func(l *layers.Layer) { l.Alpha, l.Beta = 0.4, 0.3 })
+	}, false},
+	{"act_gelu", func(s *layers.Spec) { s.Act("L", layers.GELU) }, false},
+	{"act_gelu_tanh", func(s *layers.Spec) { s.Act("L", layers.GELUTanh) }, false},
+	{"act_erf_exp_neg_abs", func(s *layers.Spec) {
+		s.Act("a", layers.Erf).Act("b", layers.Exp).Act("c", layers.Neg).Act("L", layers.Abs)
+	}, false},
+	{"act_sqrt_log_reciprocal_of_positive", func(s *layers.Spec) {
+		s.Act("e", layers.Exp).Act("a", layers.Sqrt).Act("b", layers.Log).Act("c", layers.Exp).Act("L", layers.Reciprocal)
+	}, false},
+	{"act_pow_softplus_elu", func(s *layers.Spec) {
+		s.Act("a", layers.Pow, func(l *layers.Layer) { l.Exponent = 2 }).Act("b", layers.Softplus).Act("L", layers.ELU, func(l *layers.Layer) { l.Alpha = 0.7 })
+	}, false},
+	{"reshape_channel_shuffle", func(s *layers.Spec) {
+		s.Conv("a", 4, 1).
+			Add("r", nil, func(l *layers.Layer) { l.Kind, l.Shape = layers.Reshape, []int{8, 8, 2, 2} }).
+			Add("L", nil, func(l *layers.Layer) { l.Kind, l.Perm, l.Shape = layers.Reshape, []int{0, 1, 3, 2}, []int{8, 8, 4} })
+	}, false},
+	{"reshape_transpose_to_chw", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) { l.Kind, l.Perm = layers.Reshape, []int{2, 0, 1} })
+	}, false},
+	{"reduce_mean_hw_keep", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) { l.Kind, l.Op, l.Axes, l.KeepDims = layers.Reduce, "mean", []int{0, 1}, true })
+	}, false},
+	{"reduce_max_channels", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) { l.Kind, l.Op, l.Axes = layers.Reduce, "max", []int{2} })
+	}, false},
+	{"reduce_l2_min_sum", func(s *layers.Spec) {
+		s.AddLayer("a", nil, func(l *layers.Layer) { l.Kind, l.Op, l.Axes, l.KeepDims = layers.Reduce, "l2", []int{1}, true }).
+			Add("b", nil, func(l *layers.Layer) { l.Kind, l.Op, l.Axes, l.KeepDims = layers.Reduce, "min", []int{0}, true }).
+			AddLayer("c", []string{layers.InputName}, func(l *layers.Layer) {
+				l.Kind, l.Op, l.Axes, l.KeepDims = layers.Reduce, "sumsquare", []int{0, 2}, true
+			}).
+			AddLayer("d", []string{layers.InputName}, func(l *layers.Layer) { l.Kind, l.Op, l.Axes, l.KeepDims = layers.Reduce, "sum", []int{1}, true }).
+			Merge("L", "sum", []string{"b", "c", "d"})
+	}, false},
+	{"gather_slice_channels", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) {
+			l.Kind, l.Axes, l.Shape, l.Indices = layers.Gather, []int{2}, []int{2}, []int{2, 0}
+		})
+	}, false},
+	{"gather_hw_with_fill", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) {
+			l.Kind, l.Axes, l.Shape, l.Indices, l.Fill = layers.Gather, []int{0, 1}, []int{2, 3}, []int{0, 63, -1, 9, 9, 17}, 0.5
+		})
+	}, false},
+	{"merge_sub_div_max_min_mean", func(s *layers.Spec) {
+		s.Conv("a", 3, 3, layers.WithPadding(layers.Same)).Act("p", layers.Exp, layers.From(layers.InputName)).
+			Merge("s", "sub", []string{"a", layers.InputName}).Merge("d", "div", []string{"s", "p"}).
+			Merge("m", "max", []string{"d", "a", layers.InputName}).Merge("n", "min", []string{"a", layers.InputName}).Merge("L", "mean", []string{"m", "n", "d"})
+	}, false},
+	{"merge_broadcast_gate_pow", func(s *layers.Spec) {
+		s.Act("e", layers.Exp).GlobalAvgPool("gap", func(l *layers.Layer) { l.KeepDims = true }).Merge("L", "pow", []string{"e", "gap"})
+	}, false},
+	{"layernorm_channels", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) { l.Kind, l.Axes, l.Epsilon = layers.LayerNorm, []int{2}, 1e-6 })
+	}, false},
+	{"layernorm_hwc", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) { l.Kind, l.Axes = layers.LayerNorm, []int{0, 1, 2} })
+	}, false},
+	{"prelu_channels", func(s *layers.Spec) { s.AddLayer("L", nil, func(l *layers.Layer) { l.Kind = layers.PReLU }) }, false},
+	{"prelu_shared_and_affine_broadcast", func(s *layers.Spec) {
+		s.AddLayer("a", nil, func(l *layers.Layer) { l.Kind, l.ParamShape = layers.PReLU, []int{1, 1, 1} }).
+			Add("L", nil, func(l *layers.Layer) { l.Kind, l.ParamShape = layers.Affine, []int{8, 1, 3} })
+	}, false},
+	{"softmax_over_width", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) { l.Kind, l.Axes = layers.Softmax, []int{1} })
+	}, false},
+	{"concat_along_height", func(s *layers.Spec) {
+		s.Conv("a", 3, 3, layers.WithPads(1, 0, 1, 1)).Concat("L", []string{"a", layers.InputName}, func(l *layers.Layer) { l.Axes = []int{0} })
+	}, false},
+	{"dense_on_last_axis", func(s *layers.Spec) { s.Dense("L", 4, layers.WithActivation(layers.Tanh)).Flatten("f") }, false},
+	{"pad_reflect_edge_crop", func(s *layers.Spec) {
+		s.PadImage("a", 2, 1, 0, 3, 0, func(l *layers.Layer) { l.Mode = "reflect" }).
+			PadImage("b", 1, 0, 2, 1, 0, func(l *layers.Layer) { l.Mode = "edge" }).
+			PadImage("L", -1, -2, 1, -3, 0.5)
+	}, false},
+	{"resize_linear_half_pixel", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) { l.Kind, l.Mode, l.Shape = layers.Resize, "linear", []int{13, 5} })
+	}, false},
+	{"resize_nearest_asymmetric_scales", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) {
+			l.Kind, l.Mode, l.Shape, l.Coord, l.Rounding, l.Scales = layers.Resize, "nearest", []int{16, 12}, "asymmetric", "floor", []float64{2, 1.5}
+		})
+	}, false},
+	{"convtranspose_stride2_pads", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) {
+			l.Kind, l.Filters, l.Kernel, l.Stride, l.Pads, l.OutPads, l.Activation = layers.ConvTranspose, 4, 3, 2, []int{1, 1, 0, 1}, []int{1, 0}, layers.ReLU
+		})
+	}, false},
+	{"convtranspose_groups_nonsquare_dilated", func(s *layers.Spec) {
+		s.AddLayer("L", nil, func(l *layers.Layer) {
+			l.Kind, l.Filters, l.Kernel, l.KernelW, l.Stride, l.StrideW, l.Dilation, l.Groups = layers.ConvTranspose, 6, 2, 3, 1, 2, 2, 3
+		})
+	}, false},
 	{"resblock_batchnorm_training", func(s *layers.Spec) {
 		s.Conv("c1", 4, 3, layers.WithPadding(layers.Same), layers.WithStride(2)).BatchNorm("bn1").
 			Conv("proj", 4, 1, layers.WithStride(2), layers.From(layers.InputName)).

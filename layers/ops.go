@@ -11,27 +11,21 @@ func toImage(x *graph.Node, b, ho, wo, c int) *graph.Node {
 	return graph.Reshape(graph.TransposeAllAxes(x, 1, 0, 2), b, ho, wo, c)
 }
 
-// patches gathers the k×k windows (dilated by dil) of x [B,H,W,C] at the given stride and
-// padding into [Ho*Wo, k*k, B, C]; padded positions read padValue.
-func patches(x *graph.Node, k, stride, dil int, ph, pw [2]int, padValue float64) (*graph.Node, int, int) {
+// patches gathers the windows (height window wh, width window ww) of x [B,H,W,C] with
+// the given padding into [Ho*Wo, kh*kw, B, C]; padded positions read padValue.
+func patches(x *graph.Node, wh, ww window, ph, pw [2]int, padValue float64) (*graph.Node, int, int) {
 	dims := x.Shape().Dimensions
 	b, h, w, c := dims[0], dims[1], dims[2], dims[3]
-	span := (k-1)*dil + 1
-	ho := (h+ph[0]+ph[1]-span)/stride + 1
-	wo := (w+pw[0]+pw[1]-span)/stride + 1
-	g := x.Graph()
-	// Pixel-major [H*W+1, B, C]: row H*W is the padding value.
-	flat := graph.TransposeAllAxes(graph.Reshape(x, b, h*w, c), 1, 0, 2)
-	pad := graph.BroadcastToDims(graph.ConstAsDType(g, x.DType(), padValue), 1, b, c)
-	flat = graph.Concatenate([]*graph.Node{flat, pad}, 0)
-	idx := make([]int32, 0, ho*wo*k*k)
+	ho := (h+ph[0]+ph[1]-wh.span())/wh.s + 1
+	wo := (w+pw[0]+pw[1]-ww.span())/ww.s + 1
+	idx := make([]int32, 0, ho*wo*wh.k*ww.k)
 	for oy := 0; oy < ho; oy++ {
 		for ox := 0; ox < wo; ox++ {
-			for ky := 0; ky < k; ky++ {
-				for kx := 0; kx < k; kx++ {
-					y, xx := oy*stride+ky*dil-ph[0], ox*stride+kx*dil-pw[0]
+			for ky := 0; ky < wh.k; ky++ {
+				for kx := 0; kx < ww.k; kx++ {
+					y, xx := oy*wh.s+ky*wh.d-ph[0], ox*ww.s+kx*ww.d-pw[0]
 					if y < 0 || y >= h || xx < 0 || xx >= w {
-						idx = append(idx, int32(h*w))
+						idx = append(idx, -1)
 					} else {
 						idx = append(idx, int32(y*w+xx))
 					}
@@ -39,23 +33,39 @@ func patches(x *graph.Node, k, stride, dil int, ph, pw [2]int, padValue float64)
 			}
 		}
 	}
-	indices := graph.Const(g, idx)
-	indices = graph.Reshape(indices, ho*wo*k*k, 1)
-	gathered := graph.Gather(flat, indices) // [Ho*Wo*k*k, B, C]
-	return graph.Reshape(gathered, ho*wo, k*k, b, c), ho, wo
+	return graph.Reshape(gatherPixels(x, idx, padValue), ho*wo, wh.k*ww.k, b, c), ho, wo
+}
+
+// gatherPixels reads positions idx (y·W+x of x [B,H,W,C]; -1 reads padValue) into
+// [len(idx), B, C], through a pixel-major copy of x with one padding row.
+func gatherPixels(x *graph.Node, idx []int32, padValue float64) *graph.Node {
+	dims := x.Shape().Dimensions
+	b, h, w, c := dims[0], dims[1], dims[2], dims[3]
+	g := x.Graph()
+	flat := graph.TransposeAllAxes(graph.Reshape(x, b, h*w, c), 1, 0, 2)
+	pad := graph.BroadcastToDims(graph.ConstAsDType(g, x.DType(), padValue), 1, b, c)
+	flat = graph.Concatenate([]*graph.Node{flat, pad}, 0)
+	rows := make([]int32, len(idx))
+	for i, v := range idx {
+		if v < 0 {
+			v = int32(h * w)
+		}
+		rows[i] = v
+	}
+	return graph.Gather(flat, graph.Reshape(graph.Const(g, rows), len(rows), 1))
 }
 
 // windowCounts counts, per output position, how many window cells fall inside the image.
-func windowCounts(h, w, k, stride int, ph, pw [2]int) []float32 {
-	ho := (h+ph[0]+ph[1]-k)/stride + 1
-	wo := (w+pw[0]+pw[1]-k)/stride + 1
+func windowCounts(h, w int, wh, ww window, ph, pw [2]int) []float32 {
+	ho := (h+ph[0]+ph[1]-wh.span())/wh.s + 1
+	wo := (w+pw[0]+pw[1]-ww.span())/ww.s + 1
 	counts := make([]float32, 0, ho*wo)
 	for oy := 0; oy < ho; oy++ {
 		for ox := 0; ox < wo; ox++ {
 			n := 0
-			for ky := 0; ky < k; ky++ {
-				for kx := 0; kx < k; kx++ {
-					y, xx := oy*stride+ky-ph[0], ox*stride+kx-pw[0]
+			for ky := 0; ky < wh.k; ky++ {
+				for kx := 0; kx < ww.k; kx++ {
+					y, xx := oy*wh.s+ky*wh.d-ph[0], ox*ww.s+kx*ww.d-pw[0]
 					if y >= 0 && y < h && xx >= 0 && xx < w {
 						n++
 					}

@@ -32,6 +32,14 @@ const (
 	Affine        Kind = "affine"
 	Pad           Kind = "pad"
 	Multiply      Kind = "multiply"
+	Reshape       Kind = "reshape"
+	Reduce        Kind = "reduce"
+	Gather        Kind = "gather"
+	Merge         Kind = "merge"
+	LayerNorm     Kind = "layernorm"
+	PReLU         Kind = "prelu"
+	Resize        Kind = "resize"
+	ConvTranspose Kind = "convtranspose"
 )
 
 const (
@@ -41,6 +49,8 @@ const (
 	maxInputs  = 64
 	// maxActivations bounds the values one image produces in any single layer.
 	maxActivations = 1 << 26
+	// maxWeights bounds one dense layer's weights (VGG's first dense layer has 102.8 M).
+	maxWeights = 1 << 30
 )
 
 // InputName names the model's input image in a layer's Inputs.
@@ -57,6 +67,24 @@ const (
 	Tanh      Activation = "tanh"
 	// Clip limits values to [Layer.ClipMin, Layer.ClipMax] (ReLU6 is clip 0..6).
 	Clip Activation = "clip"
+	// HardSigmoid is max(0, min(1, Alpha·x + Beta)); HardSwish is x·hardsigmoid(x) with 1/6, 1/2.
+	HardSigmoid Activation = "hardsigmoid"
+	HardSwish   Activation = "hardswish"
+	// GELU is x·Φ(x) (exact, with erf); GELUTanh is its tanh approximation.
+	GELU     Activation = "gelu"
+	GELUTanh Activation = "gelu_tanh"
+	Erf      Activation = "erf"
+	Sqrt     Activation = "sqrt"
+	Exp      Activation = "exp"
+	Log      Activation = "log"
+	Neg      Activation = "neg"
+	Abs      Activation = "abs"
+	// Reciprocal is 1/x; Pow is x^Exponent.
+	Reciprocal Activation = "reciprocal"
+	Pow        Activation = "pow"
+	Softplus   Activation = "softplus"
+	// ELU is x for x > 0, Alpha·(eˣ−1) otherwise.
+	ELU Activation = "elu"
 )
 
 // Padding of convolutions and pools: Same keeps ceil(size/stride) (TensorFlow style), Valid
@@ -75,23 +103,57 @@ type Layer struct {
 	Kind Kind   `json:"kind"`
 	// Inputs names the layers (or InputName) feeding this one; empty means the previous
 	// layer of Spec.Layers (the model input for the first).
-	Inputs     []string   `json:"inputs,omitempty"`
-	Filters    int        `json:"filters,omitempty"`  // conv2d
-	Units      int        `json:"units,omitempty"`    // dense
-	Kernel     int        `json:"kernel,omitempty"`   // conv2d, pools: window side
-	Stride     int        `json:"stride,omitempty"`   // conv2d, pools (default 1 for conv, Kernel for pools)
-	Dilation   int        `json:"dilation,omitempty"` // conv2d (default 1)
-	Groups     int        `json:"groups,omitempty"`   // conv2d (default 1; input channels = depthwise)
-	Padding    Padding    `json:"padding,omitempty"`  // conv2d, pools (default Valid)
-	Pads       []int      `json:"pads,omitempty"`     // Explicit padding: top, bottom, left, right
+	Inputs   []string `json:"inputs,omitempty"`
+	Filters  int      `json:"filters,omitempty"`  // conv2d
+	Units    int      `json:"units,omitempty"`    // dense
+	Kernel   int      `json:"kernel,omitempty"`   // conv2d, pools: window height (and width unless KernelW)
+	Stride   int      `json:"stride,omitempty"`   // conv2d, pools (default 1 for conv, Kernel for pools)
+	Dilation int      `json:"dilation,omitempty"` // conv2d, pools (default 1)
+	// KernelW, StrideW and DilationW set the width's window when it differs from the height's.
+	KernelW    int        `json:"kernel_w,omitempty"`
+	StrideW    int        `json:"stride_w,omitempty"`
+	DilationW  int        `json:"dilation_w,omitempty"`
+	Groups     int        `json:"groups,omitempty"`  // conv2d (default 1; input channels = depthwise)
+	Padding    Padding    `json:"padding,omitempty"` // conv2d, pools (default Valid)
+	Pads       []int      `json:"pads,omitempty"`    // Explicit padding: top, bottom, left, right
 	Activation Activation `json:"activation,omitempty"`
 	Alpha      float64    `json:"alpha,omitempty"`    // LeakyReLU slope for negative inputs
 	Rate       float64    `json:"rate,omitempty"`     // dropout probability
 	Epsilon    float64    `json:"epsilon,omitempty"`  // batchnorm (default BatchNormEpsilon)
 	ClipMin    float64    `json:"clip_min,omitempty"` // clip activation bounds
 	ClipMax    float64    `json:"clip_max,omitempty"`
-	Fill       float64    `json:"fill,omitempty"`      // pad: the value of added cells
-	KeepDims   bool       `json:"keep_dims,omitempty"` // globalavgpool: 1×1×C instead of C
+	Fill       float64    `json:"fill,omitempty"`      // pad, gather: the value of added cells
+	KeepDims   bool       `json:"keep_dims,omitempty"` // globalavgpool, reduce: keep reduced axes as 1
+	Beta       float64    `json:"beta,omitempty"`      // hardsigmoid offset
+	Exponent   float64    `json:"exponent,omitempty"`  // pow activation
+	// Axes are per-image axes (0 is the first axis after the batch): reduce (the axes
+	// reduced), softmax and concat (one axis; default the last), layernorm (the trailing
+	// axes normalised), gather (consecutive axes indexed).
+	Axes []int `json:"axes,omitempty"`
+	// Perm transposes the per-image axes before a reshape to Shape (the per-image output).
+	Perm  []int `json:"perm,omitempty"`
+	Shape []int `json:"shape,omitempty"` // reshape, gather (index shape), resize (output H, W)
+	// Op names the operation of a reduce (mean, max, min, sum, l2, sumsquare) or merge
+	// (sub, div, max, min, mean, sum).
+	Op string `json:"op,omitempty"`
+	// Indices are a gather's flat positions in its axes (-1 reads Fill).
+	Indices []int `json:"indices,omitempty"`
+	// ParamShape is the broadcast shape of an affine's or prelu's parameters (per image;
+	// default one value per channel, the last axis).
+	ParamShape []int `json:"param_shape,omitempty"`
+	// CountPad: average pools divide by the whole window, padding included.
+	CountPad bool `json:"count_pad,omitempty"`
+	// Mode: pad (constant, edge, reflect), resize (nearest, linear).
+	Mode string `json:"mode,omitempty"`
+	// Coord is a resize's coordinate mapping (half_pixel, asymmetric, align_corners,
+	// pytorch_half_pixel); Rounding its nearest-mode rounding (round_prefer_floor,
+	// round_prefer_ceil, floor, ceil).
+	Coord    string `json:"coord,omitempty"`
+	Rounding string `json:"rounding,omitempty"`
+	// Scales are a resize's height and width factors (default: output over input size).
+	Scales []float64 `json:"scales,omitempty"`
+	// OutPads adds cells at the bottom and right of a transposed convolution's output.
+	OutPads []int `json:"out_pads,omitempty"`
 }
 
 // HasActivation reports whether the layer applies a nonlinearity of its own
@@ -290,6 +352,18 @@ func (s *Spec) Multiply(name string, inputs []string, opts ...Option) *Spec {
 // Affine adds a per-channel scale and shift (y = x·scale + shift).
 func (s *Spec) Affine(name string, opts ...Option) *Spec {
 	return s.add(Layer{Name: name, Kind: Affine}, opts)
+}
+
+// Merge adds an element-wise combination of its inputs by op (sub, div, pow, max, min,
+// mean, sum); axes of size 1 broadcast.
+func (s *Spec) Merge(name, op string, inputs []string, opts ...Option) *Spec {
+	return s.add(Layer{Name: name, Kind: Merge, Op: op, Inputs: inputs}, opts)
+}
+
+// AddLayer appends a layer of any kind: its name, its inputs (nil: the previous layer) and the
+// options that set its kind and fields.
+func (s *Spec) AddLayer(name string, inputs []string, opts ...Option) *Spec {
+	return s.add(Layer{Name: name, Inputs: inputs}, opts)
 }
 
 // Layer returns the layer with the given name and its index in Layers.
