@@ -47,7 +47,7 @@ func (convTransposeKind) outShape(l Layer, in [][]int) ([]int, error) {
 			return nil, fmt.Errorf("pad %d outside [0, 1024]", p)
 		}
 	}
-	ho, wo := l.transposedOut(x[0], x[1])
+	ho, wo := l.TransposedOut(x[0], x[1])
 	if ho < 1 || wo < 1 {
 		return nil, fmt.Errorf("pads %v leave no output of a %dx%d input", l.Pads, x[0], x[1])
 	}
@@ -59,8 +59,8 @@ func (convTransposeKind) outShape(l Layer, in [][]int) ([]int, error) {
 	return out, nil
 }
 
-// transposedOut is a transposed convolution's output height and width.
-func (l Layer) transposedOut(h, w int) (int, int) {
+// TransposedOut is a transposed convolution's output height and width.
+func (l Layer) TransposedOut(h, w int) (int, int) {
 	wh, ww := l.windows()
 	p := append(append([]int{}, l.Pads...), 0, 0, 0, 0)
 	op := append(append([]int{}, l.OutPads...), 0, 0)
@@ -100,7 +100,7 @@ func (convTransposeKind) build(b *buildCtx, l Layer, in []*graph.Node) *graph.No
 	g := x.Graph()
 	dims := x.Shape().Dimensions
 	bs, h, w, cin := dims[0], dims[1], dims[2], dims[3]
-	ho, wo := l.transposedOut(h, w)
+	ho, wo := l.TransposedOut(h, w)
 	wh, ww := l.windows()
 	p := append(append([]int{}, l.Pads...), 0, 0, 0, 0)
 	idx := make([]int32, 0, ho*wo*wh.k*ww.k)

@@ -3,7 +3,6 @@ package onnx
 import (
 	"fmt"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,20 @@ import (
 	"github.com/convlens/convlens/nd"
 )
 
+// Opsets convlens reads: the default domain's versions 7 to 21.
+const (
+	MinOpset = 7
+	MaxOpset = 21
+)
+
+// Options adjust an import.
+type Options struct {
+	// Height and Width fix an input whose spatial size is dynamic.
+	Height, Width int
+	// Output names the graph output to use (default: the first).
+	Output string
+}
+
 // Imported is an ONNX model as a convlens spec and the values of its layers' variables.
 type Imported struct {
 	Spec      *layers.Spec
@@ -23,41 +36,50 @@ type Imported struct {
 	Producer  string
 	// Layouts holds each layer's output as the ONNX file sees it.
 	Layouts map[string]Layout
+	// Output is the graph output the model computes; Outputs lists them all.
+	Output  string
+	Outputs []string
+	// Probabilities: the output is a softmax (the model's logits are its input).
+	Probabilities bool
+	// Notices are things a user should know about the import (one line each).
+	Notices []string
 }
 
-// Layout is an ONNX tensor's shape per image ([C,H,W] or [K]) and how convlens holds it:
-// spatial tensors channels last; a vector flattened from C×H×W (CHW set) in H,W,C order.
+// Layout is a layer output's ONNX shape for one image (a batch axis counts 1) and how
+// convlens stores it.
 type Layout struct {
 	Shape []int
-	CHW   []int
-	// ChannelsLast: the ONNX tensor is [H, W, C] (Shape still lists C, H, W), as convlens holds it.
-	ChannelsLast bool
+	l     layout
+}
+
+// Batched is the ONNX shape of n images' values: the batch axis (a leading 1) becomes n.
+func (l Layout) Batched(n int) []int {
+	if len(l.Shape) > 0 && l.Shape[0] == 1 {
+		return append([]int{n}, l.Shape[1:]...)
+	}
+	return append([]int{n}, l.Shape...)
 }
 
 // AsONNX rearranges a batch of a layer's outputs [N, convlens shape...] into the ONNX
-// file's layout [N, ONNX shape...].
+// file's layout (Layout.Batched).
 func (imp *Imported) AsONNX(layer string, a nd.Array) (nd.Array, error) {
 	l, ok := imp.Layouts[imp.Spec.Resolve(layer)]
 	if !ok {
 		return nd.Array{}, fmt.Errorf("unknown layer %q", layer)
 	}
-	if a.Validate() != nil || len(a.Shape) < 2 || prod(a.Shape[1:]) != prod(l.Shape) {
+	size := prod(l.Shape)
+	if a.Validate() != nil || len(a.Shape) < 2 || prod(a.Shape[1:]) != size {
 		return nd.Array{}, fmt.Errorf("layer %q: values of shape %v for an ONNX tensor %v", layer, a.Shape, l.Shape)
 	}
 	n := a.Shape[0]
-	out := nd.Array{Shape: append([]int{n}, l.Shape...), Data: slices.Clone(a.Data)}
-	if l.ChannelsLast {
-		out.Shape = []int{n, l.Shape[1], l.Shape[2], l.Shape[0]}
-		return out, nil
+	out := nd.Array{Shape: l.Batched(n), Data: make([]float32, len(a.Data))}
+	idx := l.l.onnxIndex()
+	for i := range n {
+		src, dst := a.Data[i*size:(i+1)*size], out.Data[i*size:(i+1)*size]
+		for p, j := range idx {
+			dst[j] = src[p]
+		}
 	}
-	chw := l.CHW
-	if len(l.Shape) == 3 {
-		chw = l.Shape
-	}
-	if chw == nil {
-		return out, nil
-	}
-	nd.ChannelsFirst(out.Data, a.Data, n, chw[0], chw[1]*chw[2])
 	return out, nil
 }
 
@@ -65,8 +87,8 @@ func (imp *Imported) AsONNX(layer string, a nd.Array) (nd.Array, error) {
 const maxFileBytes = 2 << 30
 
 // Open reads an ONNX file and returns it as a convlens model on backend b.
-func Open(path string, b *backend.Backend) (*layers.Model, *Imported, error) {
-	imp, err := ReadFile(path)
+func Open(path string, b *backend.Backend, opts ...Options) (*layers.Model, *Imported, error) {
+	imp, err := ReadFile(path, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,11 +99,14 @@ func Open(path string, b *backend.Backend) (*layers.Model, *Imported, error) {
 	return m, imp, nil
 }
 
-// ReadFile decodes and imports an ONNX file.
-func ReadFile(path string) (*Imported, error) {
+// ReadFile decodes and imports an ONNX file (and its external data files).
+func ReadFile(path string, opts ...Options) (*Imported, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if st.Size() > maxFileBytes {
 		return nil, fmt.Errorf("%s: %d bytes is larger than the %d bytes convlens reads", path, st.Size(), maxFileBytes)
@@ -94,8 +119,15 @@ func ReadFile(path string) (*Imported, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := loadExternal(m, filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	imp, err := Import(m, name)
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	imp, err := Import(m, name, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -109,8 +141,8 @@ func (imp *Imported) Model(b *backend.Backend) (*layers.Model, error) {
 		return nil, err
 	}
 	for _, l := range slices.Sorted(maps.Keys(imp.Variables)) {
-		for name, v := range imp.Variables[l] {
-			if err := m.SetVariable(l, name, v); err != nil {
+		for _, name := range slices.Sorted(maps.Keys(imp.Variables[l])) {
+			if err := m.SetVariable(l, name, imp.Variables[l][name]); err != nil {
 				return nil, err
 			}
 		}
@@ -118,25 +150,12 @@ func (imp *Imported) Model(b *backend.Backend) (*layers.Model, error) {
 	return m, nil
 }
 
-func mapsKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-// value is a graph tensor: the convlens layer that makes it and its ONNX shape per image
-// ([C,H,W] or [K]). Spatial tensors are channels-last inside convlens; a vector flattened from
-// C×H×W (chw) holds its values in H,W,C order.
+// value is a tensor computed from the image: the convlens layer that makes it and how it
+// holds the ONNX tensor.
 type value struct {
 	layer string
-	shape []int
-	chw   []int // C, H, W of the tensor flattened into this vector, when H·W > 1
-	hwc   bool  // an image in ONNX's NHWC order (a Transpose made it): only Transpose or Flatten may use it
+	lay   layout
 }
-
-func (v value) spatial() bool { return len(v.shape) == 3 && !v.hwc }
 
 type importer struct {
 	spec    *layers.Spec
@@ -147,70 +166,198 @@ type importer struct {
 	layouts map[string]Layout
 	opset   int64
 	current *Node
-}
-
-// supported lists the ops the importer converts.
-var supported = map[string]bool{
-	"Conv": true, "BatchNormalization": true, "Relu": true, "LeakyRelu": true, "Sigmoid": true, "Tanh": true,
-	"Softmax": true, "MaxPool": true, "AveragePool": true, "GlobalAveragePool": true, "Add": true, "Sub": true,
-	"Mul": true, "Div": true, "Concat": true, "Flatten": true, "Reshape": true, "Gemm": true, "MatMul": true,
-	"Dropout": true, "Identity": true, "Constant": true, "Clip": true, "Pad": true, "Transpose": true, "Shape": true, "Gather": true, "Unsqueeze": true,
+	notices []string
 }
 
 // Import converts a decoded ONNX model into a convlens spec and its variables.
-func Import(m *Model, name string) (*Imported, error) {
+func Import(m *Model, name string, opts Options) (*Imported, error) {
 	g := &m.Graph
 	if len(g.Outputs) == 0 {
 		return nil, fmt.Errorf("the graph has no outputs")
 	}
-	imp := &importer{vals: map[string]value{}, consts: map[string]*Tensor{}, names: map[string]bool{}, layouts: map[string]Layout{}, vars: map[string]map[string]nd.Array{}, opset: m.Opset}
+	imp := &importer{vals: map[string]value{}, consts: map[string]*Tensor{}, names: map[string]bool{},
+		layouts: map[string]Layout{}, vars: map[string]map[string]nd.Array{}, opset: m.Opset}
+	switch {
+	case m.Opset < 0:
+		return nil, fmt.Errorf("the model declares no opset for the default ONNX domain")
+	case m.Opset < MinOpset:
+		return nil, fmt.Errorf("opset %d is older than convlens reads (%d to %d); convert it with onnx.version_converter", m.Opset, MinOpset, MaxOpset)
+	case m.Opset > MaxOpset:
+		imp.notices = append(imp.notices, fmt.Sprintf("opset %d is newer than the %d to %d convlens knows; its ops are read as opset %d defines them", m.Opset, MinOpset, MaxOpset, MaxOpset))
+	}
 	for i := range g.Initializers {
 		imp.consts[g.Initializers[i].Name] = &g.Initializers[i]
 	}
-	nodes, err := needed(g)
+	var outputs []string
+	for _, o := range g.Outputs {
+		outputs = append(outputs, o.Name)
+	}
+	output := outputs[0]
+	if opts.Output != "" {
+		if !slices.Contains(outputs, opts.Output) {
+			return nil, fmt.Errorf("no output %s; the model's outputs are %s", quote(opts.Output), quoteAll(outputs))
+		}
+		output = opts.Output
+	} else if len(outputs) > 1 {
+		imp.notices = append(imp.notices, fmt.Sprintf("the model has %d outputs (%s); convlens uses the first, %s (pick another with -output)", len(outputs), quoteAll(outputs), quote(output)))
+	}
+	nodes, err := needed(g, output)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkSupported(nodes); err != nil {
 		return nil, err
 	}
-	in, err := imageInput(g, imp.consts)
+	in, err := imageInput(g, imp.consts, opts)
 	if err != nil {
 		return nil, err
 	}
-	c, h, w := int(in.Shape[1]), int(in.Shape[2]), int(in.Shape[3])
-	layout := layers.LayoutNCHW
-	if channelsLastInput(nodes, in.Name) { // tf2onnx: NHWC images, transposed before the first conv
-		h, w, c, layout = int(in.Shape[1]), int(in.Shape[2]), int(in.Shape[3]), layers.LayoutNHWC
+	dims := dimsInt(in.Shape)
+	dims[0] = 1
+	spec := &layers.Spec{Name: name, Layout: layers.LayoutNCHW, Aliases: map[string]string{}}
+	order := []int{2, 3, 1}
+	if channelsLastInput(nodes, in.Name) { // tf2onnx and Keras: NHWC images, transposed before the first conv
+		spec.Layout, order = layers.LayoutNHWC, []int{1, 2, 3}
 	}
+	spec.Height, spec.Width, spec.Chans = dims[order[0]], dims[order[1]], dims[order[2]]
 	if g.Name != "" {
-		name = g.Name
+		spec.Name = g.Name
 	}
-	imp.spec = &layers.Spec{Name: name, Height: h, Width: w, Chans: c, Layout: layout, Aliases: map[string]string{}}
-	imp.vals[in.Name] = value{layer: layers.InputName, shape: []int{c, h, w}, hwc: layout == layers.LayoutNHWC}
+	imp.spec = spec
+	imp.vals[in.Name] = value{layer: layers.InputName, lay: stored(dims, order)}
 	for i := range nodes {
-		imp.current = &nodes[i]
-		if err := imp.convert(&nodes[i]); err != nil {
-			n := &nodes[i]
-			return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.OpType, err)
+		n := &nodes[i]
+		imp.current = n
+		if err := imp.node(n); err != nil {
+			return nil, fmt.Errorf("node %s (%s): %w", quote(n.Name), quote(n.OpType), err)
 		}
 	}
-	out, ok := imp.vals[g.Outputs[0].Name]
+	out, ok := imp.vals[output]
 	if !ok || out.layer == layers.InputName {
-		return nil, fmt.Errorf("output %q is not computed from the image", g.Outputs[0].Name)
+		return nil, fmt.Errorf("output %s is not computed from the image", quote(output))
 	}
-	if len(out.shape) != 1 {
-		return nil, fmt.Errorf("output %q has shape %v per image; convlens needs class scores [classes]", g.Outputs[0].Name, out.shape)
+	probs, err := imp.finish(output, out)
+	if err != nil {
+		return nil, err
 	}
-	imp.spec.Output, imp.spec.Classes = out.layer, out.shape[0]
 	if err := imp.spec.Validate(); err != nil {
 		return nil, err
 	}
-	return &Imported{Spec: imp.spec, Variables: imp.vars, Opset: m.Opset, Producer: m.Producer, Layouts: imp.layouts}, nil
+	return &Imported{Spec: imp.spec, Variables: imp.vars, Opset: m.Opset, Producer: m.Producer, Layouts: imp.layouts,
+		Output: output, Outputs: outputs, Probabilities: probs, Notices: imp.notices}, nil
 }
 
-// needed returns, in file order, the nodes the first output depends on.
-func needed(g *Graph) ([]Node, error) {
+// finish makes out the spec's output: a vector of class scores. A softmax at the end
+// (possibly through Identity nodes) makes the output probabilities; other shapes are read
+// as a vector.
+func (imp *importer) finish(name string, out value) (probs bool, err error) {
+	l, _, _ := imp.spec.Layer(out.layer)
+	for l.Kind == layers.Identity {
+		src, _, ok := imp.spec.Layer(l.Inputs[0])
+		if !ok {
+			break
+		}
+		l = src
+	}
+	if l.Kind == layers.Softmax && len(imp.layouts[l.Name].l.store) == 1 {
+		imp.spec.Output = l.Name
+		imp.spec.Aliases[name] = l.Name
+		in := imp.layouts[l.Inputs[0]]
+		imp.spec.Classes = prod(in.Shape)
+		return true, nil
+	}
+	if ol, _, _ := imp.spec.Layer(out.layer); len(out.lay.store) != 1 || ol.Activation != layers.Linear {
+		imp.current = &Node{Name: name + "/scores", Outputs: []string{name}}
+		flat := out.lay
+		flat.store = [][]int{flat.seq()}
+		if len(out.lay.store) != 1 {
+			imp.notices = append(imp.notices, fmt.Sprintf("output %s of shape %v is read as %d scores", quote(name), out.lay.dims, prod(out.lay.dims)))
+		}
+		out = imp.emit(layers.Layer{Kind: layers.Reshape, Shape: flat.shape()}, []value{out}, flat, nil)
+	}
+	imp.spec.Output = out.layer
+	imp.spec.Classes = prod(out.lay.dims)
+	if imp.spec.Classes < 2 {
+		return false, fmt.Errorf("output %s has %d value per image; convlens needs class scores", quote(name), imp.spec.Classes)
+	}
+	return false, nil
+}
+
+// node converts one node: folded when every input is a constant, else through its converter.
+func (imp *importer) node(n *Node) error {
+	if len(n.Outputs) == 0 {
+		return fmt.Errorf("the node has no output")
+	}
+	if n.OpType == "Constant" {
+		t, err := constantValue(n)
+		if err != nil {
+			return err
+		}
+		imp.consts[n.Outputs[0]] = t
+		return nil
+	}
+	allConst := true
+	var ins []*Tensor
+	for _, in := range n.Inputs {
+		if in == "" {
+			ins = append(ins, nil)
+			continue
+		}
+		t := imp.consts[in]
+		if t == nil {
+			allConst = false
+		}
+		ins = append(ins, t)
+	}
+	if n.OpType == "Shape" || n.OpType == "Size" { // static shapes of computed tensors fold too
+		if v, ok := imp.vals[n.Inputs[0]]; ok {
+			ins[0], allConst = &Tensor{Dims: dims64(v.lay.dims), DataType: typeFloat}, true
+		}
+	}
+	if allConst && len(n.Inputs) > 0 {
+		outs, ok, err := imp.fold(n, ins)
+		if err != nil {
+			return err
+		}
+		if ok {
+			for i, t := range outs {
+				if i < len(n.Outputs) && n.Outputs[i] != "" {
+					t.Name = n.Outputs[i]
+					imp.consts[n.Outputs[i]] = t
+				}
+			}
+			return nil
+		}
+	}
+	conv, ok := converters[n.OpType]
+	if !ok {
+		return fmt.Errorf("unsupported op")
+	}
+	return conv(imp, n)
+}
+
+// constantValue reads a Constant node's tensor.
+func constantValue(n *Node) (*Tensor, error) {
+	if a, ok := n.Attrs["value"]; ok && a.Tensor != nil {
+		return a.Tensor, nil
+	}
+	if a, ok := n.Attrs["value_float"]; ok {
+		return &Tensor{DataType: typeFloat, Floats: []float32{a.Float}}, nil
+	}
+	if a, ok := n.Attrs["value_floats"]; ok {
+		return &Tensor{DataType: typeFloat, Dims: []int64{int64(len(a.Floats))}, Floats: a.Floats}, nil
+	}
+	if a, ok := n.Attrs["value_int"]; ok {
+		return &Tensor{DataType: typeInt64, Ints: []int64{a.Int}}, nil
+	}
+	if a, ok := n.Attrs["value_ints"]; ok {
+		return &Tensor{DataType: typeInt64, Dims: []int64{int64(len(a.Ints))}, Ints: a.Ints}, nil
+	}
+	return nil, fmt.Errorf("a Constant without a tensor value")
+}
+
+// needed returns, in file order, the nodes the output depends on.
+func needed(g *Graph, output string) ([]Node, error) {
 	producer := map[string]int{}
 	for i, n := range g.Nodes {
 		for _, o := range n.Outputs {
@@ -218,7 +365,7 @@ func needed(g *Graph) ([]Node, error) {
 		}
 	}
 	keep := make([]bool, len(g.Nodes))
-	stack := []string{g.Outputs[0].Name}
+	stack := []string{output}
 	for len(stack) > 0 {
 		t := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -246,7 +393,7 @@ func needed(g *Graph) ([]Node, error) {
 	for _, n := range out {
 		for _, in := range n.Inputs {
 			if in != "" && !seen[in] {
-				return nil, fmt.Errorf("node %q (%s) uses %q before any node makes it (the graph is not topologically sorted or lacks that tensor)", n.Name, n.OpType, in)
+				return nil, fmt.Errorf("node %s (%s) uses %s before any node makes it (the graph is not topologically sorted or lacks that tensor)", quote(n.Name), quote(n.OpType), quote(in))
 			}
 		}
 		for _, o := range n.Outputs {
@@ -256,16 +403,22 @@ func needed(g *Graph) ([]Node, error) {
 	return out, nil
 }
 
+// SupportedOps lists the ONNX ops convlens imports (from the converter table).
+func SupportedOps() []string {
+	return slices.Sorted(maps.Keys(converters))
+}
+
 // checkSupported lists every unsupported op with the nodes that use it, in one error.
 func checkSupported(nodes []Node) error {
 	bad := map[string][]string{}
 	for _, n := range nodes {
-		if (n.Domain != "" && n.Domain != "ai.onnx") || !supported[n.OpType] {
+		_, ok := converters[n.OpType]
+		if (n.Domain != "" && n.Domain != "ai.onnx") || !ok && n.OpType != "Constant" {
 			op := n.OpType
 			if n.Domain != "" && n.Domain != "ai.onnx" {
 				op = n.Domain + "." + op
 			}
-			bad[op] = append(bad[op], fmt.Sprintf("%q", n.Name))
+			bad[op] = append(bad[op], quote(n.Name))
 		}
 	}
 	if len(bad) == 0 {
@@ -277,10 +430,25 @@ func checkSupported(nodes []Node) error {
 		if len(ns) > 5 {
 			ns = append(ns[:5], fmt.Sprintf("and %d more", len(ns)-5))
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s)", op, strings.Join(ns, ", ")))
+		parts = append(parts, fmt.Sprintf("%s (%s)", quote(op), strings.Join(ns, ", ")))
 	}
-	ops := slices.Sorted(maps.Keys(supported))
-	return fmt.Errorf("unsupported ONNX ops: %s; convlens imports %s", strings.Join(parts, "; "), strings.Join(ops, ", "))
+	return fmt.Errorf("unsupported ONNX ops: %s; convlens imports %s", strings.Join(parts, "; "), strings.Join(SupportedOps(), ", "))
+}
+
+// quote prints a name read from a file safely (Go syntax, escapes and all).
+func quote(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = quote(s)
+	}
+	return strings.Join(q, ", ")
 }
 
 // channelsLastInput reports whether every use of the input is a Transpose from NHWC to NCHW.
@@ -300,8 +468,9 @@ func channelsLastInput(nodes []Node, input string) bool {
 	return uses > 0
 }
 
-// imageInput finds the one graph input that is not an initializer and checks it is an image batch.
-func imageInput(g *Graph, consts map[string]*Tensor) (ValueInfo, error) {
+// imageInput finds the one graph input that is not an initializer and checks it is an
+// image batch [N, C, H, W] (or [N, H, W, C]); dynamic sizes come from opts.
+func imageInput(g *Graph, consts map[string]*Tensor, opts Options) (ValueInfo, error) {
 	var ins []ValueInfo
 	for _, in := range g.Inputs {
 		if consts[in.Name] == nil {
@@ -313,38 +482,54 @@ func imageInput(g *Graph, consts map[string]*Tensor) (ValueInfo, error) {
 		for _, in := range ins {
 			names = append(names, in.Name)
 		}
-		return ValueInfo{}, fmt.Errorf("the model takes %d inputs %v; convlens needs exactly one image input", len(ins), names)
+		return ValueInfo{}, fmt.Errorf("the model takes %d inputs (%s); convlens needs exactly one image input", len(ins), quoteAll(names))
 	}
 	in := ins[0]
+	in.Shape = slices.Clone(in.Shape)
 	if in.ElemType != typeFloat {
-		return in, fmt.Errorf("input %q has element type %d; convlens needs float32 images", in.Name, in.ElemType)
+		return in, fmt.Errorf("input %s has element type %d; convlens needs float32 images", quote(in.Name), in.ElemType)
 	}
 	if len(in.Shape) != 4 {
-		return in, fmt.Errorf("input %q has shape %v; convlens needs an image batch [N, C, H, W]", in.Name, in.Shape)
+		return in, fmt.Errorf("input %s has shape %v; convlens needs an image batch [N, C, H, W]", quote(in.Name), in.Shape)
+	}
+	if in.Shape[0] > 1 {
+		return in, fmt.Errorf("input %s has shape %v: a batch fixed at %d; export with batch 1 or a dynamic batch", quote(in.Name), in.Shape, in.Shape[0])
+	}
+	hAxis, wAxis := 2, 3
+	if in.Shape[3] >= 1 && in.Shape[3] <= 4 && (in.Shape[1] < 1 || in.Shape[1] > 4) { // [N, H, W, C]
+		hAxis, wAxis = 1, 2
 	}
 	for i, d := range in.Shape[1:] {
-		if d < 1 {
-			return in, fmt.Errorf("input %q has shape %v: dimension %d is dynamic; only the batch may be", in.Name, in.Shape, i+1)
+		axis := i + 1
+		if d >= 1 {
+			continue
+		}
+		switch {
+		case axis == hAxis && opts.Height > 0:
+			in.Shape[axis] = int64(opts.Height)
+		case axis == wAxis && opts.Width > 0:
+			in.Shape[axis] = int64(opts.Width)
+		case axis == hAxis || axis == wAxis:
+			return in, fmt.Errorf("input %s has shape %v: its height and width are dynamic; give the size to use (-input-size HxW)", quote(in.Name), in.Shape)
+		default:
+			return in, fmt.Errorf("input %s has shape %v: dimension %d is dynamic; only the batch, height and width may be", quote(in.Name), in.Shape, axis)
 		}
 	}
-	if in.Shape[1] > 4096 || in.Shape[2] > 8192 || in.Shape[3] > 8192 {
-		return in, fmt.Errorf("input %q has shape %v; convlens needs [N, C, H, W] with at most 4096 channels", in.Name, in.Shape)
+	for _, d := range in.Shape[1:] {
+		if d > 16384 {
+			return in, fmt.Errorf("input %s has shape %v; convlens takes sides up to 16384", quote(in.Name), in.Shape)
+		}
 	}
 	return in, nil
 }
 
 var badNameChars = regexp.MustCompile(`[^A-Za-z0-9_./:-]`)
 
-// layerName gives node n a unique, valid convlens layer name (its ONNX name where possible)
-// and records its output and original name as aliases.
-func (imp *importer) layerName(n *Node) string {
-	name := n.Name
-	if name == "" && len(n.Outputs) > 0 {
-		name = n.Outputs[0]
-	}
+// layerName gives a unique, valid convlens layer name made from name.
+func (imp *importer) layerName(name string) string {
 	name = badNameChars.ReplaceAllString(name, "_")
 	if name == "" || strings.ContainsAny(name[:1], ".:-") {
-		name = n.OpType + "_" + name
+		name = "n_" + name
 	}
 	if len(name) > 190 {
 		name = name[:190]
@@ -357,47 +542,142 @@ func (imp *importer) layerName(n *Node) string {
 		name = fmt.Sprintf("%s_%d", base, i)
 	}
 	imp.names[name] = true
-	for _, alias := range append([]string{n.Name}, n.Outputs...) {
-		if alias != "" && alias != name {
-			imp.spec.Aliases[alias] = name
-		}
-	}
 	return name
 }
 
-// addLayer appends l (named after the current node, taking its first input unless l names
-// its inputs) and records its output value.
-func (imp *importer) addLayer(l layers.Layer, out value, vars map[string]nd.Array) {
-	l.Name = imp.layerName(imp.current)
-	if l.Inputs == nil {
-		l.Inputs = []string{imp.vals[imp.current.Inputs[0]].layer}
+// nodeName is the name of the current node's layers ("<node>" or "<node>/<part>").
+func (imp *importer) nodeName(part string) string {
+	n := imp.current
+	name := n.Name
+	if name == "" && len(n.Outputs) > 0 {
+		name = n.Outputs[0]
 	}
-	out.layer = l.Name
-	imp.layouts[l.Name] = Layout{Shape: out.shape, CHW: out.chw, ChannelsLast: out.hwc}
+	if name == "" {
+		name = n.OpType
+	}
+	if part != "" {
+		name += "/" + part
+	}
+	return imp.layerName(name)
+}
+
+// emit adds layer l (named after the current node) reading ins, making the node's first
+// output with layout out; vars are its variables.
+func (imp *importer) emit(l layers.Layer, ins []value, out layout, vars map[string]nd.Array) value {
+	return imp.emitOutput(0, l, ins, out, vars)
+}
+
+// emitOutput is emit for the node's output i.
+func (imp *importer) emitOutput(i int, l layers.Layer, ins []value, out layout, vars map[string]nd.Array) value {
+	n := imp.current
+	part := ""
+	if i > 0 {
+		part = fmt.Sprint(i)
+	}
+	l.Name = imp.nodeName(part)
+	imp.addLayer(l, ins, out, vars)
+	aliases := []string{}
+	if i == 0 && n.Name != "" {
+		aliases = append(aliases, n.Name)
+	}
+	if i < len(n.Outputs) && n.Outputs[i] != "" {
+		aliases = append(aliases, n.Outputs[i])
+	}
+	for _, a := range aliases {
+		if a != l.Name {
+			imp.spec.Aliases[a] = l.Name
+		}
+	}
+	v := value{layer: l.Name, lay: out}
+	if i < len(n.Outputs) && n.Outputs[i] != "" {
+		imp.vals[n.Outputs[i]] = v
+	}
+	return v
+}
+
+// addLayer appends l with the given inputs and output layout.
+func (imp *importer) addLayer(l layers.Layer, ins []value, out layout, vars map[string]nd.Array) {
+	l.Inputs = nil
+	for _, v := range ins {
+		l.Inputs = append(l.Inputs, v.layer)
+	}
+	imp.layouts[l.Name] = Layout{Shape: slices.Clone(out.dims), l: out}
 	imp.spec.Layers = append(imp.spec.Layers, l)
 	if len(vars) > 0 {
 		imp.vars[l.Name] = vars
 	}
-	imp.vals[imp.current.Outputs[0]] = out
 }
 
-// graphInput returns input i as a graph tensor.
-func (imp *importer) graphInput(n *Node, i int) (value, error) {
+// arrange holds v with ONNX axes order as its storage axes (see layout.arrange), adding
+// the layers that move the data when it is not so already.
+func (imp *importer) arrange(v value, order []int) (value, error) {
+	out, moves, err := v.lay.arrange(order)
+	if err != nil {
+		return value{}, err
+	}
+	for i, mv := range moves {
+		if mv.split != nil {
+			split := v.lay
+			split.store = nil
+			for _, f := range split.nonUnit(v.lay.seq()) {
+				split.store = append(split.store, []int{f})
+			}
+			if len(split.store) == 0 {
+				split.store = v.lay.store
+			}
+			name := imp.nodeName("split")
+			imp.addLayer(layers.Layer{Name: name, Kind: layers.Reshape, Shape: mv.split}, []value{v}, split, nil)
+			v = value{layer: name, lay: split}
+		}
+		l := layers.Layer{Kind: layers.Reshape, Shape: mv.shape}
+		if mv.perm != nil && !isIdentityPerm(mv.perm) {
+			l.Perm = mv.perm
+		}
+		l.Name = imp.nodeName(fmt.Sprintf("arrange%s", map[bool]string{true: "", false: fmt.Sprint(i)}[i == 0]))
+		imp.addLayer(l, []value{v}, out, nil)
+		v = value{layer: l.Name, lay: out}
+	}
+	v.lay = out
+	return v, nil
+}
+
+func isIdentityPerm(p []int) bool {
+	for i, v := range p {
+		if i != v {
+			return false
+		}
+	}
+	return true
+}
+
+// image holds v as a convlens image [H, W, C] (an NCHW tensor [1, C, H, W]).
+func (imp *importer) image(v value, op string) (value, error) {
+	if v.lay.rank() != 4 || v.lay.dims[0] != 1 {
+		return value{}, fmt.Errorf("input has shape %v; %s needs an image [N, C, H, W]", v.lay.dims, op)
+	}
+	if v.lay.isImage() && len(v.lay.store) == 3 {
+		return v, nil
+	}
+	return imp.arrange(v, []int{2, 3, 1})
+}
+
+// input returns the current node's input i as a tensor computed from the image.
+func (imp *importer) input(n *Node, i int) (value, error) {
 	if i >= len(n.Inputs) || n.Inputs[i] == "" {
 		return value{}, fmt.Errorf("input %d is missing", i)
 	}
 	v, ok := imp.vals[n.Inputs[i]]
 	if !ok {
 		if imp.consts[n.Inputs[i]] != nil {
-			return value{}, fmt.Errorf("input %q is a constant where convlens needs a tensor computed from the image", n.Inputs[i])
+			return value{}, fmt.Errorf("input %s is a constant where convlens needs a tensor computed from the image", quote(n.Inputs[i]))
 		}
-		return value{}, fmt.Errorf("input %q is unknown", n.Inputs[i])
+		return value{}, fmt.Errorf("input %s is unknown", quote(n.Inputs[i]))
 	}
 	return v, nil
 }
 
-// constInput returns input i as a constant (nil, nil when it is absent and optional).
-func (imp *importer) constInput(n *Node, i int, optional bool) (*Tensor, error) {
+// constant returns input i as a constant (nil, nil when it is absent and optional).
+func (imp *importer) constant(n *Node, i int, optional bool) (*Tensor, error) {
 	if i >= len(n.Inputs) || n.Inputs[i] == "" {
 		if optional {
 			return nil, nil
@@ -406,7 +686,22 @@ func (imp *importer) constInput(n *Node, i int, optional bool) (*Tensor, error) 
 	}
 	t := imp.consts[n.Inputs[i]]
 	if t == nil {
-		return nil, fmt.Errorf("input %q must be a constant (an initializer or a Constant node); convlens imports weights, not computed ones", n.Inputs[i])
+		return nil, fmt.Errorf("input %s must be a constant (an initializer or a Constant node); convlens imports weights, not computed ones", quote(n.Inputs[i]))
+	}
+	return t, nil
+}
+
+// floats returns input i as a float constant.
+func (imp *importer) floats(n *Node, i int, optional bool) (*Tensor, error) {
+	t, err := imp.constant(n, i, optional)
+	if err != nil || t == nil {
+		return t, err
+	}
+	if t.Floats == nil {
+		return nil, fmt.Errorf("input %s holds integers where convlens needs floats", quote(n.Inputs[i]))
+	}
+	if err := nd.CheckFinite(fmt.Sprintf("constant %s", quote(t.Name)), t.Floats); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -423,710 +718,6 @@ func attrFloat(n *Node, name string, def float32) float32 {
 		return a.Float
 	}
 	return def
-}
-
-func (imp *importer) convert(n *Node) error {
-	if len(n.Outputs) == 0 {
-		return fmt.Errorf("the node has no output")
-	}
-	switch n.OpType {
-	case "Constant":
-		a, ok := n.Attrs["value"]
-		if !ok || a.Tensor == nil {
-			if f, ok := n.Attrs["value_float"]; ok {
-				a.Tensor = &Tensor{DataType: typeFloat, Floats: []float32{f.Float}}
-			} else if i, ok := n.Attrs["value_ints"]; ok {
-				a.Tensor = &Tensor{DataType: typeInt64, Dims: []int64{int64(len(i.Ints))}, Ints: i.Ints}
-			} else if i, ok := n.Attrs["value_int"]; ok {
-				a.Tensor = &Tensor{DataType: typeInt64, Ints: []int64{i.Int}}
-			} else {
-				return fmt.Errorf("a Constant without a tensor value")
-			}
-		}
-		imp.consts[n.Outputs[0]] = a.Tensor
-		return nil
-	case "Identity", "Dropout":
-		if t := imp.consts[n.Inputs[0]]; t != nil {
-			imp.consts[n.Outputs[0]] = t
-			return nil
-		}
-		x, err := imp.graphInput(n, 0)
-		if err != nil {
-			return err
-		}
-		imp.addLayer(layers.Layer{Kind: layers.Identity}, x, nil)
-		return nil
-	case "Relu", "Sigmoid", "Tanh", "LeakyRelu":
-		x, err := imp.graphInput(n, 0)
-		if err != nil {
-			return err
-		}
-		l := layers.Layer{Kind: layers.Activate, Activation: map[string]layers.Activation{
-			"Relu": layers.ReLU, "Sigmoid": layers.Sigmoid, "Tanh": layers.Tanh, "LeakyRelu": layers.LeakyReLU}[n.OpType]}
-		if n.OpType == "LeakyRelu" {
-			l.Alpha = float64(attrFloat(n, "alpha", 0.01))
-		}
-		imp.addLayer(l, x, nil)
-		return nil
-	case "Clip":
-		return imp.clip(n)
-	case "Pad":
-		return imp.pad(n)
-	case "Transpose":
-		return imp.transpose(n)
-	case "Softmax":
-		return imp.softmax(n)
-	case "Conv":
-		return imp.conv(n)
-	case "BatchNormalization":
-		return imp.batchNorm(n)
-	case "MaxPool", "AveragePool":
-		return imp.pool(n)
-	case "GlobalAveragePool":
-		x, err := imp.graphInput(n, 0)
-		if err != nil {
-			return err
-		}
-		if !x.spatial() {
-			return fmt.Errorf("input has shape %v; GlobalAveragePool needs [C, H, W]", x.shape)
-		}
-		imp.addLayer(layers.Layer{Kind: layers.GlobalAvgPool, KeepDims: true}, value{shape: []int{x.shape[0], 1, 1}}, nil)
-		return nil
-	case "Flatten":
-		if axis := attrInt(n, "axis", 1); axis != 1 {
-			return fmt.Errorf("axis %d; convlens flattens everything but the batch (axis 1)", axis)
-		}
-		return imp.flatten(n)
-	case "Reshape":
-		return imp.reshape(n)
-	case "Gemm", "MatMul":
-		return imp.dense(n)
-	case "Add", "Sub", "Mul", "Div":
-		return imp.arith(n)
-	case "Concat":
-		if _, ok := imp.vals[n.Inputs[0]]; !ok {
-			return imp.concatConst(n)
-		}
-		return imp.concat(n)
-	case "Shape":
-		return imp.shapeOf(n)
-	case "Gather":
-		return imp.gatherConst(n)
-	case "Unsqueeze":
-		return imp.unsqueezeConst(n)
-	}
-	return fmt.Errorf("unsupported op")
-}
-
-// clip imports Clip (bounds as attributes before opset 11, constant inputs after; a missing
-// bound is ±MaxFloat32).
-func (imp *importer) clip(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	lo, hi := -math.MaxFloat32, math.MaxFloat32
-	if a, ok := n.Attrs["min"]; ok {
-		lo = float64(a.Float)
-	}
-	if a, ok := n.Attrs["max"]; ok {
-		hi = float64(a.Float)
-	}
-	for i, bound := range []*float64{&lo, &hi} {
-		t, err := imp.constInput(n, i+1, true)
-		if err != nil {
-			return err
-		}
-		if t != nil {
-			if len(t.Floats) != 1 {
-				return fmt.Errorf("clip bound of shape %v; want a scalar", t.Dims)
-			}
-			*bound = float64(t.Floats[0])
-		}
-	}
-	imp.addLayer(layers.Layer{Kind: layers.Activate, Activation: layers.Clip, ClipMin: lo, ClipMax: hi}, x, nil)
-	return nil
-}
-
-// transpose imports the layout changes of channels-last exports: NHWC → NCHW after the input
-// and NCHW → NHWC before a Flatten (whose H,W,C order is convlens's own). Both are identities inside.
-func (imp *importer) transpose(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	perm := n.Attrs["perm"].Ints
-	var out value
-	switch {
-	case x.hwc && slices.Equal(perm, []int64{0, 3, 1, 2}):
-		out = value{shape: x.shape}
-	case x.spatial() && slices.Equal(perm, []int64{0, 2, 3, 1}):
-		out = value{shape: x.shape, hwc: true}
-	default:
-		return fmt.Errorf("transpose %v of a %v tensor; convlens imports the NHWC↔NCHW transposes around convolutions", perm, x.shape)
-	}
-	imp.addLayer(layers.Layer{Kind: layers.Identity}, out, nil)
-	return nil
-}
-
-// pad imports a constant-mode Pad of the height and width axes (pads and value as inputs
-// from opset 11, as attributes before).
-func (imp *importer) pad(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	if !x.spatial() {
-		return fmt.Errorf("input has shape %v; convlens pads images [C, H, W]", x.shape)
-	}
-	if mode := n.Attrs["mode"].String; mode != "" && mode != "constant" {
-		return fmt.Errorf("pad mode %q; convlens pads with a constant", mode)
-	}
-	pads, fill := n.Attrs["pads"].Ints, float64(n.Attrs["value"].Float)
-	if t, err := imp.constInput(n, 1, imp.opset < 11); err != nil {
-		return err
-	} else if t != nil {
-		pads = t.Ints
-	}
-	if t, err := imp.constInput(n, 2, true); err != nil {
-		return err
-	} else if t != nil {
-		if len(t.Floats) != 1 {
-			return fmt.Errorf("pad value of shape %v; want a scalar", t.Dims)
-		}
-		fill = float64(t.Floats[0])
-	}
-	if len(n.Inputs) > 3 && n.Inputs[3] != "" {
-		return fmt.Errorf("Pad with axes; give pads for all four axes")
-	}
-	if len(pads) != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 {
-		return fmt.Errorf("pads %v; convlens pads the height and width of [N, C, H, W] only", pads)
-	}
-	p := []int{int(pads[2]), int(pads[6]), int(pads[3]), int(pads[7])}
-	for _, v := range p {
-		if v < 0 {
-			return fmt.Errorf("negative pads %v (cropping) are not imported", pads)
-		}
-	}
-	c, h, w := x.shape[0], x.shape[1], x.shape[2]
-	imp.addLayer(layers.Layer{Kind: layers.Pad, Pads: p, Fill: fill}, value{shape: []int{c, h + p[0] + p[1], w + p[2] + p[3]}}, nil)
-	return nil
-}
-
-func (imp *importer) softmax(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	def := int64(-1)
-	if imp.opset < 13 {
-		def = 1
-	}
-	axis := attrInt(n, "axis", def)
-	rank := int64(len(x.shape) + 1)
-	if axis < 0 {
-		axis += rank
-	}
-	if axis != 1 || (len(x.shape) == 3 && imp.opset < 13) {
-		return fmt.Errorf("softmax over axis %d of a %d-D tensor; convlens takes a softmax over the classes or channels (axis 1)", attrInt(n, "axis", def), rank)
-	}
-	imp.addLayer(layers.Layer{Kind: layers.Softmax}, x, nil)
-	return nil
-}
-
-// toHWIO reorders ONNX conv weights [O, I/g, kh, kw] into convlens's [kh, kw, I/g, O].
-func toHWIO(w *Tensor) nd.Array {
-	o, i, kh, kw := int(w.Dims[0]), int(w.Dims[1]), int(w.Dims[2]), int(w.Dims[3])
-	out := nd.New(kh, kw, i, o)
-	for a := range o {
-		for b := range i {
-			for y := range kh {
-				for x := range kw {
-					out.Data[((y*kw+x)*i+b)*o+a] = w.Floats[((a*i+b)*kh+y)*kw+x]
-				}
-			}
-		}
-	}
-	return out
-}
-
-// window reads the kernel, stride, dilation and padding attributes of a conv or pool on an h×w input.
-func window(n *Node, kernel []int64, h, w int, ceil bool) (k, s, d int, pads []int, err error) {
-	if len(kernel) != 2 || kernel[0] != kernel[1] || kernel[0] < 1 || kernel[0] > 64 {
-		return 0, 0, 0, nil, fmt.Errorf("kernel %v; convlens takes square 2-D kernels up to 64", kernel)
-	}
-	k = int(kernel[0])
-	pair := func(name string) (int, error) {
-		a, ok := n.Attrs[name]
-		if !ok || len(a.Ints) == 0 {
-			return 1, nil
-		}
-		if len(a.Ints) != 2 || a.Ints[0] != a.Ints[1] || a.Ints[0] < 1 || a.Ints[0] > 64 {
-			return 0, fmt.Errorf("%s %v; convlens takes equal values from 1 to 64 on both axes", name, a.Ints)
-		}
-		return int(a.Ints[0]), nil
-	}
-	if s, err = pair("strides"); err != nil {
-		return
-	}
-	if d, err = pair("dilations"); err != nil {
-		return
-	}
-	span := (k-1)*d + 1
-	pads = []int{0, 0, 0, 0} // top, bottom, left, right
-	switch auto := n.Attrs["auto_pad"].String; auto {
-	case "", "NOTSET":
-		if p := n.Attrs["pads"].Ints; len(p) > 0 {
-			if len(p) != 4 {
-				return 0, 0, 0, nil, fmt.Errorf("pads %v; want 4 values", p)
-			}
-			for _, v := range p {
-				if v < 0 || v >= int64(span) {
-					return 0, 0, 0, nil, fmt.Errorf("pads %v; convlens takes pads from 0 to the kernel span minus one (%d)", p, span-1)
-				}
-			}
-			pads = []int{int(p[0]), int(p[2]), int(p[1]), int(p[3])}
-		}
-	case "VALID":
-	case "SAME_UPPER", "SAME_LOWER":
-		for axis, in := range []int{h, w} {
-			out := (in + s - 1) / s
-			total := max((out-1)*s+span-in, 0)
-			lo := total / 2
-			if auto == "SAME_LOWER" {
-				lo = total - total/2
-			}
-			pads[2*axis], pads[2*axis+1] = lo, total-lo
-		}
-	default:
-		return 0, 0, 0, nil, fmt.Errorf("auto_pad %q", auto)
-	}
-	if ceil { // ceil_mode: extra high padding for a last, partial window that starts inside the input
-		for axis, in := range []int{h, w} {
-			lo, hi := pads[2*axis], pads[2*axis+1]
-			out := (in+lo+hi-span+s-1)/s + 1
-			if (out-1)*s >= in+lo {
-				out--
-			}
-			pads[2*axis+1] = max(hi, (out-1)*s+span-in-lo)
-		}
-	}
-	for _, p := range pads {
-		if p >= span {
-			return 0, 0, 0, nil, fmt.Errorf("padding %v reaches a whole kernel span (%d); convlens cannot pad that much", pads, span)
-		}
-	}
-	if h+pads[0]+pads[1] < span || w+pads[2]+pads[3] < span {
-		return 0, 0, 0, nil, fmt.Errorf("kernel span %d larger than the padded %d×%d input", span, h, w)
-	}
-	return
-}
-
-func (imp *importer) conv(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	if !x.spatial() {
-		return fmt.Errorf("input has shape %v; Conv needs [C, H, W]", x.shape)
-	}
-	wt, err := imp.constInput(n, 1, false)
-	if err != nil {
-		return err
-	}
-	if len(wt.Dims) != 4 || len(wt.Floats) == 0 {
-		return fmt.Errorf("weights of shape %v; want float [O, I/groups, kh, kw]", wt.Dims)
-	}
-	groups := int(attrInt(n, "group", 1))
-	c, h, w := x.shape[0], x.shape[1], x.shape[2]
-	if groups < 1 || c%groups != 0 || int(wt.Dims[1])*groups != c {
-		return fmt.Errorf("weights %v with %d groups do not fit %d input channels", wt.Dims, groups, c)
-	}
-	kernel := wt.Dims[2:]
-	if ks := n.Attrs["kernel_shape"].Ints; len(ks) > 0 && !slices.Equal(ks, kernel) {
-		return fmt.Errorf("kernel_shape %v differs from the weights %v", ks, wt.Dims)
-	}
-	k, s, d, pads, err := window(n, kernel, h, w, false)
-	if err != nil {
-		return err
-	}
-	o := int(wt.Dims[0])
-	bias := nd.New(o)
-	if bt, err := imp.constInput(n, 2, true); err != nil {
-		return err
-	} else if bt != nil {
-		if len(bt.Floats) != o {
-			return fmt.Errorf("bias of %d values for %d filters", len(bt.Floats), o)
-		}
-		copy(bias.Data, bt.Floats)
-	}
-	l := layers.Layer{Kind: layers.Conv2D, Filters: o, Kernel: k, Stride: s, Dilation: d, Groups: groups, Padding: layers.Explicit, Pads: pads}
-	if slices.Equal(pads, []int{0, 0, 0, 0}) {
-		l.Padding, l.Pads = layers.Valid, nil
-	}
-	span := (k-1)*d + 1
-	ho, wo := (h+pads[0]+pads[1]-span)/s+1, (w+pads[2]+pads[3]-span)/s+1
-	imp.addLayer(l, value{shape: []int{o, ho, wo}}, map[string]nd.Array{layers.VarWeights: toHWIO(wt), layers.VarBiases: bias})
-	return nil
-}
-
-func (imp *importer) batchNorm(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	if len(n.Outputs) > 1 && n.Outputs[1] != "" {
-		return fmt.Errorf("a BatchNormalization in training mode (it has %d outputs); export the model in eval mode", len(n.Outputs))
-	}
-	c := x.shape[0]
-	vars := map[string]nd.Array{}
-	for i, name := range []string{layers.VarGamma, layers.VarBeta, layers.VarMovingMean, layers.VarMovingVar} {
-		t, err := imp.constInput(n, i+1, false)
-		if err != nil {
-			return err
-		}
-		if len(t.Floats) != c {
-			return fmt.Errorf("%s has %d values for %d channels", name, len(t.Floats), c)
-		}
-		vars[name] = x.perChannel(t.Floats)
-	}
-	eps := float64(attrFloat(n, "epsilon", 1e-5))
-	if eps <= 0 {
-		eps = 1e-12
-	}
-	imp.addLayer(layers.Layer{Kind: layers.BatchNorm, Epsilon: eps}, x, vars)
-	return nil
-}
-
-// perChannel orders per-feature values of x's ONNX layout the way convlens holds x.
-func (x value) perChannel(v []float32) nd.Array {
-	if x.chw == nil {
-		return nd.Array{Shape: []int{len(v)}, Data: slices.Clone(v)}
-	}
-	out := nd.New(len(v))
-	nd.ChannelsLast(out.Data, v, 1, x.chw[0], x.chw[1]*x.chw[2])
-	return out
-}
-
-func (imp *importer) pool(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	if !x.spatial() {
-		return fmt.Errorf("input has shape %v; pools need [C, H, W]", x.shape)
-	}
-	c, h, w := x.shape[0], x.shape[1], x.shape[2]
-	k, s, d, pads, err := window(n, n.Attrs["kernel_shape"].Ints, h, w, attrInt(n, "ceil_mode", 0) == 1)
-	if err != nil {
-		return err
-	}
-	if d != 1 {
-		return fmt.Errorf("dilated pooling (dilations %d)", d)
-	}
-	kind := layers.MaxPool2D
-	if n.OpType == "AveragePool" {
-		kind = layers.AvgPool2D
-		if attrInt(n, "count_include_pad", 0) == 1 && !slices.Equal(pads, []int{0, 0, 0, 0}) {
-			return fmt.Errorf("count_include_pad=1 with padding %v; convlens averages over the cells inside the image", pads)
-		}
-	}
-	if len(n.Outputs) > 1 && n.Outputs[1] != "" {
-		return fmt.Errorf("MaxPool with an Indices output")
-	}
-	l := layers.Layer{Kind: kind, Kernel: k, Stride: s, Padding: layers.Explicit, Pads: pads}
-	if slices.Equal(pads, []int{0, 0, 0, 0}) {
-		l.Padding, l.Pads = layers.Valid, nil
-	}
-	ho, wo := (h+pads[0]+pads[1]-k)/s+1, (w+pads[2]+pads[3]-k)/s+1
-	imp.addLayer(l, value{shape: []int{c, ho, wo}}, nil)
-	return nil
-}
-
-func (imp *importer) flatten(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	out := value{shape: []int{prod(x.shape)}, chw: x.chw}
-	if x.spatial() && x.shape[1]*x.shape[2] > 1 && x.shape[0] > 1 { // (an hwc tensor flattens in convlens's order)
-		out.chw = slices.Clone(x.shape)
-	}
-	imp.addLayer(layers.Layer{Kind: layers.Flatten}, out, nil)
-	return nil
-}
-
-func (imp *importer) reshape(n *Node) error {
-	st, err := imp.constInput(n, 1, false)
-	if err != nil {
-		return err
-	}
-	if t := imp.consts[n.Inputs[0]]; t != nil { // a reshaped constant (older exporters' weights)
-		dims, err := resolveShape(st.Ints, t.Dims)
-		if err != nil {
-			return err
-		}
-		c := *t
-		c.Dims = dims
-		imp.consts[n.Outputs[0]] = &c
-		return nil
-	}
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	sh := slices.Clone(st.Ints)
-	for i, d := range sh {
-		if d == batchDim {
-			sh[i] = 0 // the folded batch size: keep it
-		}
-	}
-	size := int64(prod(x.shape))
-	ok := len(sh) == 2 && (sh[0] == 0 || sh[0] == -1 || sh[0] == 1) && (sh[1] == -1 || sh[1] == size)
-	if sh[0] == -1 && sh[1] == -1 {
-		ok = false
-	}
-	if !ok {
-		return fmt.Errorf("reshape of a %v tensor to %v; convlens imports reshapes that flatten each image ([N, -1])", x.shape, sh)
-	}
-	return imp.flatten(n)
-}
-
-// resolveShape applies ONNX Reshape rules (0 copies, -1 infers) to a constant's dimensions.
-func resolveShape(shape, dims []int64) ([]int64, error) {
-	n := int64(1)
-	for _, d := range dims {
-		n *= d
-	}
-	out := slices.Clone(shape)
-	known, infer := int64(1), -1
-	for i, d := range out {
-		switch {
-		case d == 0 && i < len(dims):
-			out[i] = dims[i]
-		case d == -1 && infer < 0:
-			infer = i
-			continue
-		case d < 1:
-			return nil, fmt.Errorf("reshape to %v", shape)
-		}
-		known *= out[i]
-	}
-	if infer >= 0 && known > 0 {
-		out[infer] = n / known
-		known *= out[infer]
-	}
-	if known != n {
-		return nil, fmt.Errorf("reshape of %v values to %v", dims, shape)
-	}
-	return out, nil
-}
-
-func (imp *importer) dense(n *Node) error {
-	x, err := imp.graphInput(n, 0)
-	if err != nil {
-		return err
-	}
-	if len(x.shape) != 1 {
-		return fmt.Errorf("input has shape %v; %s needs a vector per image (flatten first)", x.shape, n.OpType)
-	}
-	wt, err := imp.constInput(n, 1, false)
-	if err != nil {
-		return err
-	}
-	if len(wt.Dims) != 2 || len(wt.Floats) == 0 {
-		return fmt.Errorf("weights of shape %v; want a float matrix", wt.Dims)
-	}
-	in, units := int(wt.Dims[0]), int(wt.Dims[1])
-	transB := n.OpType == "Gemm" && attrInt(n, "transB", 0) == 1
-	if transB {
-		in, units = units, in
-	}
-	if n.OpType == "Gemm" && attrInt(n, "transA", 0) != 0 {
-		return fmt.Errorf("Gemm with transA")
-	}
-	if in != x.shape[0] {
-		return fmt.Errorf("weights %v do not fit an input of %d values", wt.Dims, x.shape[0])
-	}
-	alpha, beta := float32(1), float32(1)
-	if n.OpType == "Gemm" {
-		alpha, beta = attrFloat(n, "alpha", 1), attrFloat(n, "beta", 1)
-	}
-	weights := nd.New(in, units)
-	for r := range in {
-		for u := range units {
-			v := wt.Floats[r*units+u]
-			if transB {
-				v = wt.Floats[u*in+r]
-			}
-			weights.Data[r*units+u] = alpha * v
-		}
-	}
-	if x.chw != nil { // rows follow the ONNX C,H,W order; convlens flattened H,W,C
-		c, hw := x.chw[0], x.chw[1]*x.chw[2]
-		perm := nd.New(in, units)
-		for ci := range c {
-			for p := range hw {
-				copy(perm.Data[(p*c+ci)*units:][:units], weights.Data[(ci*hw+p)*units:][:units])
-			}
-		}
-		weights = perm
-	}
-	bias := nd.New(units)
-	if n.OpType == "Gemm" {
-		bt, err := imp.constInput(n, 2, true)
-		if err != nil {
-			return err
-		}
-		if bt != nil {
-			switch len(bt.Floats) {
-			case 1:
-				for i := range bias.Data {
-					bias.Data[i] = beta * bt.Floats[0]
-				}
-			case units:
-				for i := range bias.Data {
-					bias.Data[i] = beta * bt.Floats[i]
-				}
-			default:
-				return fmt.Errorf("bias of shape %v for %d units", bt.Dims, units)
-			}
-		}
-	}
-	imp.addLayer(layers.Layer{Kind: layers.Dense, Units: units}, value{shape: []int{units}}, map[string]nd.Array{layers.VarWeights: weights, layers.VarBiases: bias})
-	return nil
-}
-
-func (imp *importer) arith(n *Node) error {
-	if len(n.Inputs) != 2 {
-		return fmt.Errorf("%d inputs; want 2", len(n.Inputs))
-	}
-	a, aok := imp.vals[n.Inputs[0]]
-	b, bok := imp.vals[n.Inputs[1]]
-	switch {
-	case aok && bok && n.OpType == "Mul":
-		if len(a.shape) != len(b.shape) || a.hwc || b.hwc || a.chw != nil || b.chw != nil {
-			return fmt.Errorf("Mul of shapes %v and %v; convlens multiplies tensors of one rank", a.shape, b.shape)
-		}
-		out := value{shape: slices.Clone(a.shape)}
-		for i, d := range b.shape {
-			switch {
-			case d == out.shape[i] || d == 1:
-			case out.shape[i] == 1:
-				out.shape[i] = d
-			default:
-				return fmt.Errorf("Mul of shapes %v and %v: axes must agree or be 1", a.shape, b.shape)
-			}
-		}
-		imp.addLayer(layers.Layer{Kind: layers.Multiply, Inputs: []string{a.layer, b.layer}}, out, nil)
-		return nil
-	case aok && bok:
-		if n.OpType != "Add" {
-			return fmt.Errorf("%s of two tensors computed from the image; convlens imports Add and Mul of two tensors and %s by a constant", n.OpType, n.OpType)
-		}
-		if !slices.Equal(a.shape, b.shape) || a.hwc != b.hwc || !slices.Equal(a.chw, b.chw) {
-			return fmt.Errorf("Add of shapes %v and %v; convlens adds tensors of one shape", a.shape, b.shape)
-		}
-		inputs := []string{a.layer, b.layer}
-		imp.addLayer(layers.Layer{Kind: layers.Add, Inputs: inputs}, a, nil)
-		return nil
-	case !aok && !bok:
-		return fmt.Errorf("%s of two constants; convlens imports arithmetic on tensors computed from the image", n.OpType)
-	}
-	x, ci, constFirst := a, 1, false
-	if !aok {
-		x, ci, constFirst = b, 0, true
-	}
-	t, err := imp.constInput(n, ci, false)
-	if err != nil {
-		return err
-	}
-	c, err := x.broadcastPerChannel(t)
-	if err != nil {
-		return err
-	}
-	scale, shift := nd.New(len(c)), nd.New(len(c))
-	for i, v := range c {
-		sc, sh := float32(1), float32(0)
-		switch {
-		case n.OpType == "Add":
-			sh = v
-		case n.OpType == "Mul":
-			sc = v
-		case n.OpType == "Sub" && !constFirst:
-			sh = -v
-		case n.OpType == "Sub":
-			sc, sh = -1, v
-		case n.OpType == "Div" && !constFirst:
-			sc = 1 / v
-		default:
-			return fmt.Errorf("division of a constant by a tensor")
-		}
-		scale.Data[i], shift.Data[i] = sc, sh
-	}
-	if err := nd.CheckFinite("the constant of "+n.OpType, append(slices.Clone(scale.Data), shift.Data...)); err != nil {
-		return err
-	}
-	l := layers.Layer{Kind: layers.Affine, Inputs: []string{x.layer}}
-	imp.addLayer(l, x, map[string]nd.Array{layers.VarScale: scale, layers.VarShift: shift})
-	return nil
-}
-
-// broadcastPerChannel expands a constant that broadcasts per channel (or per feature of a
-// vector) onto x into one value per convlens channel.
-func (x value) broadcastPerChannel(t *Tensor) ([]float32, error) {
-	if len(t.Floats) == 0 {
-		return nil, fmt.Errorf("constant %q is not a float tensor", t.Name)
-	}
-	dims := slices.Clone(t.Dims)
-	for len(dims) > len(x.shape) && dims[0] == 1 {
-		dims = dims[1:]
-	}
-	c := x.shape[0] // channels of an image, features of a vector
-	if len(t.Floats) == 1 {
-		return slices.Repeat(t.Floats[:1], c), nil
-	}
-	perChannel := len(x.shape) == 3 && slices.Equal(dims, []int64{int64(c), 1, 1})
-	perFeature := len(x.shape) == 1 && slices.Equal(dims, []int64{int64(c)})
-	if !perChannel && !perFeature {
-		return nil, fmt.Errorf("constant of shape %v on a tensor of shape %v; convlens imports a scalar or one value per channel", t.Dims, x.shape)
-	}
-	return x.perChannel(t.Floats).Data, nil
-}
-
-func (imp *importer) concat(n *Node) error {
-	var vs []value
-	var inputs []string
-	for i := range n.Inputs {
-		v, err := imp.graphInput(n, i)
-		if err != nil {
-			return err
-		}
-		if v.chw != nil || v.hwc || (len(vs) > 0 && len(v.shape) != len(vs[0].shape)) {
-			return fmt.Errorf("concat of shapes that convlens cannot join along channels")
-		}
-		vs = append(vs, v)
-		inputs = append(inputs, v.layer)
-	}
-	if len(vs) < 2 {
-		return fmt.Errorf("concat of %d tensors", len(vs))
-	}
-	axis := attrInt(n, "axis", 1)
-	if axis < 0 {
-		axis += int64(len(vs[0].shape) + 1)
-	}
-	if axis != 1 {
-		return fmt.Errorf("concat along axis %d; convlens joins along channels (axis 1)", attrInt(n, "axis", 1))
-	}
-	out := slices.Clone(vs[0].shape)
-	for _, v := range vs[1:] {
-		if !slices.Equal(v.shape[1:], out[1:]) {
-			return fmt.Errorf("concat of shapes %v and %v", vs[0].shape, v.shape)
-		}
-		out[0] += v.shape[0]
-	}
-	imp.addLayer(layers.Layer{Kind: layers.Concat, Inputs: inputs}, value{shape: out}, nil)
-	return nil
 }
 
 func prod(dims []int) int {

@@ -74,7 +74,7 @@ func TestOnnxGoMNIST(t *testing.T) {
 	if m.Producer != "CNTK" || m.Opset != 7 {
 		t.Errorf("producer %q opset %d", m.Producer, m.Opset)
 	}
-	imp, err := onnx.Import(m, "mnist")
+	imp, err := onnx.Import(m, "mnist", onnx.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

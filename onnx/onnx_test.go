@@ -184,7 +184,7 @@ func TestImportErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("unsupported ops imported")
 	}
-	for _, want := range []string{"unsupported ONNX ops", `Hardmax ("/unsupported/Hardmax_3")`} {
+	for _, want := range []string{"unsupported ONNX ops", `"Hardmax" ("/unsupported/Hardmax_3")`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -54,6 +55,15 @@ type Tensor struct {
 	DataType int32
 	Floats   []float32
 	Ints     []int64
+	// external locates the values in a separate file (filled in by loadExternal).
+	external *externalRef
+}
+
+// externalRef is where a tensor's raw bytes live: a file beside the model, at an offset.
+type externalRef struct {
+	location       string
+	offset, length int64
+	hasLength      bool
 }
 
 // ValueInfo is a graph input or output: a name and its tensor shape (-1 for a symbolic dimension).
@@ -66,14 +76,19 @@ type ValueInfo struct {
 
 // TensorProto data types.
 const (
-	typeFloat   = 1
-	typeUint8   = 2
-	typeInt8    = 3
-	typeInt32   = 6
-	typeInt64   = 7
-	typeBool    = 9
-	typeFloat16 = 10
-	typeDouble  = 11
+	typeFloat    = 1
+	typeUint8    = 2
+	typeInt8     = 3
+	typeUint16   = 4
+	typeInt16    = 5
+	typeInt32    = 6
+	typeInt64    = 7
+	typeBool     = 9
+	typeFloat16  = 10
+	typeDouble   = 11
+	typeUint32   = 12
+	typeUint64   = 13
+	typeBFloat16 = 16
 )
 
 var errTruncated = errors.New("truncated or corrupt protobuf")
@@ -300,6 +315,7 @@ func decodeTensor(b []byte) (Tensor, error) {
 	var t Tensor
 	var raw []byte
 	var f64 []float64
+	var ext *externalRef
 	external := false
 	err := fields(b, func(num protowire.Number, typ protowire.Type, v uint64, p []byte) error {
 		var err error
@@ -322,7 +338,7 @@ func decodeTensor(b []byte) (Tensor, error) {
 			} else {
 				t.Floats = append(t.Floats, math.Float32frombits(uint32(v)))
 			}
-		case 5, 7: // int32_data, int64_data
+		case 5, 7, 11: // int32_data, int64_data, uint64_data
 			if typ == protowire.BytesType {
 				var is []int64
 				is, err = packedVarints(p)
@@ -343,18 +359,42 @@ func decodeTensor(b []byte) (Tensor, error) {
 			} else {
 				f64 = append(f64, math.Float64frombits(v))
 			}
-		case 13, 14:
-			if num == 14 && v == 1 || num == 13 {
-				external = true
+		case 13: // external_data: key/value entries
+			if ext == nil {
+				ext = &externalRef{}
 			}
+			var key, val string
+			if err := fields(p, func(num protowire.Number, _ protowire.Type, _ uint64, p []byte) error {
+				if num == 1 {
+					key = string(p)
+				} else if num == 2 {
+					val = string(p)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			switch key {
+			case "location":
+				ext.location = val
+			case "offset", "length":
+				n, perr := strconv.ParseInt(val, 10, 64)
+				if perr != nil || n < 0 {
+					return fmt.Errorf("tensor %q: external data %s %q", t.Name, key, val)
+				}
+				if key == "offset" {
+					ext.offset = n
+				} else {
+					ext.length, ext.hasLength = n, true
+				}
+			}
+		case 14:
+			external = v == 1
 		}
 		return err
 	})
 	if err != nil {
 		return t, err
-	}
-	if external {
-		return t, fmt.Errorf("tensor %q keeps its data in an external file (save the model with its weights inside: onnx.save(model, path, save_as_external_data=False))", t.Name)
 	}
 	n := int64(1)
 	for _, d := range t.Dims {
@@ -365,36 +405,81 @@ func decodeTensor(b []byte) (Tensor, error) {
 			return t, fmt.Errorf("tensor %q with dimensions %v is too large", t.Name, t.Dims)
 		}
 	}
-	switch t.DataType {
-	case typeFloat, typeDouble, typeFloat16:
-		if raw != nil {
+	if external {
+		if ext == nil || ext.location == "" {
+			return t, fmt.Errorf("tensor %q is stored externally without a location", t.Name)
+		}
+		if elementBytes(t.DataType) == 0 {
+			return t, fmt.Errorf("tensor %q has data type %d, which convlens does not read", t.Name, t.DataType)
+		}
+		t.external = ext
+		return t, nil
+	}
+	return t, t.fill(raw, f64, n)
+}
+
+// elementBytes is the size of one raw value of a data type (0: not read).
+func elementBytes(dt int32) int64 {
+	switch dt {
+	case typeDouble, typeInt64, typeUint64:
+		return 8
+	case typeFloat, typeInt32, typeUint32:
+		return 4
+	case typeFloat16, typeBFloat16, typeInt16, typeUint16:
+		return 2
+	case typeInt8, typeUint8, typeBool:
+		return 1
+	}
+	return 0
+}
+
+// fill converts the decoded data (raw bytes, doubles or the typed lists) into Floats or Ints.
+func (t *Tensor) fill(raw []byte, f64 []float64, n int64) error {
+	eb := elementBytes(t.DataType)
+	if eb == 0 {
+		return fmt.Errorf("tensor %q has data type %d (want a float or an integer type)", t.Name, t.DataType)
+	}
+	if raw != nil && int64(len(raw)) != n*eb {
+		return fmt.Errorf("tensor %q: dimensions %v need %d bytes, the file holds %d", t.Name, t.Dims, n*eb, len(raw))
+	}
+	if isFloatType(t.DataType) {
+		switch {
+		case raw != nil:
 			t.Floats = rawFloats(raw, t.DataType)
-		} else if f64 != nil {
+		case f64 != nil:
 			t.Floats = make([]float32, len(f64))
 			for i, x := range f64 {
 				t.Floats[i] = float32(x)
 			}
-		} else if t.DataType == typeFloat16 {
+		case t.DataType == typeFloat16 || t.DataType == typeBFloat16:
 			t.Floats = make([]float32, len(t.Ints))
 			for i, x := range t.Ints {
-				t.Floats[i] = halfToFloat(uint16(x))
+				if t.DataType == typeFloat16 {
+					t.Floats[i] = halfToFloat(uint16(x))
+				} else {
+					t.Floats[i] = math.Float32frombits(uint32(uint16(x)) << 16)
+				}
 			}
 			t.Ints = nil
 		}
+		if t.Floats == nil {
+			t.Floats = []float32{}
+		}
 		if int64(len(t.Floats)) != n {
-			return t, fmt.Errorf("tensor %q: dimensions %v need %d values, the file holds %d", t.Name, t.Dims, n, len(t.Floats))
+			return fmt.Errorf("tensor %q: dimensions %v need %d values, the file holds %d", t.Name, t.Dims, n, len(t.Floats))
 		}
-	case typeInt64, typeInt32, typeInt8, typeUint8, typeBool:
-		if raw != nil {
-			t.Ints = rawInts(raw, t.DataType)
-		}
-		if int64(len(t.Ints)) != n {
-			return t, fmt.Errorf("tensor %q: dimensions %v need %d values, the file holds %d", t.Name, t.Dims, n, len(t.Ints))
-		}
-	default:
-		return t, fmt.Errorf("tensor %q has data type %d (want float, double, float16 or an integer type)", t.Name, t.DataType)
+		return nil
 	}
-	return t, nil
+	if raw != nil {
+		t.Ints = rawInts(raw, t.DataType)
+	}
+	if t.Ints == nil {
+		t.Ints = []int64{}
+	}
+	if int64(len(t.Ints)) != n {
+		return fmt.Errorf("tensor %q: dimensions %v need %d values, the file holds %d", t.Name, t.Dims, n, len(t.Ints))
+	}
+	return nil
 }
 
 func packedVarints(p []byte) ([]int64, error) {
@@ -423,6 +508,12 @@ func packedFloats(p []byte) ([]float32, error) {
 
 func rawFloats(raw []byte, dt int32) []float32 {
 	switch dt {
+	case typeBFloat16:
+		out := make([]float32, len(raw)/2)
+		for i := range out {
+			out[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(raw[2*i:])) << 16)
+		}
+		return out
 	case typeDouble:
 		out := make([]float32, len(raw)/8)
 		for i := range out {
@@ -443,13 +534,25 @@ func rawFloats(raw []byte, dt int32) []float32 {
 func rawInts(raw []byte, dt int32) []int64 {
 	var out []int64
 	switch dt {
-	case typeInt64:
+	case typeInt64, typeUint64:
 		for i := 0; i+8 <= len(raw); i += 8 {
 			out = append(out, int64(binary.LittleEndian.Uint64(raw[i:])))
 		}
 	case typeInt32:
 		for i := 0; i+4 <= len(raw); i += 4 {
 			out = append(out, int64(int32(binary.LittleEndian.Uint32(raw[i:]))))
+		}
+	case typeUint32:
+		for i := 0; i+4 <= len(raw); i += 4 {
+			out = append(out, int64(binary.LittleEndian.Uint32(raw[i:])))
+		}
+	case typeInt16:
+		for i := 0; i+2 <= len(raw); i += 2 {
+			out = append(out, int64(int16(binary.LittleEndian.Uint16(raw[i:]))))
+		}
+	case typeUint16:
+		for i := 0; i+2 <= len(raw); i += 2 {
+			out = append(out, int64(binary.LittleEndian.Uint16(raw[i:])))
 		}
 	case typeInt8:
 		for _, b := range raw {
