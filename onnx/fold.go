@@ -31,7 +31,9 @@ func tensorValues(t *Tensor) []float64 {
 	return out
 }
 
-func isFloatType(dt int32) bool { return dt == typeFloat || dt == typeDouble || dt == typeFloat16 || dt == typeBFloat16 }
+func isFloatType(dt int32) bool {
+	return dt == typeFloat || dt == typeDouble || dt == typeFloat16 || dt == typeBFloat16
+}
 
 // newConst makes a constant of the given type from float64 values.
 func newConst(name string, dims []int64, dt int32, v []float64) *Tensor {

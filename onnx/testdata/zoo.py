@@ -1,0 +1,89 @@
+"""Exports torchvision's classification CNNs (seeded random weights) with PyTorch's two
+ONNX exporters and records onnxruntime's logits.
+
+usage: zoo.py OUTDIR [MODEL ...]
+For each model NAME and exporter E (dynamo: torch.onnx.export's default; legacy:
+dynamo=False, opset 17): OUTDIR/NAME.E.onnx (with its .data file for dynamo),
+OUTDIR/NAME.E.input.npy ([2, 3, S, S], or [1, ...] for a static batch) and
+OUTDIR/NAME.E.logits.npy (onnxruntime). OUTDIR/index.json lists them with the input size.
+A failed export is recorded with its error; the Go test reports it.
+"""
+import json
+import os
+import sys
+import warnings
+
+warnings.filterwarnings("ignore")
+import logging
+
+logging.disable(logging.WARNING)
+
+import numpy as np
+import onnxruntime as ort
+import torch
+import torchvision
+
+ort.set_default_logger_severity(3)
+MODELS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "squeezenet1_1",
+          "densenet121", "vgg11_bn", "googlenet", "shufflenet_v2_x0_5", "mnasnet0_5", "regnet_y_400mf",
+          "convnext_tiny", "alexnet"]
+
+
+def build(name):
+    torch.manual_seed(0)
+    kw = {"weights": None}
+    if name == "googlenet":
+        kw.update(aux_logits=False, init_weights=True)
+    m = getattr(torchvision.models, name)(**kw).eval()
+    # Non-trivial batch-norm statistics, so folding and epsilon matter.
+    g = torch.Generator().manual_seed(1)
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.BatchNorm2d):
+            mod.running_mean.copy_(torch.randn(mod.num_features, generator=g) * 0.1)
+            mod.running_var.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+    return m
+
+
+def main():
+    out = sys.argv[1]
+    names = sys.argv[2:] or MODELS
+    os.makedirs(out, exist_ok=True)
+    index = {}
+    for name in names:
+        m = build(name)
+        for exporter in ("dynamo", "legacy"):
+            # The smallest input each allows: the legacy exporter refuses adaptive pooling
+            # to 7x7 from a map that 7 does not divide (VGG, AlexNet).
+            size = 224 if exporter == "legacy" and name in ("vgg11_bn", "alexnet") else 64
+            key = f"{name}.{exporter}"
+            path = os.path.join(out, key + ".onnx")
+            x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(2))
+            entry = {"model": name, "exporter": exporter, "size": size}
+            try:
+                with torch.no_grad():
+                    if exporter == "dynamo":
+                        torch.onnx.export(m, (x[:1],), path, verbose=False)
+                    else:
+                        torch.onnx.export(m, (x[:1],), path, dynamo=False, opset_version=17,
+                                          input_names=["images"], output_names=["logits"],
+                                          dynamic_axes={"images": {0: "N"}, "logits": {0: "N"}})
+                sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+                shape = sess.get_inputs()[0].shape
+                batch = x if not isinstance(shape[0], int) else x[: shape[0]]
+                feed = {sess.get_inputs()[0].name: batch.numpy()}
+                logits = sess.run(None, feed)[0]
+                with torch.no_grad():
+                    ref = m(batch).numpy()
+                entry["torch_vs_ort"] = float(np.abs(ref - logits).max() / max(np.abs(ref).max(), 1e-12))
+                np.save(os.path.join(out, key + ".input.npy"), batch.numpy().astype(np.float32))
+                np.save(os.path.join(out, key + ".logits.npy"), logits.astype(np.float32))
+            except Exception as e:  # recorded: the Go test names it
+                entry["error"] = f"{type(e).__name__}: {str(e)[:300]}"
+            index[key] = entry
+            print(key, entry, flush=True)
+    with open(os.path.join(out, "index.json"), "w") as f:
+        json.dump(index, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+package onnx_test
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/onnx"
+)
+
+var (
+	zooOnce sync.Once
+	zooDir  string
+	zooErr  error
+)
+
+// torchPython is the interpreter of the PyTorch environment (make test installs it).
+func torchPython(t *testing.T) string {
+	t.Helper()
+	venv := os.Getenv("CONVLENS_TORCH_VENV")
+	if venv == "" {
+		home, _ := os.UserHomeDir()
+		venv = filepath.Join(home, ".cache", "convlens", "torch-venv")
+	}
+	py := filepath.Join(venv, "bin", "python")
+	if _, err := os.Stat(py); err != nil {
+		if os.Getenv("CONVLENS_REQUIRE_TORCH") != "" {
+			t.Fatalf("PyTorch tools missing (%v); run scripts/install-torch-tools.sh", err)
+		}
+		t.Skip("PyTorch tools not installed (scripts/install-torch-tools.sh)")
+	}
+	return py
+}
+
+// zoo exports torchvision's CNNs with both exporters once per test binary
+// (CONVLENS_ZOO_DIR reuses an earlier export).
+func zoo(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("CONVLENS_ZOO_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "index.json")); err == nil {
+			return d
+		}
+	}
+	py := torchPython(t)
+	zooOnce.Do(func() {
+		if zooDir, zooErr = os.MkdirTemp("", "convlens-zoo-"); zooErr != nil {
+			return
+		}
+		out, err := exec.Command(py, "testdata/zoo.py", zooDir).CombinedOutput()
+		if err != nil {
+			zooErr, zooDir = err, string(out)
+		}
+	})
+	if zooErr != nil {
+		t.Fatalf("exporting the zoo: %v\n%s", zooErr, zooDir)
+	}
+	return zooDir
+}
+
+type zooEntry struct {
+	Model, Exporter, Error string
+	Size                   int
+}
+
+func zooIndex(t *testing.T, dir string) map[string]zooEntry {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx map[string]zooEntry
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatal(err)
+	}
+	if len(idx) != 28 {
+		t.Errorf("the zoo has %d exports, want 14 models × 2 exporters", len(idx))
+	}
+	return idx
+}
+
+// Every torchvision CNN, as both of PyTorch 2.15's exporters write it, imports and computes
+// onnxruntime's logits within 1e-4 of the largest logit, on XLA (a few on SimpleGo).
+func TestTorchvisionZoo(t *testing.T) {
+	dir := zoo(t)
+	idx := zooIndex(t, dir)
+	keys := make([]string, 0, len(idx))
+	for k := range idx {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	xla, gob := testutil.XLA(t), testutil.Go(t)
+	for _, key := range keys {
+		e := idx[key]
+		t.Run(key, func(t *testing.T) {
+			b := xla
+			if onSimpleGo[key] {
+				b = gob
+			}
+			if e.Error != "" {
+				t.Fatalf("PyTorch could not export it: %s", e.Error)
+			}
+			m, imp, err := onnx.Open(filepath.Join(dir, key+".onnx"), b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			input, err := nd.ReadNpy(filepath.Join(dir, key+".input.npy"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := nd.ReadNpy(filepath.Join(dir, key+".logits.npy"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			images, err := nd.NCHWToNHWC(input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := imp.Spec; s.Height != e.Size || s.Width != e.Size || s.Chans != 3 || s.Classes != 1000 {
+				t.Errorf("spec %dx%dx%d → %d", s.Height, s.Width, s.Chans, s.Classes)
+			}
+			got, err := m.Logits(images)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Shape, want.Shape) {
+				t.Fatalf("logits %v, onnxruntime %v", got.Shape, want.Shape)
+			}
+			if d := maxDiffOfLargest(got.Data, want.Data); d > 1e-4 {
+				t.Errorf("logits differ from onnxruntime by %.3g of the largest", d)
+			}
+		})
+	}
+}
+
+// onSimpleGo are the exports checked on SimpleGo instead of XLA: one of each exporter's
+// idioms (residual, channel shuffle, channels-last layer norm, adaptive pooling by gathers).
+var onSimpleGo = map[string]bool{"resnet18.dynamo": true, "shufflenet_v2_x0_5.legacy": true, "convnext_tiny.dynamo": true, "squeezenet1_1.dynamo": true}
+
+// maxDiffOfLargest is the largest absolute difference relative to the largest |want|.
+func maxDiffOfLargest(got, want []float32) float64 {
+	var diff, scale float64
+	for i := range want {
+		diff = math.Max(diff, math.Abs(float64(got[i])-float64(want[i])))
+		scale = math.Max(scale, math.Abs(float64(want[i])))
+	}
+	return diff / math.Max(scale, 1e-12)
+}
