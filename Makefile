@@ -37,8 +37,9 @@ photos:
 onnx-tools:
 	@scripts/install-onnx-tools.sh
 
-# PyTorch eager CPU + pytorch-grad-cam (pinned, PyPI, ~4 GB with its CUDA libraries): the peer
-# make bench measures beside convlens. Not part of make test.
+# PyTorch (CPU) with its ONNX exporter, onnxruntime, pytorch-grad-cam and Captum (pinned, PyPI,
+# ~4 GB with its CUDA libraries): the references of the ONNX zoo and explanation tests, and the
+# peer make bench measures beside convlens.
 torch-anchor:
 	@scripts/install-torch-anchor.sh
 
@@ -74,8 +75,8 @@ demo-colour: plugin dogscats photos build
 	@echo "report: $(OUT)/demo-colour/report.html, explanations: $(OUT)/demo-colour/explain.html"
 
 # All tests, on both backends (XLA is required, not skipped).
-test: plugin chromium fashion dogscats photos onnx-tools notebook-tools deps
-	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_ONNX=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 CONVLENS_REQUIRE_DOGSCATS=1 CONVLENS_REQUIRE_PHOTOS=1 \
+test: plugin chromium fashion dogscats photos onnx-tools torch-anchor notebook-tools deps
+	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_ONNX=1 CONVLENS_REQUIRE_TORCH=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 CONVLENS_REQUIRE_DOGSCATS=1 CONVLENS_REQUIRE_PHOTOS=1 \
 	CONVLENS_NB_OUT=$(CURDIR)/$(OUT)/notebooks $(GO) test -timeout 40m ./...
 
 # Executes the tutorial notebooks (also part of make test); executed copies and HTML exports go to out/notebooks.

@@ -52,12 +52,27 @@ type Layout struct {
 	l     layout
 }
 
-// Batched is the ONNX shape of n images' values: the batch axis (a leading 1) becomes n.
-func (l Layout) Batched(n int) []int {
-	if len(l.Shape) > 0 && l.Shape[0] == 1 {
-		return append([]int{n}, l.Shape[1:]...)
+// batchAxis is the ONNX axis holding the batch: the tracked one, else a leading 1 (-1: none).
+func (l Layout) batchAxis() int {
+	switch {
+	case l.l.batch >= 0:
+		return l.l.batch
+	case len(l.Shape) > 0 && l.Shape[0] == 1:
+		return 0
 	}
-	return append([]int{n}, l.Shape...)
+	return -1
+}
+
+// Batched is the ONNX shape of n images' values: the batch axis becomes n (a tensor
+// without one gets a leading n).
+func (l Layout) Batched(n int) []int {
+	b := l.batchAxis()
+	if b < 0 {
+		return append([]int{n}, l.Shape...)
+	}
+	out := slices.Clone(l.Shape)
+	out[b] = n
+	return out
 }
 
 // AsONNX rearranges a batch of a layer's outputs [N, convlens shape...] into the ONNX
@@ -74,10 +89,15 @@ func (imp *Imported) AsONNX(layer string, a nd.Array) (nd.Array, error) {
 	n := a.Shape[0]
 	out := nd.Array{Shape: l.Batched(n), Data: make([]float32, len(a.Data))}
 	idx := l.l.onnxIndex()
+	inner := size
+	if b := l.batchAxis(); b >= 0 {
+		inner = prod(l.Shape[b+1:])
+	}
 	for i := range n {
-		src, dst := a.Data[i*size:(i+1)*size], out.Data[i*size:(i+1)*size]
+		src := a.Data[i*size : (i+1)*size]
 		for p, j := range idx {
-			dst[j] = src[p]
+			// Image i's element j sits at (outer, i, inner) of the batched tensor.
+			out.Data[((j/inner)*n+i)*inner+j%inner] = src[p]
 		}
 	}
 	return out, nil
@@ -167,6 +187,8 @@ type importer struct {
 	opset   int64
 	current *Node
 	notices []string
+	// dynamic: the input's batch is not fixed at 1, so ops must keep images apart.
+	dynamic bool
 }
 
 // Import converts a decoded ONNX model into a convlens spec and its variables.
@@ -224,7 +246,12 @@ func Import(m *Model, name string, opts Options) (*Imported, error) {
 		spec.Name = g.Name
 	}
 	imp.spec = spec
-	imp.vals[in.Name] = value{layer: layers.InputName, lay: stored(dims, order)}
+	imp.dynamic = in.Shape[0] != 1
+	input := stored(dims, order)
+	if imp.dynamic {
+		input.batch = 0
+	}
+	imp.vals[in.Name] = value{layer: layers.InputName, lay: input}
 	for i := range nodes {
 		n := &nodes[i]
 		imp.current = n
@@ -235,6 +262,9 @@ func Import(m *Model, name string, opts Options) (*Imported, error) {
 	out, ok := imp.vals[output]
 	if !ok || out.layer == layers.InputName {
 		return nil, fmt.Errorf("output %s is not computed from the image", quote(output))
+	}
+	if imp.dynamic && out.lay.batch != 0 {
+		return nil, fmt.Errorf("output %s of shape %v does not keep the batch in its first axis; convlens runs each image on its own", quote(output), out.lay.dims)
 	}
 	probs, err := imp.finish(output, out)
 	if err != nil {
@@ -654,6 +684,9 @@ func isIdentityPerm(p []int) bool {
 func (imp *importer) image(v value, op string) (value, error) {
 	if v.lay.rank() != 4 || v.lay.dims[0] != 1 {
 		return value{}, fmt.Errorf("input has shape %v; %s needs an image [N, C, H, W]", v.lay.dims, op)
+	}
+	if imp.dynamic && v.lay.batch != 0 {
+		return value{}, fmt.Errorf("%s needs the batch in axis 0 of [N, C, H, W]; this tensor carries it in axis %d", op, v.lay.batch)
 	}
 	if v.lay.isImage() && len(v.lay.store) == 3 {
 		return v, nil

@@ -22,11 +22,14 @@ type layout struct {
 	fine  []int
 	owner []int
 	store [][]int
+	// batch is the ONNX axis that carries the batch where the model's batch is dynamic
+	// (-1: a batch fixed at 1, whose images each run alone exactly as the file computes).
+	batch int
 }
 
 // canonical is a tensor stored in ONNX order, one storage axis per ONNX axis of size > 1.
 func canonical(dims []int) layout {
-	l := layout{dims: slices.Clone(dims), fine: slices.Clone(dims), owner: make([]int, len(dims))}
+	l := layout{dims: slices.Clone(dims), fine: slices.Clone(dims), owner: make([]int, len(dims)), batch: -1}
 	for a, d := range dims {
 		l.owner[a] = a
 		if d > 1 {
@@ -127,9 +130,12 @@ func (l layout) transpose(perm []int) (layout, error) {
 	if !isPerm(perm, l.rank()) {
 		return layout{}, fmt.Errorf("perm %v for a rank-%d tensor", perm, l.rank())
 	}
-	out := layout{dims: make([]int, l.rank())}
+	out := layout{dims: make([]int, l.rank()), batch: -1}
 	newIndex := make([]int, len(l.fine))
 	for a, p := range perm {
+		if p == l.batch {
+			out.batch = a
+		}
 		out.dims[a] = l.dims[p]
 		for _, f := range l.factorsOf(p) {
 			newIndex[f] = len(out.fine)
@@ -214,7 +220,7 @@ func (l layout) reshape(target []int) (layout, bool) {
 	if i < len(a) || j < len(b) {
 		return layout{}, false
 	}
-	out := layout{dims: slices.Clone(target)}
+	out := layout{dims: slices.Clone(target), batch: -1}
 	newOf := map[int][]int{} // old factor → its new factors
 	k := 0
 	for t, d := range target {
@@ -280,6 +286,7 @@ func (l layout) arrange(order []int) (layout, []arrangement, error) {
 		}
 	}
 	out := stored(l.dims, order)
+	out.batch = l.batch
 	var want []int
 	for _, a := range order {
 		want = append(want, l.nonUnit(l.factorsOf(a))...)
@@ -351,6 +358,21 @@ func (l layout) groupsStayWhole(want []int) bool {
 		}
 	}
 	return true
+}
+
+// reshapedBatch is the axis of target that carries the batch of a tensor of dims whose
+// batch is axis b: the element order must keep the batch apart from every other axis.
+func reshapedBatch(dims []int, b int, target []int) (int, error) {
+	if b < 0 {
+		return -1, nil
+	}
+	before, after := prod(dims[:b]), prod(dims[b+1:])
+	for k, d := range target {
+		if d == 1 && prod(target[:k]) == before && prod(target[k+1:]) == after {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("reshaping %v to %v mixes the batch (axis %d) with other axes; convlens runs each image on its own", dims, target, b)
 }
 
 // onnxIndex maps each storage position of one image to its ONNX flat index.

@@ -15,7 +15,10 @@ func (l layout) padRank(r int) layout {
 	if k <= 0 {
 		return l
 	}
-	out := layout{dims: append(make([]int, k), l.dims...), fine: append(make([]int, k), l.fine...), owner: make([]int, 0, k+len(l.owner))}
+	out := layout{dims: append(make([]int, k), l.dims...), fine: append(make([]int, k), l.fine...), owner: make([]int, 0, k+len(l.owner)), batch: -1}
+	if l.batch >= 0 {
+		out.batch = l.batch + k
+	}
 	for i := range k {
 		out.dims[i], out.fine[i] = 1, 1
 		out.owner = append(out.owner, i)
@@ -68,6 +71,15 @@ func (imp *importer) align(vs []value) ([]value, layout, error) {
 	if err != nil {
 		return nil, layout{}, err
 	}
+	batch := -1
+	for _, v := range vs {
+		if b := v.lay.batch; b >= 0 {
+			if batch >= 0 && b != batch {
+				return nil, layout{}, fmt.Errorf("operands carry the batch on different axes (%d and %d)", batch, b)
+			}
+			batch = b
+		}
+	}
 	ref := -1
 	for i, v := range vs {
 		if slices.Equal(dims64(v.lay.dims), outDims) {
@@ -83,7 +95,9 @@ func (imp *importer) align(vs []value) ([]value, layout, error) {
 		same = same && v.lay.equal(vs[0].lay)
 	}
 	if same {
-		return vs, vs[ref].lay, nil
+		res := vs[ref].lay
+		res.batch = batch
+		return vs, res, nil
 	}
 	order := vs[ref].lay.coarseOrder()
 	if order == nil {
@@ -99,7 +113,9 @@ func (imp *importer) align(vs []value) ([]value, layout, error) {
 			return nil, layout{}, err
 		}
 	}
-	return out, out[ref].lay, nil
+	res := out[ref].lay
+	res.batch = batch
+	return out, res, nil
 }
 
 // convArith imports Add, Sub, Mul, Div, Pow, Max, Min, Sum and Mean: of tensors computed

@@ -119,7 +119,13 @@ func windowAttrs(n *Node, kernel []int64, h, w int, ceil bool) (geometry, error)
 }
 
 // imageOut is the layout of an NCHW image output [1, c, h, w] stored [h, w, c].
-func imageOut(c, h, w int) layout { return stored([]int{1, c, h, w}, []int{2, 3, 1}) }
+func (imp *importer) imageOut(c, h, w int) layout {
+	l := stored([]int{1, c, h, w}, []int{2, 3, 1})
+	if imp.dynamic {
+		l.batch = 0
+	}
+	return l
+}
 
 func convConv(imp *importer, n *Node) error {
 	x, err := imp.input(n, 0)
@@ -161,7 +167,7 @@ func convConv(imp *importer, n *Node) error {
 	l := layers.Layer{Kind: layers.Conv2D, Filters: o, Groups: groups}
 	g.set(&l)
 	ho, wo := g.out(h, w)
-	imp.emit(l, []value{x}, imageOut(o, ho, wo), map[string]nd.Array{layers.VarWeights: toHWIO(wt), layers.VarBiases: bias})
+	imp.emit(l, []value{x}, imp.imageOut(o, ho, wo), map[string]nd.Array{layers.VarWeights: toHWIO(wt), layers.VarBiases: bias})
 	return nil
 }
 
@@ -291,6 +297,6 @@ func convConvTranspose(imp *importer, n *Node) error {
 	if ho < 1 || wo < 1 {
 		return fmt.Errorf("pads %v leave no output", pads)
 	}
-	imp.emit(l, []value{x}, imageOut(o, ho, wo), map[string]nd.Array{layers.VarWeights: wts, layers.VarBiases: bias})
+	imp.emit(l, []value{x}, imp.imageOut(o, ho, wo), map[string]nd.Array{layers.VarWeights: wts, layers.VarBiases: bias})
 	return nil
 }

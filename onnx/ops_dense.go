@@ -39,6 +39,9 @@ func convDense(imp *importer, n *Node) error {
 		return fmt.Errorf("Gemm of a rank-%d tensor", r)
 	}
 	k := r - 1
+	if x.lay.batch == k {
+		return fmt.Errorf("a product over the batch axis; convlens runs each image on its own")
+	}
 	// The factors of axis k must be the trailing storage axes, merged into one.
 	x, err = imp.lastAxis(x, k)
 	if err != nil {
@@ -78,6 +81,7 @@ func convDense(imp *importer, n *Node) error {
 	outDims[k] = units
 	order := x.lay.coarseOrder()
 	out := stored(outDims, order)
+	out.batch = x.lay.batch
 	if order == nil { // the other axes keep their storage; the last holds the units
 		out = x.lay
 		out.dims = outDims

@@ -53,6 +53,9 @@ func convBatchNorm(imp *importer, n *Node) error {
 	if x.lay.rank() < 2 {
 		return fmt.Errorf("input of shape %v has no channel axis", x.lay.dims)
 	}
+	if x.lay.batch == 1 {
+		return fmt.Errorf("the batch is in the channel axis")
+	}
 	if x, err = imp.channelLast(x, 1); err != nil {
 		return err
 	}
@@ -93,6 +96,9 @@ func convLayerNorm(imp *importer, n *Node) error {
 	axis, err := normAxis(attrInt(n, "axis", -1), r)
 	if err != nil {
 		return err
+	}
+	if x.lay.batch >= axis {
+		return fmt.Errorf("a layer normalisation over the batch axis; convlens runs each image on its own")
 	}
 	var order []int
 	for _, g := range x.lay.store {

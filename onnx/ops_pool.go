@@ -29,7 +29,7 @@ func convPool(imp *importer, n *Node) error {
 	}
 	g.set(&l)
 	ho, wo := g.out(h, w)
-	imp.emit(l, []value{x}, imageOut(c, ho, wo), nil)
+	imp.emit(l, []value{x}, imp.imageOut(c, ho, wo), nil)
 	return nil
 }
 
@@ -47,6 +47,6 @@ func convGlobalPool(imp *importer, n *Node) error {
 	if n.OpType == "GlobalMaxPool" {
 		l = layers.Layer{Kind: layers.Reduce, Op: "max", Axes: []int{0, 1}, KeepDims: true}
 	}
-	imp.emit(l, []value{x}, imageOut(c, 1, 1), nil)
+	imp.emit(l, []value{x}, imp.imageOut(c, 1, 1), nil)
 	return nil
 }

@@ -46,6 +46,9 @@ func convReduce(imp *importer, n *Node) error {
 		}
 		red[k] = true
 	}
+	if b := x.lay.batch; b >= 0 && red[b] {
+		return fmt.Errorf("a reduction over the batch axis; convlens runs each image on its own")
+	}
 	keep := attrInt(n, "keepdims", 1) == 1
 	var outDims []int
 	for a, d := range x.lay.dims {
@@ -67,9 +70,11 @@ func convReduce(imp *importer, n *Node) error {
 		}
 		c := x.lay.dims[1]
 		if keep {
-			imp.emit(layers.Layer{Kind: layers.GlobalAvgPool, KeepDims: true}, []value{x}, imageOut(c, 1, 1), nil)
+			imp.emit(layers.Layer{Kind: layers.GlobalAvgPool, KeepDims: true}, []value{x}, imp.imageOut(c, 1, 1), nil)
 		} else {
-			imp.emit(layers.Layer{Kind: layers.GlobalAvgPool}, []value{x}, canonical(outDims), nil)
+			out := canonical(outDims)
+			out.batch = x.lay.batch
+			imp.emit(layers.Layer{Kind: layers.GlobalAvgPool}, []value{x}, out, nil)
 		}
 		return nil
 	}
@@ -110,11 +115,16 @@ func convReduce(imp *importer, n *Node) error {
 			outOrder = append(outOrder, newIndex(a))
 		}
 	}
+	outBatch := -1
+	if x.lay.batch >= 0 {
+		outBatch = newIndex(x.lay.batch)
+	}
 	if len(axes) == 0 {
 		if len(outOrder) == 0 {
 			outOrder = []int{len(outDims) - 1}
 		}
 		out := stored(outDims, outOrder)
+		out.batch = outBatch
 		l := layers.Layer{Kind: layers.Identity}
 		if !slices.Equal(out.shape(), x.lay.shape()) {
 			l = layers.Layer{Kind: layers.Reshape, Shape: out.shape()}
@@ -130,13 +140,16 @@ func convReduce(imp *importer, n *Node) error {
 			}
 		}
 		mid := stored(kept, order)
+		mid.batch = x.lay.batch
 		l := layers.Layer{Name: imp.nodeName("reduce"), Kind: layers.Reduce, Op: op, Axes: axes, KeepDims: true}
 		imp.addLayer(l, []value{x}, mid, nil)
 		out := canonical(outDims)
+		out.batch = outBatch
 		imp.emit(layers.Layer{Kind: layers.Reshape, Shape: out.shape()}, []value{{layer: l.Name, lay: mid}}, out, nil)
 		return nil
 	}
 	out := stored(outDims, outOrder)
+	out.batch = outBatch
 	imp.emit(layers.Layer{Kind: layers.Reduce, Op: op, Axes: axes, KeepDims: keep}, []value{x}, out, nil)
 	return nil
 }
@@ -171,6 +184,9 @@ func convSoftmax(imp *importer, n *Node) error {
 		default:
 			return fmt.Errorf("softmax over the flattened axes %d to %d (opset %d semantics); convlens takes one axis", a, r-1, imp.opset)
 		}
+	}
+	if a == x.lay.batch {
+		return fmt.Errorf("a softmax over the batch axis; convlens runs each image on its own")
 	}
 	x, s, err := imp.single(x, a)
 	if err != nil {

@@ -125,7 +125,7 @@ func convResize(imp *importer, n *Node) error {
 	if l.Rounding == "round_prefer_floor" {
 		l.Rounding = ""
 	}
-	imp.emit(l, []value{x}, imageOut(c, l.Shape[0], l.Shape[1]), nil)
+	imp.emit(l, []value{x}, imp.imageOut(c, l.Shape[0], l.Shape[1]), nil)
 	return nil
 }
 
@@ -195,6 +195,6 @@ func convPad(imp *importer, n *Node) error {
 	if mode != "constant" {
 		l.Mode, l.Fill = mode, 0
 	}
-	imp.emit(l, []value{x}, imageOut(c, h+p[0]+p[1], w+p[2]+p[3]), nil)
+	imp.emit(l, []value{x}, imp.imageOut(c, h+p[0]+p[1], w+p[2]+p[3]), nil)
 	return nil
 }

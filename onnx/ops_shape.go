@@ -84,7 +84,12 @@ func (imp *importer) reshapeTo(x value, target []int) error {
 	if len(target) == 0 {
 		return fmt.Errorf("a reshape to a scalar per image")
 	}
+	batch, err := reshapedBatch(x.lay.dims, x.lay.batch, target)
+	if err != nil {
+		return err
+	}
 	if out, ok := x.lay.reshape(target); ok {
+		out.batch = batch
 		l := layers.Layer{Kind: layers.Identity}
 		if !slices.Equal(out.shape(), x.lay.shape()) {
 			l = layers.Layer{Kind: layers.Reshape, Shape: out.shape()}
@@ -99,11 +104,12 @@ func (imp *importer) reshapeTo(x value, target []int) error {
 			order = append(order, a)
 		}
 	}
-	x, err := imp.arrange(x, order)
+	x, err = imp.arrange(x, order)
 	if err != nil {
 		return err
 	}
 	out := canonical(target)
+	out.batch = batch
 	imp.emit(layers.Layer{Kind: layers.Reshape, Shape: out.shape()}, []value{x}, out, nil)
 	return nil
 }
@@ -150,12 +156,20 @@ func (l layout) withAxis(a int, dims []int) layout {
 			order = append(order, o+len(dims)-1)
 		}
 	}
-	return stored(newDims, order)
+	out := stored(newDims, order)
+	out.batch = l.batch
+	if l.batch > a {
+		out.batch += len(dims) - 1
+	}
+	return out
 }
 
 // gatherAlong emits a gather of positions idx along ONNX axis a of x (its own storage axis
 // s), laid out as dims, as the node's output i.
 func (imp *importer) gatherAlong(i int, x value, a, s int, idx []int, dims []int) error {
+	if a == x.lay.batch {
+		return fmt.Errorf("indexing the batch axis; convlens runs each image on its own")
+	}
 	out := x.lay.withAxis(a, dims)
 	if len(out.store) == 0 || len(out.dims) == 0 {
 		return fmt.Errorf("a gather leaving a scalar per image")
@@ -200,6 +214,11 @@ func convConcat(imp *importer, n *Node) error {
 	if err != nil {
 		return err
 	}
+	for _, v := range vs {
+		if v.lay.batch != vs[0].lay.batch || a == v.lay.batch {
+			return fmt.Errorf("a concat along or across the batch axis; convlens runs each image on its own")
+		}
+	}
 	var order []int
 	if o := vs[0].lay.coarseOrder(); o != nil && slices.Contains(o, a) {
 		order = o
@@ -228,6 +247,7 @@ func convConcat(imp *importer, n *Node) error {
 	outDims := slices.Clone(vs[0].lay.dims)
 	outDims[a] = total
 	out := stored(outDims, order)
+	out.batch = vs[0].lay.batch
 	imp.emit(layers.Layer{Kind: layers.Concat, Axes: []int{slices.Index(order, a)}}, vs, out, nil)
 	return nil
 }
@@ -315,6 +335,9 @@ func convSlice(imp *importer, n *Node) error {
 		if err != nil {
 			return err
 		}
+		if c.a == x2.lay.batch {
+			return fmt.Errorf("slicing the batch axis; convlens runs each image on its own")
+		}
 		if i < len(cuts)-1 {
 			out := x2.lay.withAxis(c.a, []int{len(c.idx)})
 			l := layers.Layer{Name: imp.nodeName(fmt.Sprintf("axis%d", c.a)), Kind: layers.Gather, Axes: []int{s}, Shape: []int{len(c.idx)}, Indices: c.idx}
@@ -381,6 +404,9 @@ func convGatherND(imp *importer, n *Node) error {
 	if k < 1 || k > r {
 		return fmt.Errorf("index rows of %d values for a rank-%d tensor", k, r)
 	}
+	if b := x.lay.batch; b >= 0 && b < k {
+		return fmt.Errorf("indexing the batch axis; convlens runs each image on its own")
+	}
 	order := seqRange(k)
 	for _, g := range x.lay.store {
 		o := x.lay.owner[g[0]]
@@ -418,6 +444,9 @@ func convGatherND(imp *importer, n *Node) error {
 		outOrder = append(outOrder, o-k+len(ixDims))
 	}
 	out := stored(outDims, outOrder)
+	if x.lay.batch >= 0 {
+		out.batch = x.lay.batch - k + len(ixDims)
+	}
 	l := layers.Layer{Kind: layers.Gather, Axes: seqRange(k), Shape: storageDims(ixDims), Indices: idx}
 	imp.emit(l, []value{x}, out, nil)
 	return nil
