@@ -22,7 +22,7 @@ func init() { register(Resize, resizeKind{}, false) }
 // Resize modes, coordinate mappings and roundings.
 var (
 	ResizeModes     = []string{"nearest", "linear"}
-	ResizeCoords    = []string{"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"}
+	ResizeCoords    = []string{"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "half_pixel_symmetric"}
 	ResizeRoundings = []string{"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"}
 )
 
@@ -74,22 +74,27 @@ func ResizeTaps(l Layer, axis, in, out int) (idx [][2]int, w [][2]float64) {
 	if l.Scales != nil {
 		scale = l.Scales[axis]
 	}
+	length := scale * float64(in) // the resized length before rounding, as ONNX's mappings use it
 	idx, w = make([][2]int, out), make([][2]float64, out)
 	for o := range out {
 		var x float64
 		switch l.Coord {
 		case "align_corners":
-			if out > 1 {
-				x = float64(o) * float64(in-1) / float64(out-1)
+			if length != 1 {
+				x = float64(o) * float64(in-1) / (length - 1)
 			}
 		case "asymmetric":
 			x = float64(o) / scale
 		case "pytorch_half_pixel":
-			if out > 1 {
+			x = -0.5
+			if length != 1 {
 				x = (float64(o)+0.5)/scale - 0.5
 			}
 		case "tf_half_pixel_for_nn":
 			x = (float64(o) + 0.5) / scale
+		case "half_pixel_symmetric":
+			offset := float64(in) / 2 * (1 - float64(out)/length)
+			x = offset + (float64(o)+0.5)/scale - 0.5
 		default: // half_pixel
 			x = (float64(o)+0.5)/scale - 0.5
 		}

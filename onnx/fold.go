@@ -202,6 +202,13 @@ func b2f(b bool) float64 {
 // false when the op has no constant evaluation here.
 func (imp *importer) fold(n *Node, ins []*Tensor) ([]*Tensor, bool, error) {
 	out := n.Outputs[0]
+	if !carriesBatchMark[n.OpType] {
+		for _, t := range ins {
+			if t != nil && slices.Contains(t.Ints, batchMark) || t != nil && t.Floats == nil && containsMark(tensorValues(t)) {
+				return nil, true, fmt.Errorf("%s computes with the dynamic batch size; convlens runs each image on its own", quote(n.OpType))
+			}
+		}
+	}
 	first := func() *Tensor {
 		if len(ins) > 0 {
 			return ins[0]
@@ -285,7 +292,7 @@ func (imp *importer) fold(n *Node, ins []*Tensor) ([]*Tensor, bool, error) {
 		return []*Tensor{reshaped(ins[0], out, dims)}, true, nil
 	case "Flatten":
 		t := ins[0]
-		axis, err := normAxis(attrInt(n, "axis", 1), len(t.Dims)+1)
+		axis, err := flattenAxis(attrInt(n, "axis", 1), len(t.Dims))
 		if err != nil {
 			return nil, true, err
 		}
@@ -397,6 +404,13 @@ func (imp *importer) fold(n *Node, ins []*Tensor) ([]*Tensor, bool, error) {
 	return nil, false, nil
 }
 
+// carriesBatchMark are the ops that may move a dynamic batch size (batchMark) from Shape to
+// a Reshape; any other arithmetic with it is refused.
+var carriesBatchMark = map[string]bool{"Shape": true, "Gather": true, "Concat": true, "Slice": true, "Unsqueeze": true,
+	"Squeeze": true, "Cast": true, "Identity": true, "Split": true}
+
+func containsMark(v []float64) bool { return slices.Contains(v, float64(batchMark)) }
+
 // castConst converts a constant to another element type.
 func castConst(t *Tensor, to int32) (*Tensor, error) {
 	switch to {
@@ -479,6 +493,17 @@ func normAxis(a int64, rank int) (int, error) {
 	}
 	if a < 0 || a >= int64(max(rank, 1)) && !(rank == 0 && a == 0) {
 		return 0, fmt.Errorf("axis %d of a rank-%d tensor", a, rank)
+	}
+	return int(a), nil
+}
+
+// flattenAxis normalises Flatten's axis, in [-r, r] for a rank-r input.
+func flattenAxis(a int64, r int) (int, error) {
+	if a < 0 {
+		a += int64(r)
+	}
+	if a < 0 || a > int64(r) {
+		return 0, fmt.Errorf("Flatten axis %d of a rank-%d tensor", a, r)
 	}
 	return int(a), nil
 }

@@ -26,6 +26,10 @@ type Options struct {
 	Height, Width int
 	// Output names the graph output to use (default: the first).
 	Output string
+	// AnyInput accepts an input of rank 1 to 5 that is not an image batch: the whole tensor
+	// is one example, held as an H×W×C "image" of its trailing axes (ONNX's conformance
+	// cases use it; CNNs take images).
+	AnyInput bool
 }
 
 // Imported is an ONNX model as a convlens spec and the values of its layers' variables.
@@ -63,11 +67,14 @@ func (l Layout) batchAxis() int {
 	return -1
 }
 
-// Batched is the ONNX shape of n images' values: the batch axis becomes n (a tensor
-// without one gets a leading n).
+// Batched is the ONNX shape of n images' values: the batch axis becomes n; a tensor
+// without one is the file's own for one image, and gets a leading n for more.
 func (l Layout) Batched(n int) []int {
 	b := l.batchAxis()
 	if b < 0 {
+		if n == 1 {
+			return slices.Clone(l.Shape)
+		}
 		return append([]int{n}, l.Shape...)
 	}
 	out := slices.Clone(l.Shape)
@@ -189,6 +196,8 @@ type importer struct {
 	notices []string
 	// dynamic: the input's batch is not fixed at 1, so ops must keep images apart.
 	dynamic bool
+	producer string
+	outputs  []string
 }
 
 // Import converts a decoded ONNX model into a convlens spec and its variables.
@@ -198,7 +207,7 @@ func Import(m *Model, name string, opts Options) (*Imported, error) {
 		return nil, fmt.Errorf("the graph has no outputs")
 	}
 	imp := &importer{vals: map[string]value{}, consts: map[string]*Tensor{}, names: map[string]bool{},
-		layouts: map[string]Layout{}, vars: map[string]map[string]nd.Array{}, opset: m.Opset}
+		layouts: map[string]Layout{}, vars: map[string]map[string]nd.Array{}, opset: m.Opset, producer: m.Producer}
 	switch {
 	case m.Opset < 0:
 		return nil, fmt.Errorf("the model declares no opset for the default ONNX domain")
@@ -214,6 +223,7 @@ func Import(m *Model, name string, opts Options) (*Imported, error) {
 	for _, o := range g.Outputs {
 		outputs = append(outputs, o.Name)
 	}
+	imp.outputs = outputs
 	output := outputs[0]
 	if opts.Output != "" {
 		if !slices.Contains(outputs, opts.Output) {
@@ -231,6 +241,9 @@ func Import(m *Model, name string, opts Options) (*Imported, error) {
 		return nil, err
 	}
 	in, err := imageInput(g, imp.consts, opts)
+	if opts.AnyInput && err != nil && in.Name != "" && len(in.Shape) != 4 && in.ElemType == typeFloat {
+		return imp.tensorInput(in, nodes, output, name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +265,44 @@ func Import(m *Model, name string, opts Options) (*Imported, error) {
 		input.batch = 0
 	}
 	imp.vals[in.Name] = value{layer: layers.InputName, lay: input}
+	return imp.convertAll(nodes, output, m)
+}
+
+// tensorInput imports a model whose input is a tensor of any rank (Options.AnyInput).
+func (imp *importer) tensorInput(in ValueInfo, nodes []Node, output, name string) (*Imported, error) {
+	dims := dimsInt(in.Shape)
+	if len(dims) < 1 || len(dims) > 5 {
+		return nil, fmt.Errorf("input %s has shape %v", quote(in.Name), in.Shape)
+	}
+	for _, d := range dims {
+		if d < 1 || d > 1<<20 {
+			return nil, fmt.Errorf("input %s has shape %v: convlens takes static tensor inputs", quote(in.Name), in.Shape)
+		}
+	}
+	hwc := []int{1, 1, 1}
+	switch len(dims) {
+	case 1:
+		hwc[2] = dims[0]
+	case 2:
+		hwc[1], hwc[2] = dims[0], dims[1]
+	default:
+		hwc = []int{prod(dims[:len(dims)-2]), dims[len(dims)-2], dims[len(dims)-1]}
+	}
+	imp.spec = &layers.Spec{Name: name, Layout: layers.LayoutNHWC, Aliases: map[string]string{}, Height: hwc[0], Width: hwc[1], Chans: hwc[2]}
+	lay := canonical(dims)
+	v := value{layer: layers.InputName, lay: lay}
+	if !slices.Equal(lay.shape(), hwc) {
+		imp.current = &Node{Name: "input/tensor", OpType: "Reshape"}
+		l := layers.Layer{Name: imp.layerName("input/tensor"), Kind: layers.Reshape, Shape: lay.shape()}
+		imp.addLayer(l, []value{{layer: layers.InputName, lay: stored([]int{1, hwc[0], hwc[1], hwc[2]}, []int{1, 2, 3})}}, lay, nil)
+		v.layer = l.Name
+	}
+	imp.vals[in.Name] = v
+	return imp.convertAll(nodes, output, nil)
+}
+
+// convertAll converts the nodes and finishes the spec with the output.
+func (imp *importer) convertAll(nodes []Node, output string, m *Model) (*Imported, error) {
 	for i := range nodes {
 		n := &nodes[i]
 		imp.current = n
@@ -270,11 +321,12 @@ func Import(m *Model, name string, opts Options) (*Imported, error) {
 	if err != nil {
 		return nil, err
 	}
+	imp.prune()
 	if err := imp.spec.Validate(); err != nil {
 		return nil, err
 	}
-	return &Imported{Spec: imp.spec, Variables: imp.vars, Opset: m.Opset, Producer: m.Producer, Layouts: imp.layouts,
-		Output: output, Outputs: outputs, Probabilities: probs, Notices: imp.notices}, nil
+	return &Imported{Spec: imp.spec, Variables: imp.vars, Opset: imp.opset, Producer: imp.producer, Layouts: imp.layouts,
+		Output: output, Outputs: imp.outputs, Probabilities: probs, Notices: imp.notices}, nil
 }
 
 // finish makes out the spec's output: a vector of class scores. A softmax at the end
@@ -313,6 +365,38 @@ func (imp *importer) finish(name string, out value) (probs bool, err error) {
 	return false, nil
 }
 
+// prune drops the layers the output does not depend on (the other parts of a Split).
+func (imp *importer) prune() {
+	s := imp.spec
+	index := map[string]int{}
+	for i, l := range s.Layers {
+		index[l.Name] = i
+	}
+	used := map[string]bool{s.Output: true}
+	for i := len(s.Layers) - 1; i >= 0; i-- {
+		if l := s.Layers[i]; used[l.Name] {
+			for _, in := range l.Inputs {
+				used[in] = true
+			}
+		}
+	}
+	var kept []layers.Layer
+	for _, l := range s.Layers {
+		if used[l.Name] {
+			kept = append(kept, l)
+			continue
+		}
+		delete(imp.layouts, l.Name)
+		delete(imp.vars, l.Name)
+	}
+	s.Layers = kept
+	for alias, name := range s.Aliases {
+		if !used[name] {
+			delete(s.Aliases, alias)
+		}
+	}
+}
+
 // node converts one node: folded when every input is a constant, else through its converter.
 func (imp *importer) node(n *Node) error {
 	if len(n.Outputs) == 0 {
@@ -341,7 +425,14 @@ func (imp *importer) node(n *Node) error {
 	}
 	if n.OpType == "Shape" || n.OpType == "Size" { // static shapes of computed tensors fold too
 		if v, ok := imp.vals[n.Inputs[0]]; ok {
-			ins[0], allConst = &Tensor{Dims: dims64(v.lay.dims), DataType: typeFloat}, true
+			dims := dims64(v.lay.dims)
+			if v.lay.batch >= 0 { // a dynamic batch folds as a marker that only a Reshape may take
+				if n.OpType == "Size" {
+					return fmt.Errorf("the size of a tensor with a dynamic batch")
+				}
+				dims[v.lay.batch] = batchMark
+			}
+			ins[0], allConst = &Tensor{Dims: dims, DataType: typeFloat}, true
 		}
 	}
 	if allConst && len(n.Inputs) > 0 {
@@ -704,7 +795,7 @@ func (imp *importer) input(n *Node, i int) (value, error) {
 		if imp.consts[n.Inputs[i]] != nil {
 			return value{}, fmt.Errorf("input %s is a constant where convlens needs a tensor computed from the image", quote(n.Inputs[i]))
 		}
-		return value{}, fmt.Errorf("input %s is unknown", quote(n.Inputs[i]))
+		return value{}, fmt.Errorf("input %s is not computed (a secondary output convlens does not import, such as MaxPool's indices)", quote(n.Inputs[i]))
 	}
 	return v, nil
 }

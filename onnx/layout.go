@@ -360,20 +360,9 @@ func (l layout) groupsStayWhole(want []int) bool {
 	return true
 }
 
-// reshapedBatch is the axis of target that carries the batch of a tensor of dims whose
-// batch is axis b: the element order must keep the batch apart from every other axis.
-func reshapedBatch(dims []int, b int, target []int) (int, error) {
-	if b < 0 {
-		return -1, nil
-	}
-	before, after := prod(dims[:b]), prod(dims[b+1:])
-	for k, d := range target {
-		if d == 1 && prod(target[:k]) == before && prod(target[k+1:]) == after {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("reshaping %v to %v mixes the batch (axis %d) with other axes; convlens runs each image on its own", dims, target, b)
-}
+// batchMark stands for a dynamic batch size in folded shapes (Shape of a computed tensor):
+// a Reshape reads it as "the batch goes here"; any other use fails as a negative size.
+const batchMark = -(1 << 50)
 
 // onnxIndex maps each storage position of one image to its ONNX flat index.
 func (l layout) onnxIndex() []int {

@@ -86,6 +86,16 @@ func convIdentity(imp *importer, n *Node) error {
 	if err != nil {
 		return err
 	}
+	if n.OpType == "Dropout" {
+		if t, err := imp.constant(n, 2, true); err != nil {
+			return fmt.Errorf("a training mode computed from the image")
+		} else if t != nil && tensorValues(t)[0] != 0 {
+			return fmt.Errorf("a Dropout in training mode; export the model in eval mode")
+		}
+		if attrInt(n, "is_test", 1) == 0 && imp.opset < 7 {
+			return fmt.Errorf("a Dropout in training mode; export the model in eval mode")
+		}
+	}
 	if n.OpType == "Cast" {
 		if to := int32(attrInt(n, "to", 0)); !isFloatType(to) {
 			return fmt.Errorf("Cast of an image tensor to data type %d; convlens computes in float32", to)

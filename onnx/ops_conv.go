@@ -233,8 +233,9 @@ func convConvTranspose(imp *importer, n *Node) error {
 		full = [2]int{(h-1)*g.s[0] + g.span(0) + outPads[0], (w-1)*g.s[1] + g.span(1) + outPads[1]}
 		for axis, want := range []int64{os[0], os[1]} {
 			total := full[axis] - int(want)
-			if total < 0 {
-				return fmt.Errorf("output_shape %v larger than the full output %v", os, full)
+			if total < 0 { // a larger output: extra cells at the end
+				outPads[axis] -= total
+				continue
 			}
 			lo := total / 2 // ONNX: SAME_UPPER puts the extra cell at the end
 			if auto == "SAME_LOWER" {

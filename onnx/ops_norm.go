@@ -89,9 +89,6 @@ func convLayerNorm(imp *importer, n *Node) error {
 	if err != nil {
 		return err
 	}
-	if len(n.Outputs) > 1 && (n.Outputs[1] != "" || len(n.Outputs) > 2 && n.Outputs[2] != "") {
-		return fmt.Errorf("LayerNormalization's mean and inverse deviation outputs are not imported")
-	}
 	r := x.lay.rank()
 	axis, err := normAxis(attrInt(n, "axis", -1), r)
 	if err != nil {

@@ -1,7 +1,6 @@
 package onnx
 
 import (
-	"fmt"
 
 	"github.com/convlens/convlens/layers"
 )
@@ -18,9 +17,6 @@ func convPool(imp *importer, n *Node) error {
 	g, err := windowAttrs(n, n.Attrs["kernel_shape"].Ints, h, w, attrInt(n, "ceil_mode", 0) == 1)
 	if err != nil {
 		return err
-	}
-	if len(n.Outputs) > 1 && n.Outputs[1] != "" {
-		return fmt.Errorf("MaxPool with an Indices output")
 	}
 	l := layers.Layer{Kind: layers.MaxPool2D}
 	if n.OpType == "AveragePool" {

@@ -34,7 +34,9 @@ func convReshape(imp *importer, n *Node) error {
 		return err
 	}
 	dims := dims64(x.lay.dims)
+	b := x.lay.batch
 	var target []int64
+	batch := -1
 	switch n.OpType {
 	case "Reshape":
 		sh, err := imp.constant(n, 1, imp.opset < 5)
@@ -49,16 +51,46 @@ func convReshape(imp *importer, n *Node) error {
 				want = append(want, int64(v))
 			}
 		}
+		want = slices.Clone(want)
+		if b >= 0 { // the batch goes where Shape's batch marker (or a 0 copying it) is
+			for i, v := range want {
+				if v == batchMark {
+					want[i], batch = 1, i
+				}
+			}
+			if batch < 0 && b < len(want) && (want[b] == 0 && attrInt(n, "allowzero", 0) == 0 || want[b] == -1) {
+				batch = b
+			}
+			if batch < 0 && b < len(want) && want[b] == 1 { // older exports fix the batch at 1
+				batch = b
+				imp.notices = append(imp.notices, fmt.Sprintf("node %s reshapes to %v, a batch of 1; convlens applies it to each image", quote(n.Name), want))
+			}
+			if batch < 0 {
+				return fmt.Errorf("a reshape to %v that does not keep the batch axis; convlens runs each image on its own", want)
+			}
+		}
 		if target, err = resolveShape(want, dims, attrInt(n, "allowzero", 0) == 1); err != nil {
 			return err
 		}
+		if b >= 0 && (numel(dims[:b]) != numel(target[:batch]) || numel(dims[b+1:]) != numel(target[batch+1:])) {
+			return fmt.Errorf("reshaping %v to %v mixes the batch with other axes; convlens runs each image on its own", dims, target)
+		}
 	case "Flatten":
-		axis, err := normAxis(attrInt(n, "axis", 1), len(dims)+1)
+		axis, err := flattenAxis(attrInt(n, "axis", 1), len(dims))
 		if err != nil {
 			return err
 		}
 		a := numel(dims[:axis])
 		target = []int64{int64(a), int64(numel(dims) / a)}
+		if b >= 0 {
+			batch = 0
+			if b >= axis {
+				batch = 1
+			}
+			if target[batch] != 1 {
+				return fmt.Errorf("a Flatten at axis %d merges the batch with other axes; convlens runs each image on its own", axis)
+			}
+		}
 	default:
 		ins := []*Tensor{nil}
 		if len(n.Inputs) > 1 && n.Inputs[1] != "" {
@@ -72,21 +104,64 @@ func convReshape(imp *importer, n *Node) error {
 		if err != nil {
 			return err
 		}
+		if b >= 0 && n.OpType == "Squeeze" && len(axes) == 0 { // every unit axis but the batch
+			for i, d := range dims {
+				if d == 1 && i != b {
+					axes = append(axes, int64(i))
+				}
+			}
+		}
 		if target, err = squeezeDims(n.OpType, dims, axes); err != nil {
 			return err
 		}
+		if b >= 0 {
+			if batch, err = squeezedBatch(n.OpType, len(dims), b, axes); err != nil {
+				return err
+			}
+		}
 	}
-	return imp.reshapeTo(x, dimsInt(target))
+	return imp.reshapeTo(x, dimsInt(target), batch)
 }
 
-// reshapeTo emits the current node as x reshaped to target (ONNX dims of one image).
-func (imp *importer) reshapeTo(x value, target []int) error {
+// squeezedBatch is where Squeeze or Unsqueeze (axes) moves the batch axis b of a rank-r tensor.
+func squeezedBatch(op string, r, b int, axes []int64) (int, error) {
+	if op == "Squeeze" {
+		k := b
+		for _, a := range axes {
+			ax, _ := normAxis(a, r)
+			if ax == b {
+				return 0, fmt.Errorf("a Squeeze of the batch axis; convlens runs each image on its own")
+			}
+			if ax < b {
+				k--
+			}
+		}
+		return k, nil
+	}
+	out := r + len(axes)
+	ins := map[int]bool{}
+	for _, a := range axes {
+		ax, _ := normAxis(a, out)
+		ins[ax] = true
+	}
+	j := 0
+	for i := range out {
+		if ins[i] {
+			continue
+		}
+		if j == b {
+			return i, nil
+		}
+		j++
+	}
+	return 0, fmt.Errorf("an Unsqueeze that loses the batch axis")
+}
+
+// reshapeTo emits the current node as x reshaped to target (ONNX dims of one image) with
+// the batch (of a dynamic-batch model) in axis batch.
+func (imp *importer) reshapeTo(x value, target []int, batch int) error {
 	if len(target) == 0 {
 		return fmt.Errorf("a reshape to a scalar per image")
-	}
-	batch, err := reshapedBatch(x.lay.dims, x.lay.batch, target)
-	if err != nil {
-		return err
 	}
 	if out, ok := x.lay.reshape(target); ok {
 		out.batch = batch
@@ -104,7 +179,7 @@ func (imp *importer) reshapeTo(x value, target []int) error {
 			order = append(order, a)
 		}
 	}
-	x, err = imp.arrange(x, order)
+	x, err := imp.arrange(x, order)
 	if err != nil {
 		return err
 	}
@@ -362,6 +437,9 @@ func convGather(imp *importer, n *Node) error {
 	a, err := normAxis(attrInt(n, "axis", 0), x.lay.rank())
 	if err != nil {
 		return err
+	}
+	if a == x.lay.batch {
+		return fmt.Errorf("indexing the batch axis; convlens runs each image on its own")
 	}
 	size := x.lay.dims[a]
 	var idx []int
