@@ -195,7 +195,7 @@ type importer struct {
 	current *Node
 	notices []string
 	// dynamic: the input's batch is not fixed at 1, so ops must keep images apart.
-	dynamic bool
+	dynamic  bool
 	producer string
 	outputs  []string
 }

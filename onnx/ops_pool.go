@@ -1,7 +1,6 @@
 package onnx
 
 import (
-
 	"github.com/convlens/convlens/layers"
 )
 
