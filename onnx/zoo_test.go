@@ -144,12 +144,13 @@ func TestTorchvisionZoo(t *testing.T) {
 // idioms (residual, channel shuffle, channels-last layer norm, adaptive pooling by gathers).
 var onSimpleGo = map[string]bool{"resnet18.dynamo": true, "shufflenet_v2_x0_5.legacy": true, "convnext_tiny.dynamo": true, "squeezenet1_1.dynamo": true}
 
-// maxDiffOfLargest is the largest absolute difference relative to the largest |want|.
+// maxDiffOfLargest is the largest absolute difference relative to the largest |want| (at
+// least 0.01: outputs of a sigmoid near 0, say, are compared to float32 rounding at 0.01).
 func maxDiffOfLargest(got, want []float32) float64 {
 	var diff, scale float64
 	for i := range want {
 		diff = math.Max(diff, math.Abs(float64(got[i])-float64(want[i])))
 		scale = math.Max(scale, math.Abs(float64(want[i])))
 	}
-	return diff / math.Max(scale, 1e-12)
+	return diff / math.Max(scale, 1e-2)
 }
