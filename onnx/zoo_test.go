@@ -11,7 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/onnx"
 )
@@ -153,4 +155,84 @@ func maxDiffOfLargest(got, want []float32) float64 {
 		scale = math.Max(scale, math.Abs(float64(want[i])))
 	}
 	return diff / math.Max(scale, 1e-2)
+}
+
+// Grad-CAM and saliency through imported models equal pytorch-grad-cam's and Captum's on
+// the same weights and images: Grad-CAM at the block that feeds global average pooling
+// (correlation ≥ 0.9999 after pytorch-grad-cam's min-max normalisation) and the input
+// gradient (correlation ≥ 0.9999, the same largest value within 1e-3).
+func TestZooExplanationsMatchReferences(t *testing.T) {
+	dir := zoo(t)
+	xla := testutil.XLA(t)
+	for _, key := range []string{"resnet18.dynamo", "mobilenet_v2.legacy"} {
+		t.Run(key, func(t *testing.T) {
+			m, imp, err := onnx.Open(filepath.Join(dir, key+".onnx"), xla)
+			if err != nil {
+				t.Fatal(err)
+			}
+			input, err := nd.ReadNpy(filepath.Join(dir, key+".input.npy"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			images, _ := nd.NCHWToNHWC(input)
+			read := func(what string) nd.Array {
+				a, err := nd.ReadNpy(filepath.Join(dir, key+"."+what+".npy"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			tf := read("targets")
+			targets := make([]int, len(tf.Data))
+			for i, v := range tf.Data {
+				targets[i] = int(v)
+			}
+			layer := ""
+			for _, l := range imp.Spec.Layers {
+				if l.Kind == layers.GlobalAvgPool {
+					layer = l.Inputs[0]
+				}
+			}
+			if layer == "" {
+				t.Fatal("no global average pooling")
+			}
+			ex := explain.New(m)
+			cam, err := explain.GradCAM{Layer: layer}.Attribute(ex, images, targets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := read("gradcam")
+			n := len(targets)
+			for i := range n {
+				got := minMax(cam.Image(i).Data)
+				if c := testutil.Correlation(got, want.Sub(i).Data); c < 0.9999 {
+					t.Errorf("image %d: Grad-CAM at %s correlates %.6f with pytorch-grad-cam's", i, layer, c)
+				}
+			}
+			sal, err := explain.Saliency{}.Attribute(ex, images, targets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grad, _ := nd.NCHWToNHWC(read("saliency"))
+			if c := testutil.Correlation(sal.Raw.Data, grad.Data); c < 0.9999 {
+				t.Errorf("input gradient correlates %.6f with Captum's", c)
+			}
+			if d := maxDiffOfLargest(sal.Raw.Data, grad.Data); d > 1e-3 {
+				t.Errorf("input gradient differs from Captum's by %.3g of the largest", d)
+			}
+		})
+	}
+}
+
+// minMax is pytorch-grad-cam's normalisation of a map: (x − min) / (max − min + 1e-7).
+func minMax(v []float32) []float32 {
+	lo, hi := v[0], v[0]
+	for _, x := range v {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = (x - lo) / (hi - lo + 1e-7)
+	}
+	return out
 }

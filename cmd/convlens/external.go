@@ -21,15 +21,37 @@ import (
 
 // source is where a command's model comes from: a convlens checkpoint or an ONNX file.
 type source struct {
-	ckpt, onnx, backend *string
+	ckpt, onnx, backend, output, inputSize *string
 }
 
 func modelFlags(fs *flag.FlagSet) source {
 	return source{
-		ckpt:    fs.String("checkpoint", "", "checkpoint directory (or a ckpt-*.bin file) written by convlens train"),
-		onnx:    fs.String("onnx", "", "an ONNX model file (instead of -checkpoint)"),
-		backend: fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda or go"),
+		ckpt:      fs.String("checkpoint", "", "checkpoint directory (or a ckpt-*.bin file) written by convlens train"),
+		onnx:      fs.String("onnx", "", "an ONNX model file (instead of -checkpoint); weights in a .data file beside it are read too"),
+		backend:   fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda or go"),
+		output:    fs.String("output", "", "with -onnx: the graph output to use (default: the first)"),
+		inputSize: fs.String("input-size", "", "with -onnx: HxW for a model whose input height and width are dynamic (e.g. 224x224)"),
 	}
+}
+
+// onnxOptions reads -output and -input-size.
+func (s source) onnxOptions() (onnx.Options, error) {
+	o := onnx.Options{Output: *s.output}
+	if *s.onnx == "" && (*s.output != "" || *s.inputSize != "") {
+		return o, fmt.Errorf("-output and -input-size apply to -onnx models")
+	}
+	if *s.inputSize != "" {
+		h, w, ok := strings.Cut(strings.ToLower(*s.inputSize), "x")
+		var err1, err2 error
+		if ok {
+			o.Height, err1 = strconv.Atoi(h)
+			o.Width, err2 = strconv.Atoi(w)
+		}
+		if !ok || err1 != nil || err2 != nil || o.Height < 1 || o.Width < 1 || o.Height > 16384 || o.Width > 16384 {
+			return o, fmt.Errorf("-input-size %q: want HxW, e.g. 224x224", *s.inputSize)
+		}
+	}
+	return o, nil
 }
 
 // opened is a model with what is known of its origin.
@@ -49,9 +71,19 @@ func (s source) open() (*opened, error) {
 	}
 	fmt.Fprintln(os.Stderr, b)
 	if *s.onnx != "" {
-		m, imp, err := onnx.Open(*s.onnx, b)
+		opts, err := s.onnxOptions()
 		if err != nil {
 			return nil, err
+		}
+		m, imp, err := onnx.Open(*s.onnx, b, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range imp.Notices {
+			fmt.Fprintf(os.Stderr, "notice: %s\n", n)
+		}
+		if imp.Probabilities {
+			fmt.Fprintf(os.Stderr, "notice: the model outputs probabilities (a softmax); explanations target the logits before it\n")
 		}
 		return &opened{model: m, imported: imp}, nil
 	}

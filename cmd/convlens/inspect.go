@@ -34,8 +34,16 @@ func runInspect(args []string) error {
 		return err
 	}
 	origin := "convlens checkpoint"
-	if o.imported != nil {
-		origin = fmt.Sprintf("ONNX opset %d from %q", o.imported.Opset, o.imported.Producer)
+	shapeOf := func(l layers.LayerSummary) []int { return l.OutShape }
+	if imp := o.imported; imp != nil {
+		origin = fmt.Sprintf("ONNX opset %d from %q", imp.Opset, imp.Producer)
+		shapeOf = func(l layers.LayerSummary) []int { // the file's own layout, without the batch
+			sh := imp.Layouts[l.Name].Batched(1)
+			if len(sh) > 1 && sh[0] == 1 {
+				sh = sh[1:]
+			}
+			return sh
+		}
 	}
 	fmt.Printf("model %s (%s): input %s, %d classes\n", s.Name, origin, inputShape(s), s.Classes)
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
@@ -45,7 +53,7 @@ func runInspect(args []string) error {
 		if l.Activation != "" {
 			op += "+" + l.Activation
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%d\t%d\n", l.Name, op, strings.Join(l.Inputs, ", "), l.OutShape, l.Params+l.NonTrainable, l.FLOPs)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%d\t%d\n", l.Name, op, strings.Join(l.Inputs, ", "), shapeOf(l), l.Params+l.NonTrainable, l.FLOPs)
 	}
 	tw.Flush()
 	fmt.Printf("total: %d layers, %d parameters, %d FLOPs per image\n", len(sum.Layers), sum.TotalParams, sum.TotalFLOPs)

@@ -15,7 +15,7 @@ func runPredict(args []string) error {
 	src := modelFlags(fs)
 	in := inputFlags(fs)
 	top := fs.Int("top", 3, "classes printed per image")
-	out := fs.String("out", "", "write the logits here as .npy, float32 [N, classes]")
+	out := fs.String("out", "", "write the model's output here as .npy, float32: [N, classes] logits for a checkpoint, the graph output in its own layout for -onnx (probabilities where it ends in a softmax)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,8 +53,18 @@ func runPredict(args []string) error {
 		}
 		fmt.Println()
 	}
-	if *out != "" {
-		return nd.WriteNpy(*out, logits)
+	if *out == "" {
+		return nil
 	}
-	return nil
+	if imp := o.imported; imp != nil {
+		name := imp.Spec.Output
+		r, err := o.model.Taps(ds.Batch(0, ds.N), name)
+		if err != nil {
+			return err
+		}
+		if logits, err = imp.AsONNX(name, r.Outputs[name]); err != nil {
+			return err
+		}
+	}
+	return nd.WriteNpy(*out, logits)
 }

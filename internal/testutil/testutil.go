@@ -85,3 +85,22 @@ func MaxRelDiff(a, b []float32) float64 {
 	}
 	return worst
 }
+
+// Correlation is Pearson's correlation of two equal-length slices (NaN for a constant one).
+func Correlation(a, b []float32) float64 {
+	if len(a) != len(b) || len(a) == 0 {
+		return math.NaN()
+	}
+	var ma, mb float64
+	for i := range a {
+		ma += float64(a[i])
+		mb += float64(b[i])
+	}
+	ma, mb = ma/float64(len(a)), mb/float64(len(b))
+	var sab, saa, sbb float64
+	for i := range a {
+		x, y := float64(a[i])-ma, float64(b[i])-mb
+		sab, saa, sbb = sab+x*y, saa+x*x, sbb+y*y
+	}
+	return sab / math.Sqrt(saa*sbb)
+}

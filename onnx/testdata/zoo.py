@@ -1,12 +1,16 @@
 """Exports torchvision's classification CNNs (seeded random weights) with PyTorch's two
-ONNX exporters and records onnxruntime's logits.
+ONNX exporters and records onnxruntime's logits, and, for two of them, pytorch-grad-cam's
+Grad-CAM and Captum's saliency on the same weights and images.
 
 usage: zoo.py OUTDIR [MODEL ...]
 For each model NAME and exporter E (dynamo: torch.onnx.export's default; legacy:
 dynamo=False, opset 17): OUTDIR/NAME.E.onnx (with its .data file for dynamo),
 OUTDIR/NAME.E.input.npy ([2, 3, S, S], or [1, ...] for a static batch) and
 OUTDIR/NAME.E.logits.npy (onnxruntime). OUTDIR/index.json lists them with the input size.
-A failed export is recorded with its error; the Go test reports it.
+A failed export is recorded with its error; the Go test reports it. For the models of
+CAM_LAYERS: OUTDIR/NAME.E.gradcam.npy ([N, H, W], pytorch-grad-cam 1.5.7's GradCAM at that
+layer, its own normalisation), OUTDIR/NAME.E.saliency.npy ([N, C, H, W], Captum 0.9.0's
+Saliency with abs=False: the input gradient) and OUTDIR/NAME.E.targets.npy (the classes).
 """
 import json
 import os
@@ -24,6 +28,8 @@ import torch
 import torchvision
 
 ort.set_default_logger_severity(3)
+# Where pytorch-grad-cam looks: the block whose output feeds global average pooling.
+CAM_LAYERS = {"resnet18.dynamo": lambda m: m.layer4[-1], "mobilenet_v2.legacy": lambda m: m.features[-1]}
 MODELS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "squeezenet1_1",
           "densenet121", "vgg11_bn", "googlenet", "shufflenet_v2_x0_5", "mnasnet0_5", "regnet_y_400mf",
           "convnext_tiny", "alexnet"]
@@ -42,6 +48,19 @@ def build(name):
             mod.running_mean.copy_(torch.randn(mod.num_features, generator=g) * 0.1)
             mod.running_var.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
     return m
+
+
+def explanations(model, layer, images, targets, prefix):
+    from captum.attr import Saliency
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    with GradCAM(model=model, target_layers=[layer]) as cam:
+        maps = cam(input_tensor=images, targets=[ClassifierOutputTarget(int(t)) for t in targets])
+    sal = Saliency(model).attribute(images.clone().requires_grad_(True), target=torch.tensor(targets), abs=False)
+    np.save(prefix + ".gradcam.npy", np.asarray(maps, dtype=np.float32))
+    np.save(prefix + ".saliency.npy", sal.detach().numpy().astype(np.float32))
+    np.save(prefix + ".targets.npy", np.asarray(targets, dtype=np.float32))
 
 
 def main():
@@ -77,6 +96,8 @@ def main():
                 entry["torch_vs_ort"] = float(np.abs(ref - logits).max() / max(np.abs(ref).max(), 1e-12))
                 np.save(os.path.join(out, key + ".input.npy"), batch.numpy().astype(np.float32))
                 np.save(os.path.join(out, key + ".logits.npy"), logits.astype(np.float32))
+                if key in CAM_LAYERS:
+                    explanations(m, CAM_LAYERS[key](m), batch, logits.argmax(1), os.path.join(out, key))
             except Exception as e:  # recorded: the Go test names it
                 entry["error"] = f"{type(e).__name__}: {str(e)[:300]}"
             index[key] = entry
