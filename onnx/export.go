@@ -140,9 +140,16 @@ func (e *exporter) init(name string, values []float32, dims ...int) string {
 
 // initInt64 adds an int64 initializer (a 1-D list) and returns its name.
 func (e *exporter) initInt64(name string, values []int64) string {
+	return e.initInt64Shaped(name, values, len(values))
+}
+
+// initInt64Shaped adds an int64 initializer of the given dimensions (none: a scalar).
+func (e *exporter) initInt64Shaped(name string, values []int64, dims ...int) string {
 	var t []byte
-	t = protowire.AppendTag(t, 1, protowire.VarintType)
-	t = protowire.AppendVarint(t, uint64(len(values)))
+	for _, d := range dims {
+		t = protowire.AppendTag(t, 1, protowire.VarintType)
+		t = protowire.AppendVarint(t, uint64(d))
+	}
 	t = protowire.AppendTag(t, 2, protowire.VarintType)
 	t = protowire.AppendVarint(t, typeInt64)
 	t = appendString(t, 8, name)
@@ -160,11 +167,14 @@ type attr struct {
 	name string
 	i    *int64
 	f    *float32
+	s    *string
 	ints []int64
 }
 
-func intAttr(name string, v int64) attr     { return attr{name: name, i: &v} }
-func floatAttr(name string, v float32) attr { return attr{name: name, f: &v} }
+func intAttr(name string, v int64) attr      { return attr{name: name, i: &v} }
+func stringAttr(name string, v string) attr  { return attr{name: name, s: &v} }
+func intsAttr64(name string, v []int64) attr { return attr{name: name, ints: v} }
+func floatAttr(name string, v float32) attr  { return attr{name: name, f: &v} }
 func intsAttr(name string, v ...int) attr {
 	a := attr{name: name}
 	for _, x := range v {
@@ -191,6 +201,10 @@ func (e *exporter) node(op, name string, inputs []string, attrs []attr) string {
 			ab = protowire.AppendVarint(ab, uint64(*a.i))
 			ab = protowire.AppendTag(ab, 20, protowire.VarintType)
 			ab = protowire.AppendVarint(ab, 2)
+		case a.s != nil:
+			ab = appendString(ab, 4, *a.s)
+			ab = protowire.AppendTag(ab, 20, protowire.VarintType)
+			ab = protowire.AppendVarint(ab, 3)
 		case a.f != nil:
 			ab = protowire.AppendTag(ab, 2, protowire.Fixed32Type)
 			ab = protowire.AppendFixed32(ab, math.Float32bits(*a.f))
@@ -212,23 +226,6 @@ func (e *exporter) node(op, name string, inputs []string, attrs []attr) string {
 
 func (e *exporter) variable(layer, name string) (nd.Array, error) { return e.m.Variable(layer, name) }
 
-// activation appends the layer's fused or own nonlinearity to x.
-func (e *exporter) activation(l layers.Layer, x, name string) string {
-	switch l.Activation {
-	case layers.ReLU:
-		return e.node("Relu", name, []string{x}, nil)
-	case layers.LeakyReLU:
-		return e.node("LeakyRelu", name, []string{x}, []attr{floatAttr("alpha", float32(l.Alpha))})
-	case layers.Sigmoid:
-		return e.node("Sigmoid", name, []string{x}, nil)
-	case layers.Tanh:
-		return e.node("Tanh", name, []string{x}, nil)
-	case layers.Clip:
-		return e.node("Clip", name, []string{x, e.init(name+"/min", []float32{float32(l.ClipMin)}), e.init(name+"/max", []float32{float32(l.ClipMax)})}, nil)
-	}
-	return x
-}
-
 // perFeature reorders per-feature values of a convlens vector (H,W,C order when flattened
 // from an image) into ONNX's C,H,W order.
 func (e *exporter) perFeature(layer string, v []float32) []float32 {
@@ -241,175 +238,32 @@ func (e *exporter) perFeature(layer string, v []float32) []float32 {
 	return out
 }
 
+// layer writes one layer through its kind's exporter (export_kinds.go).
 func (e *exporter) layer(n layers.Node) error {
-	l := n.Layer
+	fn, ok := kindExporters[n.Kind]
+	if !ok {
+		return fmt.Errorf("no ONNX export for kind %s", n.Kind)
+	}
 	var ins []string
 	for _, in := range n.Inputs {
 		ins = append(ins, e.tensor[in])
 	}
-	name := l.Name
-	pre := name // the node before a fused activation is "<layer>/<op>"
-	if l.HasActivation() {
-		pre = name + "/" + map[layers.Kind]string{layers.Conv2D: "Conv", layers.Dense: "Gemm", layers.Add: "Add"}[l.Kind]
+	out, err := fn(e, n, ins)
+	if err != nil {
+		return err
 	}
-	in0 := n.InShapes[0]
-	var out string
-	switch l.Kind {
-	case layers.Conv2D:
-		w, err := e.variable(name, layers.VarWeights)
-		if err != nil {
-			return err
-		}
-		b, err := e.variable(name, layers.VarBiases)
-		if err != nil {
-			return err
-		}
-		k, cin, o := w.Shape[0], w.Shape[2], w.Shape[3]
-		oihw := make([]float32, len(w.Data))
-		for y := range k {
-			for x := range k {
-				for i := range cin {
-					for f := range o {
-						oihw[((f*cin+i)*k+y)*k+x] = w.Data[((y*k+x)*cin+i)*o+f]
-					}
-				}
-			}
-		}
-		p := l.WindowPads(in0[0], in0[1])
-		out = e.node("Conv", pre, []string{ins[0], e.init(name+"/weights", oihw, o, cin, k, k), e.init(name+"/biases", b.Data, o)},
-			[]attr{intsAttr("kernel_shape", k, k), intsAttr("strides", l.Stride, l.Stride), intsAttr("dilations", max(l.Dilation, 1), max(l.Dilation, 1)),
-				intAttr("group", int64(max(l.Groups, 1))), intsAttr("pads", p[0], p[2], p[1], p[3])})
-		out = e.activation(l, out, name)
-	case layers.MaxPool2D, layers.AvgPool2D:
-		p := l.WindowPads(in0[0], in0[1])
-		attrs := []attr{intsAttr("kernel_shape", l.Kernel, l.Kernel), intsAttr("strides", l.Stride, l.Stride), intsAttr("pads", p[0], p[2], p[1], p[3])}
-		op := "MaxPool"
-		if l.Kind == layers.AvgPool2D {
-			op = "AveragePool"
-			attrs = append(attrs, intAttr("count_include_pad", 0))
-		}
-		out = e.node(op, name, ins, attrs)
-	case layers.Pad:
-		p := l.Pads
-		pads := e.initInt64(name+"/pads", []int64{0, 0, int64(p[0]), int64(p[2]), 0, 0, int64(p[1]), int64(p[3])})
-		fill := e.init(name+"/value", []float32{float32(l.Fill)})
-		out = e.node("Pad", name, []string{ins[0], pads, fill}, nil)
-	case layers.GlobalAvgPool:
-		if l.KeepDims {
-			out = e.node("GlobalAveragePool", name, ins, nil)
-			break
-		}
-		x := e.node("GlobalAveragePool", name+"/pool", ins, nil)
-		out = e.node("Flatten", name, []string{x}, []attr{intAttr("axis", 1)})
-	case layers.Multiply:
-		out = ins[0]
-		for i, x := range ins[1:] {
-			nm := name
-			if i < len(ins)-2 {
-				nm = fmt.Sprintf("%s/mul%d", name, i+1)
-			}
-			out = e.node("Mul", nm, []string{out, x}, nil)
-		}
-	case layers.Flatten:
-		out = e.node("Flatten", name, ins, []attr{intAttr("axis", 1)})
-		if len(in0) == 3 && in0[0]*in0[1] > 1 && in0[2] > 1 {
-			e.chw[name] = slices.Clone(in0)
-		}
-	case layers.Dense:
-		w, err := e.variable(name, layers.VarWeights)
-		if err != nil {
-			return err
-		}
-		b, err := e.variable(name, layers.VarBiases)
-		if err != nil {
-			return err
-		}
-		rows, units := w.Shape[0], w.Shape[1]
-		data := w.Data
-		if hwc, ok := e.chw[n.Inputs[0]]; ok { // convlens rows follow H,W,C; the ONNX vector C,H,W
-			h, wd, c := hwc[0], hwc[1], hwc[2]
-			data = make([]float32, len(w.Data))
-			for p := range h * wd {
-				for ci := range c {
-					copy(data[(ci*h*wd+p)*units:][:units], w.Data[(p*c+ci)*units:][:units])
-				}
-			}
-		}
-		out = e.node("Gemm", pre, []string{ins[0], e.init(name+"/weights", data, rows, units), e.init(name+"/biases", b.Data, units)}, nil)
-		out = e.activation(l, out, name)
-	case layers.Dropout, layers.Identity:
-		out = e.node("Identity", name, ins, nil)
-	case layers.Activate:
-		out = e.activation(l, ins[0], name)
-	case layers.BatchNorm, layers.Affine:
-		shape := []int{in0[len(in0)-1]}
-		if len(in0) == 3 {
-			shape = []int{in0[2], 1, 1}
-		}
-		get := func(v string) ([]float32, error) {
-			a, err := e.variable(name, v)
-			return e.perFeature(n.Inputs[0], a.Data), err
-		}
-		if l.Kind == layers.BatchNorm {
-			var vals [4][]float32
-			for i, v := range []string{layers.VarGamma, layers.VarBeta, layers.VarMovingMean, layers.VarMovingVar} {
-				var err error
-				if vals[i], err = get(v); err != nil {
-					return err
-				}
-			}
-			eps := l.Epsilon
-			if eps == 0 {
-				eps = layers.BatchNormEpsilon
-			}
-			out = e.node("BatchNormalization", name, []string{ins[0], e.init(name+"/gamma", vals[0], len(vals[0])), e.init(name+"/beta", vals[1], len(vals[1])),
-				e.init(name+"/moving_mean", vals[2], len(vals[2])), e.init(name+"/moving_var", vals[3], len(vals[3]))}, []attr{floatAttr("epsilon", float32(eps))})
-		} else {
-			scale, err := get(layers.VarScale)
-			if err != nil {
-				return err
-			}
-			shift, err := get(layers.VarShift)
-			if err != nil {
-				return err
-			}
-			if _, ok := e.chw[n.Inputs[0]]; ok {
-				shape = []int{len(scale)}
-			}
-			x := e.node("Mul", name+"/scale", []string{ins[0], e.init(name+"/scale_values", scale, shape...)}, nil)
-			out = e.node("Add", name, []string{x, e.init(name+"/shift_values", shift, shape...)}, nil)
-		}
-	case layers.Add:
-		out = ins[0]
-		for i, x := range ins[1:] {
-			nm := pre
-			if i < len(ins)-2 {
-				nm = fmt.Sprintf("%s/add%d", name, i+1)
-			}
-			out = e.node("Add", nm, []string{out, x}, nil)
-		}
-		out = e.activation(l, out, name)
-	case layers.Concat:
-		for _, in := range n.Inputs {
-			if _, ok := e.chw[in]; ok {
-				return fmt.Errorf("concat of vectors flattened from images has no ONNX equivalent in one node")
-			}
-		}
-		out = e.node("Concat", name, ins, []attr{intAttr("axis", 1)})
-	case layers.Softmax:
-		if len(in0) == 1 {
-			out = e.node("Softmax", name, ins, []attr{intAttr("axis", 1)})
-		} else {
-			return fmt.Errorf("softmax over channels is not exported")
-		}
-	default:
-		return fmt.Errorf("no ONNX export for kind %s", l.Kind)
+	// A vector in H,W,C order stays so through the layers that keep its shape and order.
+	if hwc, ok := e.chw[n.Inputs[0]]; ok && keepsOrder[n.Kind] && slices.Equal(n.OutShape, n.InShapes[0]) {
+		e.chw[n.Name] = hwc
 	}
-	// A vector in H,W,C order stays so through the layers that keep its shape (a dense
-	// layer's output is new features).
-	if hwc, ok := e.chw[n.Inputs[0]]; ok && l.Kind != layers.Dense && slices.Equal(n.OutShape, in0) {
-		e.chw[name] = hwc
-	}
-	e.tensor[name] = out
+	e.tensor[n.Name] = out
 	return nil
+}
+
+// pre is the name of the node before a fused activation ("<layer>/<op>"), or the layer's.
+func pre(l layers.Layer, op string) string {
+	if l.HasActivation() {
+		return l.Name + "/" + op
+	}
+	return l.Name
 }

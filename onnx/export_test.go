@@ -34,7 +34,60 @@ func exportCases() map[string]*layers.Spec {
 		Dropout("drop", 0.3).
 		Dense("fc", 4).
 		Softmax("probs")
-	return map[string]*layers.Spec{"resnet": layers.ResNet(16, 16, 3, 5), "lenet": layers.LeNet(), "mixed": mixed}
+	return map[string]*layers.Spec{"resnet": layers.ResNet(16, 16, 3, 5), "lenet": layers.LeNet(), "mixed": mixed, "imported_kinds": importedKinds()}
+}
+
+// importedKinds uses every kind and activation that imported models bring.
+func importedKinds() *layers.Spec {
+	s := layers.NewSpec("imported_kinds", 12, 10, 3, 6)
+	kind := func(k layers.Kind, set func(l *layers.Layer)) layers.Option {
+		return func(l *layers.Layer) {
+			l.Kind = k
+			if set != nil {
+				set(l)
+			}
+		}
+	}
+	s.Conv("c31", 6, 3, layers.WithPads(1, 1, 0, 0), func(l *layers.Layer) { l.KernelW, l.StrideW = 1, 2 }).
+		AddLayer("act1", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.HardSwish })).
+		AddLayer("up", nil, kind(layers.ConvTranspose, func(l *layers.Layer) {
+			l.Filters, l.Kernel, l.Stride, l.Pads, l.OutPads, l.Activation = 4, 3, 2, []int{1, 1, 1, 0}, []int{1, 0}, layers.GELU
+		})).
+		AddLayer("res", nil, kind(layers.Resize, func(l *layers.Layer) { l.Mode, l.Shape = "linear", []int{12, 10} })).
+		PadImage("refl", 1, 1, 2, 0, 0, func(l *layers.Layer) { l.Mode = "reflect" }).
+		MaxPool("mp", 3, layers.WithStride(1), func(l *layers.Layer) { l.Dilation = 2 }).
+		AvgPool("ap", 3, layers.WithStride(1), layers.WithPads(1, 1, 1, 1), func(l *layers.Layer) { l.CountPad = true }).
+		AddLayer("ln", nil, kind(layers.LayerNorm, func(l *layers.Layer) { l.Axes = []int{2} })).
+		AddLayer("pr", nil, kind(layers.PReLU, nil)).
+		AddLayer("sh", nil, kind(layers.Reshape, func(l *layers.Layer) { l.Shape = []int{10, 8, 2, 2} })).
+		AddLayer("shuffle", nil, kind(layers.Reshape, func(l *layers.Layer) { l.Perm, l.Shape = []int{0, 1, 3, 2}, []int{10, 8, 4} })).
+		AddLayer("half", nil, kind(layers.Gather, func(l *layers.Layer) { l.Axes, l.Shape, l.Indices = []int{2}, []int{2}, []int{3, 1} })).
+		AddLayer("other", []string{"shuffle"}, kind(layers.Gather, func(l *layers.Layer) { l.Axes, l.Shape, l.Indices = []int{2}, []int{2}, []int{0, 2} })).
+		Merge("diff", "sub", []string{"half", "other"}).
+		Merge("top", "max", []string{"diff", "half", "other"}).
+		AddLayer("gate", []string{"half"}, kind(layers.Reduce, func(l *layers.Layer) { l.Op, l.Axes, l.KeepDims = "mean", []int{0, 1}, true })).
+		AddLayer("sig", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Sigmoid })).
+		Merge("ratio", "div", []string{"top", "sig"}).
+		Concat("cat", []string{"ratio", "half"}, func(l *layers.Layer) { l.Axes = []int{0} }).
+		AddLayer("sm", nil, kind(layers.Softmax, func(l *layers.Layer) { l.Axes = []int{1} })).
+		AddLayer("aff", nil, kind(layers.Affine, func(l *layers.Layer) { l.ParamShape = []int{20, 1, 2} })).
+		AddLayer("acts", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation, l.Alpha, l.Beta = layers.HardSigmoid, 0.3, 0.4 })).
+		AddLayer("e1", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.GELUTanh })).
+		AddLayer("e2", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation, l.Alpha = layers.ELU, 0.5 })).
+		AddLayer("e3", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Softplus })).
+		AddLayer("e4", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Erf })).
+		AddLayer("e5", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Abs })).
+		AddLayer("e6", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Sqrt })).
+		AddLayer("e7", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Exp })).
+		AddLayer("e8", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Log })).
+		AddLayer("e9", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation, l.Exponent = layers.Pow, 1.5 })).
+		AddLayer("e10", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Reciprocal })).
+		AddLayer("e11", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Neg })).
+		Dense("pw", 3, layers.WithActivation(layers.Tanh)).
+		AddLayer("red", nil, kind(layers.Reduce, func(l *layers.Layer) { l.Op, l.Axes = "l2", []int{1} })).
+		Flatten("flat").
+		Dense("logits", 6)
+	return s
 }
 
 // randomize gives every variable random values (moving variances positive) so the test sees

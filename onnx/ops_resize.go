@@ -103,7 +103,7 @@ func convResize(imp *importer, n *Node) error {
 	}
 	switch {
 	case sizes != nil:
-		if len(sizes) != 4 || sizes[0] != 1 || sizes[1] != c {
+		if len(sizes) != 4 || (sizes[0] != 1 && sizes[0] != batchMark) || sizes[1] != c {
 			return fmt.Errorf("sizes %v; convlens resizes the height and width of [N, C, H, W]", sizes)
 		}
 		l.Shape = []int{sizes[2], sizes[3]}

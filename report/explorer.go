@@ -159,8 +159,16 @@ func explorerLayer(m *layers.Model, n layers.Node) (vizhtml.ExplorerLayer, error
 		return vizhtml.ExplorerLayer{}, err
 	}
 	out := vizhtml.ExplorerLayer{Name: l.Name, Kind: string(l.Kind), Inputs: n.Inputs, Shape: n.OutShape,
-		Activation: string(l.Activation), Alpha: l.Alpha, ClipMin: l.ClipMin, ClipMax: l.ClipMax,
-		Kernel: l.Kernel, Stride: l.Stride, Dilation: l.Dilation, Groups: l.Groups, Fill: l.Fill, Params: params}
+		Activation: string(l.Activation), Alpha: l.Alpha, Beta: l.Beta, Exponent: l.Exponent, ClipMin: l.ClipMin, ClipMax: l.ClipMax,
+		Kernel: l.Kernel, Stride: l.Stride, Dilation: l.Dilation, KernelW: l.KernelW, StrideW: l.StrideW, DilationW: l.DilationW,
+		Groups: l.Groups, CountPad: l.CountPad, Fill: l.Fill, Axes: l.Axes, Perm: l.Perm, Op: l.Op, KeepDims: l.KeepDims,
+		Indices: l.Indices, IndexShape: l.Shape, ParamShape: l.ParamShape, Epsilon: l.Epsilon, Params: params}
+	if l.Kind != layers.Gather {
+		out.IndexShape = nil
+	}
+	if l.Kind == layers.Dense && len(n.InShapes[0]) != 1 { // a dense layer on each position
+		out.ValuesOnly = true
+	}
 	switch l.Kind {
 	case layers.Conv2D, layers.MaxPool2D, layers.AvgPool2D:
 		in := n.InShapes[0]
@@ -168,9 +176,12 @@ func explorerLayer(m *layers.Model, n layers.Node) (vizhtml.ExplorerLayer, error
 	case layers.Pad:
 		copy(out.Pads[:], l.Pads)
 	case layers.BatchNorm:
-		out.Epsilon = l.Epsilon
 		if out.Epsilon == 0 {
 			out.Epsilon = layers.BatchNormEpsilon
+		}
+	case layers.LayerNorm:
+		if out.Epsilon == 0 {
+			out.Epsilon = layers.LayerNormEpsilon
 		}
 	}
 	return out, nil

@@ -73,6 +73,71 @@ func zoo(t *testing.T) *layers.Model {
 	return m
 }
 
+// importedKinds is a model with the kinds imported networks bring: non-square strided and
+// dilated windows, pools that count padding, prelu, layer norm, reshapes with a transpose
+// (a channel shuffle, drawn flat at rank 4), gathers, reductions, element-wise merges,
+// broadcast affine parameters, softmax over an image axis, concat along the height, the new
+// activations, and the kinds shown with values only (transposed convolution, resize, a
+// dense layer on each position).
+func importedKinds(t *testing.T) *layers.Model {
+	t.Helper()
+	kind := func(k layers.Kind, set func(l *layers.Layer)) layers.Option {
+		return func(l *layers.Layer) { l.Kind = k; set(l) }
+	}
+	act := func(a layers.Activation, set func(l *layers.Layer)) layers.Option {
+		return kind(layers.Activate, func(l *layers.Layer) { l.Activation = a; set(l) })
+	}
+	none := func(*layers.Layer) {}
+	s := layers.NewSpec("imported", 10, 9, 3, 4).
+		Conv("c31", 6, 3, layers.WithPads(1, 1, 0, 0), func(l *layers.Layer) { l.KernelW, l.StrideW, l.Dilation = 1, 2, 2 }).
+		AddLayer("hs", nil, act(layers.HardSwish, none)).
+		MaxPool("mp", 2, layers.WithStride(1), func(l *layers.Layer) { l.Dilation, l.DilationW = 2, 1 }).
+		AvgPool("ap", 3, layers.WithStride(1), layers.WithPads(1, 1, 1, 1), func(l *layers.Layer) { l.CountPad = true }).
+		AddLayer("pr", nil, kind(layers.PReLU, none)).
+		AddLayer("ln", nil, kind(layers.LayerNorm, func(l *layers.Layer) { l.Axes = []int{2} })).
+		AddLayer("split", nil, kind(layers.Reshape, func(l *layers.Layer) { l.Shape = []int{6, 4, 2, 3} })).
+		AddLayer("shuffle", nil, kind(layers.Reshape, func(l *layers.Layer) { l.Perm, l.Shape = []int{0, 1, 3, 2}, []int{6, 4, 6} })).
+		AddLayer("pick", nil, kind(layers.Gather, func(l *layers.Layer) { l.Axes, l.Shape, l.Indices = []int{2}, []int{3}, []int{5, 0, 2} })).
+		AddLayer("hw", nil, kind(layers.Gather, func(l *layers.Layer) {
+			l.Axes, l.Shape, l.Indices, l.Fill = []int{0, 1}, []int{2, 2}, []int{0, 11, -1, 5}, 0.25
+		})).
+		AddLayer("mean", []string{"pick"}, kind(layers.Reduce, func(l *layers.Layer) { l.Op, l.Axes, l.KeepDims = "mean", []int{0, 1}, true })).
+		Merge("sub", "sub", []string{"pick", "mean"}).
+		AddLayer("ex", nil, act(layers.Exp, none)).
+		Merge("div", "div", []string{"pick", "ex"}).
+		Merge("big", "max", []string{"div", "sub", "pick"}).
+		AddLayer("corner", []string{"hw"}, kind(layers.Reduce, func(l *layers.Layer) { l.Op, l.Axes, l.KeepDims = "max", []int{0, 1}, true })).
+		Merge("big2", "sum", []string{"big", "corner"}).
+		AddLayer("aff", nil, kind(layers.Affine, func(l *layers.Layer) { l.ParamShape = []int{6, 1, 3} })).
+		AddLayer("smw", nil, kind(layers.Softmax, func(l *layers.Layer) { l.Axes = []int{1} })).
+		Concat("tall", []string{"smw", "aff"}, func(l *layers.Layer) { l.Axes = []int{0} }).
+		AddLayer("g", nil, act(layers.GELU, none)).
+		AddLayer("hsig", nil, act(layers.HardSigmoid, func(l *layers.Layer) { l.Alpha, l.Beta = 0.3, 0.4 })).
+		AddLayer("elu", nil, act(layers.ELU, func(l *layers.Layer) { l.Alpha = 0.7 })).
+		AddLayer("sp", nil, act(layers.Softplus, none)).
+		AddLayer("pw", nil, act(layers.Pow, func(l *layers.Layer) { l.Exponent = 1.5 })).
+		AddLayer("up", nil, kind(layers.ConvTranspose, func(l *layers.Layer) { l.Filters, l.Kernel, l.Stride = 2, 2, 2 })).
+		AddLayer("rs", nil, kind(layers.Resize, func(l *layers.Layer) { l.Mode, l.Shape = "linear", []int{5, 4} })).
+		Dense("perpos", 3).
+		AddLayer("l2", nil, kind(layers.Reduce, func(l *layers.Layer) { l.Op, l.Axes = "l2", []int{2} })).
+		Flatten("flat").
+		Dense("logits", 4)
+	m, err := layers.New(s, testutil.Go(t), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct {
+		layer, name string
+		shape       []int
+	}{{"pr", layers.VarSlope, []int{6}}, {"ln", layers.VarGamma, []int{6}}, {"ln", layers.VarBeta, []int{6}},
+		{"aff", layers.VarScale, []int{6, 1, 3}}, {"aff", layers.VarShift, []int{6, 1, 3}}} {
+		if err := m.SetVariable(v.layer, v.name, testutil.RandomArray(9, -0.8, 0.9, v.shape...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
 func writeExplorer(t *testing.T, m *layers.Model, images nd.Array, opt report.ExplorerOptions) string {
 	t.Helper()
 	p, err := report.ExplorerPage(m, images, opt)
@@ -99,6 +164,11 @@ caption:document.querySelector(".cl-ex-pick .cl-ex-note").textContent}})()`
 
 // check compares what the page computed and shows at its selected position with the model's value.
 func check(t *testing.T, s *browser.Session, taps *layers.TapResult, img int, layer string) reading {
+	return checkValue(t, s, taps, img, layer, false)
+}
+
+// checkValue is check; valuesOnly layers show the model's value without arithmetic.
+func checkValue(t *testing.T, s *browser.Session, taps *layers.TapResult, img int, layer string, valuesOnly bool) reading {
 	t.Helper()
 	r, err := browser.Eval[reading](s, readJS)
 	if err != nil {
@@ -115,6 +185,12 @@ func check(t *testing.T, s *browser.Session, taps *layers.TapResult, img int, la
 	}
 	want := float64(a.Data[i])
 	tap, err1 := strconv.ParseFloat(r.Tap, 64)
+	if valuesOnly {
+		if err1 != nil || float32(tap) != float32(want) || r.Computed != "" {
+			t.Errorf("%s at %s: a values-only layer shows %q (computed %q), the model has %v", layer, r.Pos, r.Tap, r.Computed, want)
+		}
+		return r
+	}
 	got, err2 := strconv.ParseFloat(r.Computed, 64)
 	if err1 != nil || err2 != nil {
 		t.Fatalf("%s at %s: unreadable values %q, %q", layer, r.Pos, r.Tap, r.Computed)
@@ -216,6 +292,55 @@ func TestExplorerArithmeticInChromium(t *testing.T) {
 
 // The issue's budgets, measured on the standalone page: LeNet with 4 images ≤ 3 MB and a
 // 64×64×3 TinyVGG with 8 images ≤ 8 MB, every image embedded.
+// The same for the kinds imported networks bring: the page's arithmetic (for every kind it
+// explains) equals the model's values, at two channels and five positions of every layer.
+func TestExplorerArithmeticOfImportedKinds(t *testing.T) {
+	m := importedKinds(t)
+	images := testutil.RandomArray(13, 0, 1, 1, 10, 9, 3)
+	taps, err := m.Taps(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeExplorer(t, m, images, report.ExplorerOptions{})
+	s := browser.Open(t, 4*time.Minute)
+	if err := s.Load(file); err != nil {
+		t.Fatal(err)
+	}
+	topo, _ := m.Spec.Topology()
+	seen := map[string]bool{}
+	for _, n := range topo.Nodes {
+		valuesOnly := n.Kind == layers.ConvTranspose || n.Kind == layers.Resize || n.Kind == layers.Dense && len(n.InShapes[0]) != 1
+		if !valuesOnly {
+			seen[string(n.Kind)] = true
+		}
+		chans := []int{0}
+		if len(n.OutShape) == 3 {
+			chans = []int{0, n.OutShape[2] - 1}
+		}
+		for _, c := range chans {
+			sel := fmt.Sprintf(`.cl-ex-tile[data-layer=%q][data-ch="%d"]`, n.Name, c)
+			if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(".cl-ex-big"))); err != nil {
+				t.Fatalf("%s: %v", sel, err)
+			}
+			checkValue(t, s, taps, 0, n.Name, valuesOnly)
+			for _, key := range []string{kb.ArrowRight, kb.ArrowDown, kb.ArrowDown, kb.ArrowRight, kb.ArrowRight} {
+				if err := chromedp.Do(s.Ctx, chromedp.KeyEvent(key)); err != nil {
+					t.Fatal(err)
+				}
+				checkValue(t, s, taps, 0, n.Name, valuesOnly)
+			}
+		}
+	}
+	for _, k := range []string{"merge", "prelu", "reshape", "gather", "reduce", "layernorm"} {
+		if !seen[k] {
+			t.Errorf("no %s layer was checked", k)
+		}
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
+
 func TestExplorerPageBudgets(t *testing.T) {
 	for _, c := range []struct {
 		spec   *layers.Spec

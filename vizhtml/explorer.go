@@ -27,26 +27,53 @@ type ExplorerModel struct {
 	Logits string
 }
 
+// ExplorerArithmetic lists the layer kinds whose values the page recomputes from their
+// inputs (assets/explorer.js has an explainer for each; a test checks both ways).
+var ExplorerArithmetic = []string{"activation", "add", "affine", "avgpool2d", "batchnorm", "concat", "conv2d", "dense",
+	"dropout", "flatten", "gather", "globalavgpool", "identity", "layernorm", "maxpool2d", "merge", "multiply", "pad",
+	"prelu", "reduce", "reshape", "softmax"}
+
+// ExplorerValuesOnly are the kinds the page shows with their values only, and why.
+var ExplorerValuesOnly = map[string]string{
+	"convtranspose": "each output sums kernel-weighted inputs scattered from several windows",
+	"resize":        "each output interpolates input cells chosen by the coordinate mapping",
+}
+
 // ExplorerLayer is one layer: its geometry and the parameters the page's arithmetic uses.
-// Kinds and fields follow layers.Layer (conv2d, maxpool2d, avgpool2d, globalavgpool, dense,
-// flatten, dropout, batchnorm, activation, add, concat, softmax, identity, affine, pad,
-// multiply); an unknown kind is shown with its values but no arithmetic.
+// Kinds and fields follow layers.Layer (ExplorerArithmetic lists the kinds the page
+// recomputes); other kinds are shown with their values only. A layer whose output is not
+// [H, W, C] or [N] is drawn flat, [N] with N its number of values; Dims keeps its shape.
 type ExplorerLayer struct {
 	Name       string
 	Kind       string
 	Inputs     []string // earlier layers or ExplorerInput
-	Shape      []int    // output for one image: [H, W, C] or [N]
+	Shape      []int    // output for one image, any rank
 	Activation string   // fused (conv2d, dense, add) or the activation layer's own
-	Alpha      float64  // leakyrelu slope
+	Alpha      float64  // leakyrelu slope, hardsigmoid and elu factor
+	Beta       float64  // hardsigmoid offset
+	Exponent   float64  // pow
 	ClipMin    float64
 	ClipMax    float64
 	Kernel     int
 	Stride     int
 	Dilation   int
+	KernelW    int // width's window where it differs (0: as the height's)
+	StrideW    int
+	DilationW  int
 	Groups     int
+	CountPad   bool
 	Pads       [4]int // top, bottom, left, right (conv, pools, pad)
 	Epsilon    float64
 	Fill       float64
+	Axes       []int  // reduce, softmax, concat, layernorm, gather
+	Perm       []int  // reshape
+	Op         string // reduce, merge
+	KeepDims   bool   // reduce
+	Indices    []int  // gather, with IndexShape
+	IndexShape []int
+	ParamShape []int // affine, prelu
+	// ValuesOnly shows the layer's values without arithmetic (a dense layer on each position).
+	ValuesOnly bool
 	// Params holds the layer's variables by name: weights, biases (conv2d [k,k,Cin/groups,F]
 	// and dense [in,out]), gamma, beta, moving_mean, moving_var (batchnorm), scale, shift (affine).
 	Params map[string]nd.Array
@@ -101,16 +128,31 @@ type explorerLayerJSON struct {
 	Kind       string                   `json:"kind"`
 	Inputs     []string                 `json:"inputs"`
 	Shape      []int                    `json:"shape"`
+	Dims       []int                    `json:"dims,omitempty"`
 	Activation string                   `json:"act,omitempty"`
 	Alpha      float64                  `json:"alpha,omitempty"`
+	Beta       float64                  `json:"beta,omitempty"`
+	Exponent   float64                  `json:"exponent,omitempty"`
 	Clip       [2]float64               `json:"clip"`
 	Kernel     int                      `json:"k,omitempty"`
 	Stride     int                      `json:"stride,omitempty"`
 	Dilation   int                      `json:"dil,omitempty"`
+	KernelW    int                      `json:"kw,omitempty"`
+	StrideW    int                      `json:"sw,omitempty"`
+	DilationW  int                      `json:"dw,omitempty"`
 	Groups     int                      `json:"groups,omitempty"`
+	CountPad   bool                     `json:"countPad,omitempty"`
 	Pads       [4]int                   `json:"pads"`
 	Epsilon    float64                  `json:"eps,omitempty"`
 	Fill       float64                  `json:"fill,omitempty"`
+	Axes       []int                    `json:"axes,omitempty"`
+	Perm       []int                    `json:"perm,omitempty"`
+	Op         string                   `json:"op,omitempty"`
+	KeepDims   bool                     `json:"keep,omitempty"`
+	Indices    []int                    `json:"indices,omitempty"`
+	IndexShape []int                    `json:"ishape,omitempty"`
+	ParamShape []int                    `json:"paramShape,omitempty"`
+	ValuesOnly bool                     `json:"valuesOnly,omitempty"`
 	Params     map[string]explorerArray `json:"params,omitempty"`
 }
 
@@ -282,8 +324,8 @@ func explorerLayer(l ExplorerLayer, shapes map[string][]int) (explorerLayerJSON,
 	if _, dup := shapes[l.Name]; dup {
 		return explorerLayerJSON{}, fmt.Errorf("name used twice")
 	}
-	if len(l.Shape) != 1 && len(l.Shape) != 3 {
-		return explorerLayerJSON{}, fmt.Errorf("shape %v, want [H W C] or [N]", l.Shape)
+	if len(l.Shape) == 0 || len(l.Shape) > 8 {
+		return explorerLayerJSON{}, fmt.Errorf("shape %v", l.Shape)
 	}
 	for _, d := range l.Shape {
 		if d < 1 || d > 1<<24 {
@@ -299,9 +341,17 @@ func explorerLayer(l ExplorerLayer, shapes map[string][]int) (explorerLayerJSON,
 		}
 	}
 	lj := explorerLayerJSON{Name: l.Name, Kind: l.Kind, Inputs: l.Inputs, Shape: l.Shape, Activation: l.Activation,
-		Alpha: l.Alpha, Clip: [2]float64{l.ClipMin, l.ClipMax}, Kernel: l.Kernel, Stride: max(l.Stride, 1),
-		Dilation: max(l.Dilation, 1), Groups: max(l.Groups, 1), Pads: l.Pads, Epsilon: l.Epsilon, Fill: l.Fill}
-	for _, f := range []float64{l.Alpha, l.ClipMin, l.ClipMax, l.Epsilon, l.Fill} {
+		Alpha: l.Alpha, Beta: l.Beta, Exponent: l.Exponent, Clip: [2]float64{l.ClipMin, l.ClipMax}, Kernel: l.Kernel,
+		Stride: max(l.Stride, 1), Dilation: max(l.Dilation, 1), KernelW: l.KernelW, StrideW: l.StrideW, DilationW: l.DilationW,
+		Groups: max(l.Groups, 1), CountPad: l.CountPad, Pads: l.Pads, Epsilon: l.Epsilon, Fill: l.Fill, Axes: l.Axes, Perm: l.Perm,
+		Op: l.Op, KeepDims: l.KeepDims, Indices: l.Indices, IndexShape: l.IndexShape, ParamShape: l.ParamShape, ValuesOnly: l.ValuesOnly}
+	if l.Kind == "gather" && lj.IndexShape == nil {
+		lj.IndexShape = []int{}
+	}
+	if len(l.Shape) != 1 && len(l.Shape) != 3 { // drawn flat
+		lj.Dims, lj.Shape = l.Shape, []int{prodInts(l.Shape)}
+	}
+	for _, f := range []float64{l.Alpha, l.Beta, l.Exponent, l.ClipMin, l.ClipMax, l.Epsilon, l.Fill} {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return explorerLayerJSON{}, fmt.Errorf("non-finite setting %v", f)
 		}
@@ -328,12 +378,19 @@ func checkExplorerParams(l ExplorerLayer, shapes map[string][]int) error {
 	}
 	in := shapes[l.Inputs[0]]
 	want := map[string][]int{}
+	if l.ValuesOnly {
+		return nil
+	}
 	switch l.Kind {
 	case "conv2d":
 		if len(in) != 3 || len(l.Shape) != 3 || l.Kernel < 1 || max(l.Groups, 1) > in[2] || in[2]%max(l.Groups, 1) != 0 {
 			return fmt.Errorf("conv geometry: kernel %d, groups %d, input %v", l.Kernel, l.Groups, in)
 		}
-		want["weights"] = []int{l.Kernel, l.Kernel, in[2] / max(l.Groups, 1), l.Shape[2]}
+		kw := l.Kernel
+		if l.KernelW > 0 {
+			kw = l.KernelW
+		}
+		want["weights"] = []int{l.Kernel, kw, in[2] / max(l.Groups, 1), l.Shape[2]}
 		want["biases"] = []int{l.Shape[2]}
 	case "dense":
 		if len(in) != 1 || len(l.Shape) != 1 {
@@ -341,14 +398,14 @@ func checkExplorerParams(l ExplorerLayer, shapes map[string][]int) error {
 		}
 		want["weights"] = []int{in[0], l.Shape[0]}
 		want["biases"] = []int{l.Shape[0]}
-	case "batchnorm", "affine":
-		c := in[len(in)-1]
-		names := []string{"gamma", "beta", "moving_mean", "moving_var"}
-		if l.Kind == "affine" {
-			names = []string{"scale", "shift"}
+	case "batchnorm", "affine", "prelu":
+		c := []int{in[len(in)-1]}
+		if l.ParamShape != nil {
+			c = l.ParamShape
 		}
+		names := map[string][]string{"batchnorm": {"gamma", "beta", "moving_mean", "moving_var"}, "affine": {"scale", "shift"}, "prelu": {"slope"}}[l.Kind]
 		for _, n := range names {
-			want[n] = []int{c}
+			want[n] = c
 		}
 	case "maxpool2d", "avgpool2d":
 		if len(in) != 3 || l.Kernel < 1 {

@@ -5,10 +5,11 @@ function convlensExplore(id) {
   "use strict";
   var root = document.getElementById(id);
   var D = JSON.parse(document.getElementById(id + "-data").textContent);
-  var byName = {}, shapes = { input: D.input }, rank = { input: 0 }, cache = {};
+  var byName = {}, shapes = { input: D.input }, dims = { input: D.input }, rank = { input: 0 }, cache = {};
   D.layers.forEach(function (L) {
     byName[L.name] = L;
     shapes[L.name] = L.shape;
+    dims[L.name] = L.dims || L.shape; // the true shape; shape is the one drawn (other ranks flat)
     rank[L.name] = 1 + Math.max.apply(null, L.inputs.map(function (n) { return rank[n]; }));
     Object.keys(L.params || {}).forEach(function (p) { L.params[p].data = floats(L.params[p].b64); });
   });
@@ -43,6 +44,13 @@ function convlensExplore(id) {
   function idx(s, y, x, c) { return spatial(s) ? (y * s[1] + x) * s[2] + c : c; }
   function kindText(L) { return L.kind + (L.act ? " + " + L.act : ""); }
   function shapeText(s) { return s.join("×"); }
+  // erf to 1.2e-7 (Numerical Recipes' erfc approximation).
+  function erf(x) {
+    var z = Math.abs(x), t = 1 / (1 + 0.5 * z);
+    var r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+      t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    return x >= 0 ? 1 - r : r - 1;
+  }
   function act(L, v) {
     switch (L.act) {
       case "relu": return Math.max(v, 0);
@@ -50,12 +58,47 @@ function convlensExplore(id) {
       case "sigmoid": return 1 / (1 + Math.exp(-v));
       case "tanh": return Math.tanh(v);
       case "clip": return Math.min(Math.max(v, L.clip[0]), L.clip[1]);
+      case "hardsigmoid": return Math.min(Math.max(L.alpha * v + L.beta, 0), 1);
+      case "hardswish": return v * Math.min(Math.max(v / 6 + 0.5, 0), 1);
+      case "gelu": return 0.5 * v * (1 + erf(v / Math.SQRT2));
+      case "gelu_tanh": return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+      case "erf": return erf(v);
+      case "sqrt": return Math.sqrt(v);
+      case "exp": return Math.exp(v);
+      case "log": return Math.log(v);
+      case "neg": return -v;
+      case "abs": return Math.abs(v);
+      case "reciprocal": return 1 / v;
+      case "pow": return Math.pow(v, L.exponent);
+      case "softplus": return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+      case "elu": return v > 0 ? v : L.alpha * (Math.exp(v) - 1);
     }
     return v;
   }
   function actText(L) {
-    return L.act === "leakyrelu" ? "LeakyReLU(α=" + num(L.alpha) + ")" : L.act === "clip" ? "clip[" + num(L.clip[0]) + ", " + num(L.clip[1]) + "]" : L.act;
+    switch (L.act) {
+      case "leakyrelu": return "LeakyReLU(α=" + num(L.alpha) + ")";
+      case "clip": return "clip[" + num(L.clip[0]) + ", " + num(L.clip[1]) + "]";
+      case "hardsigmoid": return "hardsigmoid(" + num(L.alpha) + "·x + " + num(L.beta) + ")";
+      case "pow": return "x^" + num(L.exponent);
+      case "elu": return "ELU(α=" + num(L.alpha) + ")";
+    }
+    return L.act;
   }
+  // Positions in a tensor of any rank, by flat index; a value of input n at output coords c
+  // with n's axes of size 1 broadcast.
+  function unravel(i, s) { var c = []; for (var a = s.length - 1; a >= 0; a--) { c[a] = i % s[a]; i = Math.floor(i / s[a]); } return c; }
+  function ravel(c, s) { var i = 0; for (var a = 0; a < s.length; a++) i = i * s[a] + c[a]; return i; }
+  function at(n, c) { var s = dims[n]; return vals(n)[ravel(c.map(function (v, a) { return s[a] === 1 ? 0 : v; }), s)]; }
+  function param(L, p, c) { // a broadcast parameter (param_shape, or one per channel) at coords c
+    var ps = L.paramShape, d = L.params[p].data;
+    if (!ps) return d[c[c.length - 1]];
+    return d[ravel(c.map(function (v, a) { return ps[a] === 1 ? 0 : v; }), ps)];
+  }
+  function hereCoords(L) { return unravel(idx(shapes[L.name], state.y, state.x, state.ch), dims[L.name]); }
+  function coordsText(c) { return "[" + c.join(", ") + "]"; }
+  // win is a window op's geometry: kernel, stride and dilation per axis.
+  function win(L) { return { kh: L.k, kw: L.kw || L.k, sh: L.stride, sw: L.sw || L.stride, dh: L.dil || 1, dw: L.dw || L.dil || 1 }; }
   function softmax(z) {
     var m = -Infinity, s = 0, p = [];
     for (var i = 0; i < z.length; i++) m = Math.max(m, z[i]);
@@ -354,7 +397,7 @@ function convlensExplore(id) {
     return t;
   }
   // windowCanvas draws an input channel with a rectangle over the receptive window.
-  function windowCanvas(name, c, y0, x0, span) {
+  function windowCanvas(name, c, y0, x0, span, spanW) {
     var s = shapes[name], cv = channelCanvas(name, c, rangeOf(vals(name))), w = cv.width, h = cv.height;
     var sc = Math.max(1, Math.floor(96 / Math.max(w, h))), out = el("canvas");
     out.width = w * sc; out.height = h * sc;
@@ -362,7 +405,7 @@ function convlensExplore(id) {
     g.imageSmoothingEnabled = false;
     g.drawImage(cv, 0, 0, out.width, out.height);
     g.strokeStyle = "#d62728"; g.lineWidth = 2;
-    g.strokeRect(x0 * sc, y0 * sc, span * sc, span * sc);
+    g.strokeRect(x0 * sc, y0 * sc, (spanW || span) * sc, span * sc);
     out.title = name + (spatial(s) ? " channel " + c : "");
     return out;
   }
@@ -375,7 +418,7 @@ function convlensExplore(id) {
     var where = spatial(s) ? "(y " + state.y + ", x " + state.x + ", c " + state.ch + ")" : "[" + state.ch + "]";
     calc.appendChild(eq(name + " " + where));
     var tapValue = vals(name)[i], computed = null;
-    if (L && explainers[L.kind]) computed = explainers[L.kind](L, s, calc);
+    if (L && !L.valuesOnly && explainers[L.kind]) computed = explainers[L.kind](L, s, calc);
     else calc.appendChild(el("p", "cl-ex-note", name === "input" ? "The image after the model's input normalisation." : "No arithmetic shown for this kind of layer."));
     if (computed !== null) {
       var c = eq("computed here: ", "cl-ex-result"), cv = el("span", "", num(computed, 7));
@@ -404,29 +447,30 @@ function convlensExplore(id) {
   var explainers = {
     conv2d: function (L, s) {
       var inName = L.inputs[0], is = shapes[inName], X = vals(inName), W = L.params.weights, B = L.params.biases.data;
-      var k = L.k, cpg = W.shape[2], cout = L.shape[2], grp = Math.floor(state.ch / (cout / L.groups));
-      var y0 = state.y * L.stride - L.pads[0], x0 = state.x * L.stride - L.pads[2], total = 0, sums = [];
+      var g = win(L), kh = g.kh, kw = g.kw, cpg = W.shape[2], cout = L.shape[2], grp = Math.floor(state.ch / (cout / L.groups));
+      var y0 = state.y * g.sh - L.pads[0], x0 = state.x * g.sw - L.pads[2], total = 0, sums = [];
       for (var j = 0; j < cpg; j++) {
         var ci = grp * cpg + j, sum = 0;
-        for (var ky = 0; ky < k; ky++) for (var kx = 0; kx < k; kx++) {
-          var iy = y0 + ky * L.dil, ix = x0 + kx * L.dil;
-          if (iy >= 0 && iy < is[0] && ix >= 0 && ix < is[1]) sum += X[idx(is, iy, ix, ci)] * W.data[((ky * k + kx) * cpg + j) * cout + state.ch];
+        for (var ky = 0; ky < kh; ky++) for (var kx = 0; kx < kw; kx++) {
+          var iy = y0 + ky * g.dh, ix = x0 + kx * g.dw;
+          if (iy >= 0 && iy < is[0] && ix >= 0 && ix < is[1]) sum += X[idx(is, iy, ix, ci)] * W.data[((ky * kw + kx) * cpg + j) * cout + state.ch];
         }
         sums.push(sum); total += sum;
       }
-      var shown = Math.min(cpg, 4), span = (k - 1) * L.dil + 1;
-      calc.appendChild(el("p", "cl-ex-note", "Each input channel's " + k + "×" + k + " window (stride " + L.stride + (L.dil > 1 ? ", dilation " + L.dil : "") +
+      var shown = Math.min(cpg, 4), spanH = (kh - 1) * g.dh + 1, spanW = (kw - 1) * g.dw + 1;
+      calc.appendChild(el("p", "cl-ex-note", "Each input channel's " + kh + "×" + kw + " window (stride " + (g.sh === g.sw ? g.sh : g.sh + "×" + g.sw) +
+        (g.dh > 1 || g.dw > 1 ? ", dilation " + (g.dh === g.dw ? g.dh : g.dh + "×" + g.dw) : "") +
         ") times the kernel slice, summed" + (L.groups > 1 ? "; group " + grp + " of " + L.groups + " sees input channels " + grp * cpg + "–" + (grp * cpg + cpg - 1) : "") + "."));
       for (j = 0; j < shown; j++) {
         var cj = grp * cpg + j, row = el("div", "cl-ex-chan");
-        var win = function (r, c) { var iy = y0 + r * L.dil, ix = x0 + c * L.dil; return iy >= 0 && iy < is[0] && ix >= 0 && ix < is[1] ? X[idx(is, iy, ix, cj)] : null; };
-        var wt = function (r, c) { return W.data[((r * k + c) * cpg + j) * cout + state.ch]; };
-        row.appendChild(windowCanvas(inName, cj, y0, x0, span));
-        row.appendChild(grid(inName + " c" + cj, k, k, win, function (r, c) { return win(r, c) === null ? "cl-ex-pad" : ""; }));
+        var cell = function (r, c) { var iy = y0 + r * g.dh, ix = x0 + c * g.dw; return iy >= 0 && iy < is[0] && ix >= 0 && ix < is[1] ? X[idx(is, iy, ix, cj)] : null; };
+        var wt = function (r, c) { return W.data[((r * kw + c) * cpg + j) * cout + state.ch]; };
+        row.appendChild(windowCanvas(inName, cj, y0, x0, spanH, spanW));
+        row.appendChild(grid(inName + " c" + cj, kh, kw, cell, function (r, c) { return cell(r, c) === null ? "cl-ex-pad" : ""; }));
         row.appendChild(el("span", "", "×"));
-        row.appendChild(grid("kernel", k, k, wt));
+        row.appendChild(grid("kernel", kh, kw, wt));
         row.appendChild(el("span", "", "="));
-        row.appendChild(grid("products", k, k, function (r, c) { var v = win(r, c); return v === null ? null : v * wt(r, c); }));
+        row.appendChild(grid("products", kh, kw, function (r, c) { var v = cell(r, c); return v === null ? null : v * wt(r, c); }));
         row.appendChild(el("span", "", "Σ = " + num(sums[j], 6)));
         calc.appendChild(row);
       }
@@ -476,25 +520,95 @@ function convlensExplore(id) {
       calc.appendChild(eq(parts.join("  +  ") + "  =  " + num(sum, 6)));
       return activationStep(L, sum);
     },
-    multiply: function (L, s) {
-      var p = 1, parts = [];
-      L.inputs.forEach(function (n) {
-        var t = shapes[n], j = spatial(t) ? idx(t, t[0] > 1 ? state.y : 0, t[1] > 1 ? state.x : 0, t[2] > 1 ? state.ch : 0) : (t[0] > 1 ? state.ch : 0);
-        var v = vals(n)[j]; p *= v; parts.push(n + " " + num(v, 6));
-      });
+    multiply: function (L) {
+      var c = hereCoords(L), p = 1, parts = [];
+      L.inputs.forEach(function (n) { var v = at(n, c); p *= v; parts.push(n + " " + num(v, 6)); });
       calc.appendChild(eq(parts.join("  ×  ") + "  =  " + num(p, 6)));
       return p;
     },
-    concat: function (L, s) {
-      var c = state.ch;
+    merge: function (L) {
+      var c = hereCoords(L), xs = L.inputs.map(function (n) { return at(n, c); }), r = xs[0];
+      var sym = { sub: " − ", div: " / ", pow: " ^ ", sum: " + ", mean: " + " }[L.op];
+      for (var i = 1; i < xs.length; i++) {
+        switch (L.op) {
+          case "sub": r -= xs[i]; break;
+          case "div": r /= xs[i]; break;
+          case "pow": r = Math.pow(r, xs[i]); break;
+          case "max": r = Math.max(r, xs[i]); break;
+          case "min": r = Math.min(r, xs[i]); break;
+          default: r += xs[i];
+        }
+      }
+      if (L.op === "mean") r /= xs.length;
+      var parts = L.inputs.map(function (n, i) { return n + " " + num(xs[i], 6); });
+      calc.appendChild(eq((sym ? (L.op === "mean" ? "mean of " : "") + parts.join(sym) : L.op + "(" + parts.join(", ") + ")") + "  =  " + num(r, 6)));
+      return r;
+    },
+    prelu: function (L) {
+      var c = hereCoords(L), x = at(L.inputs[0], c), a = param(L, "slope", c), y = x >= 0 ? x : a * x;
+      calc.appendChild(eq(x >= 0 ? "x ≥ 0 passes: " + num(x, 6) : "slope · x = " + num(a, 6) + " · " + num(x, 6) + " = " + num(y, 6)));
+      return y;
+    },
+    reshape: function (L) {
+      var i = idx(shapes[L.name], state.y, state.x, state.ch), n = L.inputs[0], ins = dims[n], j = i;
+      if (L.perm) {
+        var ts = L.perm.map(function (p) { return ins[p]; }), tc = unravel(i, ts), ic = [];
+        L.perm.forEach(function (p, a) { ic[p] = tc[a]; });
+        j = ravel(ic, ins);
+      }
+      var v = vals(n)[j];
+      calc.appendChild(eq("element " + coordsText(unravel(i, dims[L.name])) + " is " + n + " " + coordsText(unravel(j, ins)) + " = " + num(v, 6)));
+      return v;
+    },
+    gather: function (L) {
+      var oc = hereCoords(L), n = L.inputs[0], ins = dims[n], a = L.axes[0], b = L.axes[L.axes.length - 1], k = L.ishape.length;
+      var p = L.indices[ravel(oc.slice(a, a + k), L.ishape)];
+      if (p < 0) { calc.appendChild(eq("a filled position: " + num(L.fill))); return L.fill; }
+      var ic = oc.slice(0, a).concat(unravel(p, ins.slice(a, b + 1)), oc.slice(a + k)), v = vals(n)[ravel(ic, ins)];
+      calc.appendChild(eq("picks " + n + " " + coordsText(ic) + " = " + num(v, 6)));
+      return v;
+    },
+    reduce: function (L) {
+      var oc = hereCoords(L), n = L.inputs[0], ins = dims[n], red = {}, base = [], j = 0;
+      L.axes.forEach(function (a) { red[a] = true; });
+      for (var a = 0; a < ins.length; a++) base.push(red[a] ? 0 : oc[L.keep ? a : j++]);
+      var r = L.op === "max" ? -Infinity : L.op === "min" ? Infinity : 0, count = 0;
+      (function walk(a, c) {
+        if (a === ins.length) {
+          var v = vals(n)[ravel(c, ins)];
+          count++;
+          if (L.op === "max") r = Math.max(r, v); else if (L.op === "min") r = Math.min(r, v); else if (L.op === "sum" || L.op === "mean") r += v; else r += v * v;
+          return;
+        }
+        if (!red[a]) return walk(a + 1, c);
+        for (var t = 0; t < ins[a]; t++) { c[a] = t; walk(a + 1, c); }
+      })(0, base.slice());
+      if (L.op === "mean") r /= count;
+      if (L.op === "l2") r = Math.sqrt(r);
+      calc.appendChild(eq(L.op + " over axes " + coordsText(L.axes) + " of " + n + " (" + count + " values) = " + num(r, 6)));
+      return r;
+    },
+    layernorm: function (L) {
+      var oc = hereCoords(L), n = L.inputs[0], ins = dims[n], k = L.axes.length, lead = oc.slice(0, ins.length - k), tail = ins.slice(ins.length - k);
+      var m = 1, s = 0, s2 = 0;
+      tail.forEach(function (d) { m *= d; });
+      for (var t = 0; t < m; t++) { var v = vals(n)[ravel(lead.concat(unravel(t, tail)), ins)]; s += v; s2 += v * v; }
+      var mean = s / m, variance = s2 / m - mean * mean, ti = ravel(oc.slice(ins.length - k), tail), x = vals(n)[ravel(oc, ins)];
+      var g = L.params.gamma.data[ti], b = L.params.beta.data[ti], eps = L.eps || 1e-5, y = (x - mean) / Math.sqrt(variance + eps) * g + b;
+      calc.appendChild(eq("(x − mean) / √(var + ε) · γ + β over the " + m + " values of the normalised axes\n= (" + num(x, 6) + " − " + num(mean, 6) + ") / √(" + num(variance, 6) + " + " + num(eps, 3) + ") · " + num(g, 6) + " + " + num(b, 6) + " = " + num(y, 6)));
+      return y;
+    },
+    concat: function (L) {
+      var oc = hereCoords(L), a = L.axes ? L.axes[0] : oc.length - 1, c = oc[a];
       for (var k = 0; k < L.inputs.length; k++) {
-        var t = shapes[L.inputs[k]], n = channels(t);
-        if (c < n) {
-          var v = vals(L.inputs[k])[idx(t, state.y, state.x, c)];
-          calc.appendChild(eq("channel " + state.ch + " is channel " + c + " of " + L.inputs[k] + ": " + num(v, 6)));
+        var n = L.inputs[k], d = dims[n][a];
+        if (c < d) {
+          var ic = oc.slice(); ic[a] = c;
+          var v = vals(n)[ravel(ic, dims[n])];
+          calc.appendChild(eq("position " + oc[a] + " of axis " + a + " is position " + c + " of " + n + ": " + num(v, 6)));
           return v;
         }
-        c -= n;
+        c -= d;
       }
       return null;
     },
@@ -505,8 +619,8 @@ function convlensExplore(id) {
       calc.appendChild(eq("(x − mean) / √(var + ε) · γ + β\n= (" + num(x, 6) + " − " + num(m, 6) + ") / √(" + num(v, 6) + " + " + num(eps, 3) + ") · " + num(g, 6) + " + " + num(b, 6) + " = " + num(y, 6)));
       return y;
     },
-    affine: function (L, s) {
-      var x = vals(L.inputs[0])[idx(s, state.y, state.x, state.ch)], a = L.params.scale.data[state.ch], b = L.params.shift.data[state.ch], y = x * a + b;
+    affine: function (L) {
+      var c = hereCoords(L), x = at(L.inputs[0], c), a = param(L, "scale", c), b = param(L, "shift", c), y = x * a + b;
       calc.appendChild(eq("x · scale + shift = " + num(x, 6) + " · " + num(a, 6) + " + " + num(b, 6) + " = " + num(y, 6)));
       return y;
     },
@@ -524,11 +638,11 @@ function convlensExplore(id) {
       calc.appendChild(eq("element " + i + " is " + n + " (y " + Math.floor(i / (t[1] * t[2])) + ", x " + Math.floor(i / t[2]) % t[1] + ", c " + i % t[2] + ") = " + num(v, 6)));
       return v;
     },
-    softmax: function (L, s) {
-      var X = vals(L.inputs[0]), n = channels(s), base = spatial(s) ? idx(s, state.y, state.x, 0) : 0, z = [];
-      for (var c = 0; c < n; c++) z.push(X[base + c]);
-      var p = softmax(z)[state.ch];
-      calc.appendChild(eq("e^" + num(z[state.ch], 5) + " / Σ over " + n + " of e^z = " + num(p, 6)));
+    softmax: function (L) {
+      var oc = hereCoords(L), ds = dims[L.name], a = L.axes ? L.axes[0] : ds.length - 1, n = ds[a], z = [];
+      for (var t = 0; t < n; t++) { var c = oc.slice(); c[a] = t; z.push(vals(L.inputs[0])[ravel(c, ds)]); }
+      var p = softmax(z)[oc[a]];
+      calc.appendChild(eq("e^" + num(z[oc[a]], 5) + " / Σ over the " + n + " values of axis " + a + " of e^z = " + num(p, 6)));
       return p;
     },
     pad: function (L, s) {
@@ -547,21 +661,21 @@ function convlensExplore(id) {
     return v;
   }
   function pool(L, isMax) {
-    var n = L.inputs[0], t = shapes[n], X = vals(n), k = L.k, y0 = state.y * L.stride - L.pads[0], x0 = state.x * L.stride - L.pads[2];
+    var n = L.inputs[0], t = shapes[n], X = vals(n), g = win(L), y0 = state.y * g.sh - L.pads[0], x0 = state.x * g.sw - L.pads[2];
     var best = -Infinity, bi = -1, sum = 0, count = 0;
-    var at = function (r, c) { var iy = y0 + r, ix = x0 + c; return iy >= 0 && iy < t[0] && ix >= 0 && ix < t[1] ? X[idx(t, iy, ix, state.ch)] : null; };
-    for (var r = 0; r < k; r++) for (var c = 0; c < k; c++) {
-      var v = at(r, c);
+    var cell = function (r, c) { var iy = y0 + r * g.dh, ix = x0 + c * g.dw; return iy >= 0 && iy < t[0] && ix >= 0 && ix < t[1] ? X[idx(t, iy, ix, state.ch)] : null; };
+    for (var r = 0; r < g.kh; r++) for (var c = 0; c < g.kw; c++) {
+      var v = cell(r, c);
       if (v === null) continue;
       count++; sum += v;
-      if (v > best) { best = v; bi = r * k + c; }
+      if (v > best) { best = v; bi = r * g.kw + c; }
     }
     var row = el("div", "cl-ex-chan");
-    row.appendChild(windowCanvas(n, state.ch, y0, x0, k));
-    row.appendChild(grid(n + " c" + state.ch, k, k, at, function (r, c) { return at(r, c) === null ? "cl-ex-pad" : isMax && r * k + c === bi ? "cl-ex-hi" : ""; }));
+    row.appendChild(windowCanvas(n, state.ch, y0, x0, (g.kh - 1) * g.dh + 1, (g.kw - 1) * g.dw + 1));
+    row.appendChild(grid(n + " c" + state.ch, g.kh, g.kw, cell, function (r, c) { return cell(r, c) === null ? "cl-ex-pad" : isMax && r * g.kw + c === bi ? "cl-ex-hi" : ""; }));
     calc.appendChild(row);
-    var out = isMax ? best : sum / count;
-    calc.appendChild(eq(isMax ? "max of the window = " + num(out, 6) : "mean of " + count + " cells = " + num(sum, 6) + " / " + count + " = " + num(out, 6)));
+    var div = L.countPad ? g.kh * g.kw : count, out = isMax ? best : sum / div;
+    calc.appendChild(eq(isMax ? "max of the window = " + num(out, 6) : "mean of " + div + " cells" + (L.countPad ? " (padding counted)" : "") + " = " + num(sum, 6) + " / " + div + " = " + num(out, 6)));
     return out;
   }
   function curve(L, x) {
@@ -582,19 +696,19 @@ function convlensExplore(id) {
   }
   // filterView shows a conv channel's kernel: one tile per input channel, and in colour for RGB input.
   function filterView(L, c) {
-    var W = L.params.weights, k = L.k, cpg = W.shape[2], cout = L.shape[2], box = el("div", "cl-ex-chan");
-    var wv = []; for (var j = 0; j < cpg; j++) for (var p = 0; p < k * k; p++) wv.push(W.data[(p * cpg + j) * cout + c]);
+    var W = L.params.weights, kh = W.shape[0], kw = W.shape[1], cpg = W.shape[2], cout = L.shape[2], box = el("div", "cl-ex-chan");
+    var wv = []; for (var j = 0; j < cpg; j++) for (var p = 0; p < kh * kw; p++) wv.push(W.data[(p * cpg + j) * cout + c]);
     var r = rangeOf(wv);
-    box.appendChild(el("span", "cl-ex-note", "filter of channel " + c + " (" + k + "×" + k + "×" + cpg + "):"));
+    box.appendChild(el("span", "cl-ex-note", "filter of channel " + c + " (" + kh + "×" + kw + "×" + cpg + "):"));
     for (j = 0; j < Math.min(cpg, 16); j++) {
       var cv = el("canvas"), jj = j;
-      paint(cv, k, k, r, function (p) { return W.data[(p * cpg + jj) * cout + c]; });
+      paint(cv, kw, kh, r, function (p) { return W.data[(p * cpg + jj) * cout + c]; });
       box.appendChild(sized(cv, 40));
     }
     if (cpg === 3) {
-      var rgb = el("canvas"); rgb.width = k; rgb.height = k;
-      var g = rgb.getContext("2d"), im = g.createImageData(k, k), m = Math.max(Math.abs(r.lo), Math.abs(r.hi), 1e-12);
-      for (p = 0; p < k * k; p++) {
+      var rgb = el("canvas"); rgb.width = kw; rgb.height = kh;
+      var g = rgb.getContext("2d"), im = g.createImageData(kw, kh), m = Math.max(Math.abs(r.lo), Math.abs(r.hi), 1e-12);
+      for (p = 0; p < kh * kw; p++) {
         for (j = 0; j < 3; j++) im.data[4 * p + j] = Math.round(255 * (0.5 + 0.5 * W.data[(p * 3 + j) * cout + c] / m));
         im.data[4 * p + 3] = 255;
       }
