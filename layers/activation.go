@@ -14,7 +14,7 @@ type activationKind struct {
 	noVariables
 }
 
-func init() { register(Activate, activationKind{}, false) }
+func init() { register(Activate, activationKind{}, false, Pointwise) }
 
 func (activationKind) outShape(l Layer, in [][]int) ([]int, error) {
 	if l.Activation == Linear {

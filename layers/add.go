@@ -10,7 +10,7 @@ import (
 // addKind sums its inputs element-wise (residual connections); all must share one shape.
 type addKind struct{ noVariables }
 
-func init() { register(Add, addKind{}, true) }
+func init() { register(Add, addKind{}, true, Pointwise) }
 
 func (addKind) arity() (int, int) { return 2, maxInputs }
 

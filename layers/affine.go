@@ -11,7 +11,7 @@ import (
 // for a Mul, Add, Sub or Div by a constant.
 type affineKind struct{ oneInput }
 
-func init() { register(Affine, affineKind{}, false) }
+func init() { register(Affine, affineKind{}, false, Pointwise) }
 
 // Affine variable names.
 const (

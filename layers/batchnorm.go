@@ -11,7 +11,7 @@ import (
 // (updating moving averages with momentum bnMomentum), moving statistics otherwise.
 type batchNormKind struct{ oneInput }
 
-func init() { register(BatchNorm, batchNormKind{}, false) }
+func init() { register(BatchNorm, batchNormKind{}, false, Pointwise) }
 
 // bnMomentum is the weight of the old value in batch-norm moving averages.
 const bnMomentum = 0.9

@@ -11,7 +11,7 @@ import (
 // axis); the other axes must agree.
 type concatKind struct{ noVariables }
 
-func init() { register(Concat, concatKind{}, false) }
+func init() { register(Concat, concatKind{}, false, AlongAxis) }
 
 func (concatKind) arity() (int, int) { return 1, maxInputs }
 

@@ -11,7 +11,7 @@ import (
 // Weights [k, k, Cin/groups, Filters] and biases [Filters].
 type conv2dKind struct{ oneInput }
 
-func init() { register(Conv2D, conv2dKind{}, true) }
+func init() { register(Conv2D, conv2dKind{}, true, Window) }
 
 func (l Layer) groups() int { return max(l.Groups, 1) }
 

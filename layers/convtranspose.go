@@ -15,7 +15,7 @@ import (
 // contributions (an im2col with a transposed index table), on every backend.
 type convTransposeKind struct{ oneInput }
 
-func init() { register(ConvTranspose, convTransposeKind{}, true) }
+func init() { register(ConvTranspose, convTransposeKind{}, true, Window) }
 
 func (convTransposeKind) outShape(l Layer, in [][]int) ([]int, error) {
 	x := single(in)

@@ -12,7 +12,7 @@ import (
 // [Units]; an input [..., in] gives [..., Units] (a vector in the usual case).
 type denseKind struct{ oneInput }
 
-func init() { register(Dense, denseKind{}, true) }
+func init() { register(Dense, denseKind{}, true, AlongAxis) }
 
 func (denseKind) outShape(l Layer, in [][]int) ([]int, error) {
 	x := single(in)

@@ -12,7 +12,7 @@ type dropoutKind struct {
 	noVariables
 }
 
-func init() { register(Dropout, dropoutKind{}, false) }
+func init() { register(Dropout, dropoutKind{}, false, Pointwise) }
 
 func (dropoutKind) outShape(l Layer, in [][]int) ([]int, error) {
 	if !(l.Rate >= 0 && l.Rate < 1) {

@@ -8,7 +8,7 @@ type flattenKind struct {
 	noVariables
 }
 
-func init() { register(Flatten, flattenKind{}, false) }
+func init() { register(Flatten, flattenKind{}, false, Rearranges) }
 
 func (flattenKind) outShape(_ Layer, in [][]int) ([]int, error) { return []int{prod(single(in))}, nil }
 

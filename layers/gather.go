@@ -15,7 +15,7 @@ type gatherKind struct {
 	noVariables
 }
 
-func init() { register(Gather, gatherKind{}, false) }
+func init() { register(Gather, gatherKind{}, false, Rearranges) }
 
 func (gatherKind) outShape(l Layer, in [][]int) ([]int, error) {
 	x := single(in)

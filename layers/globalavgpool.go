@@ -12,7 +12,7 @@ type globalAvgPoolKind struct {
 	noVariables
 }
 
-func init() { register(GlobalAvgPool, globalAvgPoolKind{}, false) }
+func init() { register(GlobalAvgPool, globalAvgPoolKind{}, false, Rearranges) }
 
 func (globalAvgPoolKind) outShape(l Layer, in [][]int) ([]int, error) {
 	x := single(in)

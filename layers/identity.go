@@ -8,7 +8,7 @@ type identityKind struct {
 	noVariables
 }
 
-func init() { register(Identity, identityKind{}, false) }
+func init() { register(Identity, identityKind{}, false, Pointwise) }
 
 func (identityKind) outShape(_ Layer, in [][]int) ([]int, error) { return single(in), nil }
 

@@ -34,12 +34,44 @@ type VariableSpec struct {
 type kindInfo struct {
 	def             kindDef
 	fusesActivation bool // takes Layer.Activation (then has a ".pre" tap)
+	geometry        Geometry
 }
 
 var kinds = map[Kind]kindInfo{}
 
-func register(k Kind, def kindDef, fusesActivation bool) {
-	kinds[k] = kindInfo{def: def, fusesActivation: fusesActivation}
+func register(k Kind, def kindDef, fusesActivation bool, g Geometry) {
+	kinds[k] = kindInfo{def: def, fusesActivation: fusesActivation, geometry: g}
+}
+
+// Geometry is how a kind's output positions relate to its input's: what receptive fields,
+// CAM layers and position-wise views rely on.
+type Geometry string
+
+const (
+	// Window: each output position reads a window of input positions (conv, pools, pad, resize).
+	Window Geometry = "window"
+	// Pointwise: each output value reads the same position of its inputs.
+	Pointwise Geometry = "pointwise"
+	// AlongAxis: works along one axis; positions are kept where that is the channel axis.
+	AlongAxis Geometry = "along-axis"
+	// Rearranges: moves, gathers or reduces positions (reshape, gather, reduce, flatten).
+	Rearranges Geometry = "rearranges"
+)
+
+// KindGeometry is a kind's geometry ("" for an unknown kind).
+func KindGeometry(k Kind) Geometry { return kinds[k].geometry }
+
+// KeepsPositions reports whether the layer's output is an image whose positions are its
+// input's (a window op maps them through its window): true for Window and Pointwise kinds,
+// and for AlongAxis kinds working on the channels (the last axis) of an image.
+func (l Layer) KeepsPositions() bool {
+	switch kinds[l.Kind].geometry {
+	case Window, Pointwise:
+		return true
+	case AlongAxis:
+		return len(l.Axes) == 0 || len(l.Axes) == 1 && l.Axes[0] == 2
+	}
+	return false
 }
 
 // KindNames lists the known layer kinds.

@@ -13,7 +13,7 @@ import (
 // normalises its channels-last tensors this way.
 type layerNormKind struct{ oneInput }
 
-func init() { register(LayerNorm, layerNormKind{}, false) }
+func init() { register(LayerNorm, layerNormKind{}, false, AlongAxis) }
 
 // LayerNormEpsilon is the default epsilon of layer normalisation.
 const LayerNormEpsilon = 1e-5

@@ -12,7 +12,7 @@ import (
 // multiply.
 type mergeKind struct{ noVariables }
 
-func init() { register(Merge, mergeKind{}, false) }
+func init() { register(Merge, mergeKind{}, false, Pointwise) }
 
 // MergeOps lists the merge layer's operations.
 var MergeOps = []string{"sub", "div", "pow", "max", "min", "mean", "sum"}

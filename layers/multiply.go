@@ -6,7 +6,7 @@ import "github.com/gomlx/gomlx/pkg/core/graph"
 // scales every position of an H×W×C map).
 type multiplyKind struct{ noVariables }
 
-func init() { register(Multiply, multiplyKind{}, false) }
+func init() { register(Multiply, multiplyKind{}, false, Pointwise) }
 
 func (multiplyKind) arity() (int, int) { return 2, maxInputs }
 

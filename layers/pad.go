@@ -15,7 +15,7 @@ type padKind struct {
 	noVariables
 }
 
-func init() { register(Pad, padKind{}, false) }
+func init() { register(Pad, padKind{}, false, Window) }
 
 // PadModes lists the pad layer's modes.
 var PadModes = []string{"constant", "edge", "reflect"}

@@ -11,7 +11,7 @@ import (
 // broadcasts onto the input.
 type preluKind struct{ oneInput }
 
-func init() { register(PReLU, preluKind{}, false) }
+func init() { register(PReLU, preluKind{}, false, Pointwise) }
 
 // VarSlope is the prelu layer's variable.
 const VarSlope = "slope"

@@ -15,7 +15,7 @@ type reduceKind struct {
 	noVariables
 }
 
-func init() { register(Reduce, reduceKind{}, false) }
+func init() { register(Reduce, reduceKind{}, false, Rearranges) }
 
 // ReduceOps lists the reduce layer's operations.
 var ReduceOps = []string{"mean", "max", "min", "sum", "l2", "sumsquare"}

@@ -15,7 +15,7 @@ type reshapeKind struct {
 	noVariables
 }
 
-func init() { register(Reshape, reshapeKind{}, false) }
+func init() { register(Reshape, reshapeKind{}, false, Rearranges) }
 
 // maxRank bounds the per-image rank of any layer's output.
 const maxRank = 8

@@ -17,7 +17,7 @@ type resizeKind struct {
 	noVariables
 }
 
-func init() { register(Resize, resizeKind{}, false) }
+func init() { register(Resize, resizeKind{}, false, Window) }
 
 // Resize modes, coordinate mappings and roundings.
 var (

@@ -12,7 +12,7 @@ type softmaxKind struct {
 	noVariables
 }
 
-func init() { register(Softmax, softmaxKind{}, false) }
+func init() { register(Softmax, softmaxKind{}, false, AlongAxis) }
 
 // axis is the single per-image axis of a softmax or concat (default: the last of rank n).
 func (l Layer) axis(n int) (int, error) {

@@ -26,6 +26,9 @@ var kindExporters = map[layers.Kind]kindExporter{
 	layers.Resize: exportResize,
 }
 
+// ExportsKind reports whether a layer kind has an exporter.
+func ExportsKind(k layers.Kind) bool { _, ok := kindExporters[k]; return ok }
+
 // keepsOrder are the kinds whose output keeps the order of an input vector's features.
 var keepsOrder = map[layers.Kind]bool{layers.Dropout: true, layers.Identity: true, layers.Activate: true,
 	layers.BatchNorm: true, layers.Affine: true, layers.PReLU: true}

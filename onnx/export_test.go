@@ -84,6 +84,7 @@ func importedKinds() *layers.Spec {
 		AddLayer("e10", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Reciprocal })).
 		AddLayer("e11", nil, kind(layers.Activate, func(l *layers.Layer) { l.Activation = layers.Neg })).
 		Dense("pw", 3, layers.WithActivation(layers.Tanh)).
+		Identity("tap").
 		AddLayer("red", nil, kind(layers.Reduce, func(l *layers.Layer) { l.Op, l.Axes = "l2", []int{1} })).
 		Flatten("flat").
 		Dense("logits", 6)

@@ -166,7 +166,11 @@ func (imp *importer) reshapeTo(x value, target []int, batch int) error {
 	if out, ok := x.lay.reshape(target); ok {
 		out.batch = batch
 		l := layers.Layer{Kind: layers.Identity}
-		if !slices.Equal(out.shape(), x.lay.shape()) {
+		switch {
+		case slices.Equal(out.shape(), x.lay.shape()):
+		case len(out.store) == 1: // a vector: convlens's flatten
+			l = layers.Layer{Kind: layers.Flatten}
+		default:
 			l = layers.Layer{Kind: layers.Reshape, Shape: out.shape()}
 		}
 		imp.emit(l, []value{x}, out, nil)
