@@ -81,7 +81,7 @@ def main():
             try:
                 with torch.no_grad():
                     if exporter == "dynamo":
-                        torch.onnx.export(m, (x[:1],), path, verbose=False)
+                        torch.onnx.export(m, (x[:1],), path, opset_version=17)  # README's line
                     else:
                         torch.onnx.export(m, (x[:1],), path, dynamo=False, opset_version=17,
                                           input_names=["images"], output_names=["logits"],
