@@ -206,6 +206,9 @@ func Import(m *Model, name string, opts Options) (*Imported, error) {
 	if len(g.Outputs) == 0 {
 		return nil, fmt.Errorf("the graph has no outputs")
 	}
+	if err := inlineFunctions(m); err != nil {
+		return nil, err
+	}
 	imp := &importer{vals: map[string]value{}, consts: map[string]*Tensor{}, names: map[string]bool{},
 		layouts: map[string]Layout{}, vars: map[string]map[string]nd.Array{}, opset: m.Opset, producer: m.Producer}
 	switch {

@@ -17,7 +17,12 @@ func convDense(imp *importer, n *Node) error {
 		return err
 	}
 	if n.OpType == "Gemm" && attrInt(n, "transA", 0) != 0 {
-		return fmt.Errorf("Gemm with transA: the batch would not be the first axis")
+		if x.lay.batch >= 0 || x.lay.rank() != 2 {
+			return fmt.Errorf("Gemm with transA of a batch: the images would be the columns")
+		}
+		if x.lay, err = x.lay.transpose([]int{1, 0}); err != nil { // renames the axes; no data move
+			return err
+		}
 	}
 	wt, err := imp.floats(n, 1, false)
 	if err != nil {

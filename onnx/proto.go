@@ -20,6 +20,18 @@ type Model struct {
 	Producer  string
 	Opset     int64 // of the default ("" or "ai.onnx") domain
 	Graph     Graph
+	// Functions are the model's local functions (FunctionProto), inlined at import.
+	Functions []Function
+}
+
+// Function is a FunctionProto: a named body of nodes with formal inputs, outputs and
+// attributes (the body reads them through AttributeProto.ref_attr_name).
+type Function struct {
+	Name, Domain    string
+	Inputs, Outputs []string
+	Attrs           []string
+	Defaults        map[string]Attribute
+	Nodes           []Node
 }
 
 // Graph is a GraphProto.
@@ -40,6 +52,8 @@ type Node struct {
 
 // Attribute is an AttributeProto (the kinds CNN ops use).
 type Attribute struct {
+	// Ref names the attribute of the calling node this one stands for (inside a function).
+	Ref    string
 	Float  float32
 	Int    int64
 	String string
@@ -142,6 +156,12 @@ func Decode(b []byte) (*Model, error) {
 		case 7:
 			sawGraph = true
 			return decodeGraph(p, &m.Graph)
+		case 25:
+			f, err := decodeFunction(p)
+			if err != nil {
+				return err
+			}
+			m.Functions = append(m.Functions, f)
 		case 8:
 			var domain string
 			var version int64
@@ -200,6 +220,39 @@ func decodeGraph(b []byte, g *Graph) error {
 		}
 		return nil
 	})
+}
+
+func decodeFunction(b []byte) (Function, error) {
+	f := Function{Defaults: map[string]Attribute{}}
+	err := fields(b, func(num protowire.Number, _ protowire.Type, _ uint64, p []byte) error {
+		switch num {
+		case 1:
+			f.Name = string(p)
+		case 4:
+			f.Inputs = append(f.Inputs, string(p))
+		case 5:
+			f.Outputs = append(f.Outputs, string(p))
+		case 6:
+			f.Attrs = append(f.Attrs, string(p))
+		case 7:
+			n, err := decodeNode(p)
+			if err != nil {
+				return err
+			}
+			f.Nodes = append(f.Nodes, n)
+		case 10:
+			f.Domain = string(p)
+		case 11:
+			name, a, err := decodeAttribute(p)
+			if err != nil {
+				return err
+			}
+			f.Attrs = append(f.Attrs, name)
+			f.Defaults[name] = a
+		}
+		return nil
+	})
+	return f, err
 }
 
 func decodeNode(b []byte) (Node, error) {
@@ -261,6 +314,8 @@ func decodeAttribute(b []byte) (string, Attribute, error) {
 				return err
 			}
 			a.Ints = append(a.Ints, int64(v))
+		case 21:
+			a.Ref = string(p)
 		}
 		return nil
 	})

@@ -26,6 +26,7 @@ class G:
     def __init__(self, name, shape, opset=17):
         self.name, self.shape, self.opset = name, shape, opset
         self.nodes, self.inits, self.n = [], [], 0
+        self.functions = []
 
     def const(self, arr, name=None):
         self.n += 1
@@ -57,10 +58,11 @@ class G:
         if inputs_as_graph_inputs:  # opset-7 style: weights are graph inputs too
             ins += [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in self.inits]
         graph = helper.make_graph(self.nodes, self.name, ins, [y], self.inits)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)], producer_name="convlens-tests")
+        opsets = [helper.make_opsetid("", self.opset)] + [helper.make_opsetid(f.domain, 1) for f in self.functions]
+        model = helper.make_model(graph, opset_imports=opsets, producer_name="convlens-tests", functions=self.functions)
         model.ir_version = 7 if self.opset < 13 else 8
         probe = helper.make_model(helper.make_graph(self.nodes, self.name, ins, [], self.inits),
-                                  opset_imports=[helper.make_opsetid("", self.opset)])
+                                  opset_imports=opsets, functions=self.functions)
         probe.ir_version = model.ir_version
         types = {}
         for vi in onnx.shape_inference.infer_shapes(probe).graph.value_info:
@@ -212,6 +214,30 @@ def channels_last(d):  # as tf2onnx writes Keras models: NHWC input, transposes 
     g.save(g.gemm(x, 4 * 5 * 4, 3), d)
 
 
+def local_function(d):  # a model calling a local function (an exporter's decomposed GELU-like block)
+    g = G("local_function", [2, 3, 8, 8], opset=17)
+    body = [
+        helper.make_node("LeakyRelu", ["X"], ["a"]),
+        helper.make_node("Constant", [], ["s"], value_float=1.4142135),
+        helper.make_node("Div", ["a", "s"], ["b"]),
+        helper.make_node("Erf", ["b"], ["c"]),
+        helper.make_node("Constant", [], ["one"], value_float=1.0),
+        helper.make_node("Add", ["c", "one"], ["e"]),
+        helper.make_node("Mul", ["a", "e"], ["f"]),
+        helper.make_node("Constant", [], ["half"], value_float=0.5),
+        helper.make_node("Mul", ["f", "half"], ["Y"]),
+    ]
+    body[0].attribute.append(helper.make_attribute_ref("alpha", onnx.AttributeProto.FLOAT))
+    fn = helper.make_function("convlens.test", "ScaledGelu", ["X"], ["Y"], body, [helper.make_opsetid("", 17)],
+                              attributes=[], attribute_protos=[helper.make_attribute("alpha", 0.1)])
+    g.functions.append(fn)
+    x = g.conv("images", 3, 4, 3, pads=[1, 1, 1, 1])
+    x = g.op("ScaledGelu", [x], domain="convlens.test", alpha=0.3)
+    x = g.op("ScaledGelu", [x], domain="convlens.test")
+    x = g.op("Flatten", [x])
+    g.save(g.gemm(x, 4 * 8 * 8, 3, transB=1), d)
+
+
 def unsupported(d):
     g = G("unsupported", [1, 3, 8, 8])
     x = g.op("Pad", ["images", g.const(np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=np.int64))])
@@ -226,6 +252,6 @@ def unsupported(d):
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for f in (conv_family, pool_family, bn_arith, residual, old_style, channels_last, torch_view, squeeze_excite, unsupported):
+    for f in (conv_family, pool_family, bn_arith, residual, old_style, channels_last, torch_view, squeeze_excite, local_function, unsupported):
         f(out)
     print("models written to", out)
