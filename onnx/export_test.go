@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/internal/testutil"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
@@ -194,5 +196,51 @@ np.save(sys.argv[3], s.run(None, {"images": np.load(sys.argv[2])})[0].astype(np.
 	}
 	if d := testutil.MaxRelDiff(r.Outputs[top.Output].Data, ref.Data); d > 1e-4 {
 		t.Errorf("onnxruntime's output differs by %.3g", d)
+	}
+}
+
+// Every explanation method runs through the kinds imported models bring, on both backends,
+// with the same maps: the model with every such kind, exported and imported back.
+func TestExplanationsThroughImportedKinds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kinds.onnx")
+	gob := testutil.Go(t)
+	m, err := layers.New(importedKinds(), gob, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomize(t, m, 17)
+	if err := onnx.Export(m, path); err != nil {
+		t.Fatal(err)
+	}
+	images := testutil.RandomArray(19, 0, 1, 2, 12, 10, 3)
+	maps := map[string][]*explain.Maps{}
+	for _, b := range []*backend.Backend{testutil.XLA(t), gob} {
+		back, _, err := onnx.Open(path, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex := explain.New(back)
+		methods, err := explain.Methods("all", "res")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, method := range methods {
+			r, err := method.Attribute(ex, images, []int{1, 4})
+			if err != nil {
+				t.Fatalf("%s on %s: %v", method.Name(), b, err)
+			}
+			if err := nd.CheckFinite(method.Name(), r.Pixels.Data); err != nil {
+				t.Error(err)
+			}
+			maps[method.Name()] = append(maps[method.Name()], r)
+		}
+	}
+	// The maps agree, in pattern or, where they are float32 noise around zero (occlusion
+	// moves these saturated logits by ~4e-6 of their ~25), to 1e-5.
+	for name, pair := range maps {
+		a, b := pair[0].Pixels.Data, pair[1].Pixels.Data
+		if c := testutil.Correlation(a, b); !(c > 0.999) && testutil.MaxRelDiff(a, b) > 1e-5 {
+			t.Errorf("%s: XLA's and SimpleGo's maps correlate %.5f and differ by %.3g", name, c, testutil.MaxRelDiff(a, b))
+		}
 	}
 }
