@@ -24,7 +24,7 @@ func (reshapeKind) outShape(l Layer, in [][]int) ([]int, error) {
 	x := single(in)
 	out := slices.Clone(x)
 	if l.Perm != nil {
-		if !isPermutation(l.Perm, len(x)) {
+		if !IsPermutation(l.Perm, len(x)) {
 			return nil, fmt.Errorf("perm %v is not a permutation of the %d axes of %v", l.Perm, len(x), x)
 		}
 		for i, p := range l.Perm {
@@ -48,8 +48,8 @@ func (reshapeKind) outShape(l Layer, in [][]int) ([]int, error) {
 	return out, nil
 }
 
-// isPermutation reports whether p holds each of 0..n-1 once.
-func isPermutation(p []int, n int) bool {
+// IsPermutation reports whether p holds each of 0..n-1 once.
+func IsPermutation(p []int, n int) bool {
 	if len(p) != n {
 		return false
 	}

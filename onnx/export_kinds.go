@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
 )
 
 // kindExporter writes a layer as ONNX nodes reading the tensors ins and returns its output
@@ -65,13 +66,18 @@ func exportIdentity(e *exporter, n layers.Node, ins []string) (string, error) {
 	return e.node("Identity", n.Name, ins, nil), nil
 }
 
+// weightsAndBiases reads a layer's weights and biases.
+func (e *exporter) weightsAndBiases(layer string) (w, b nd.Array, err error) {
+	if w, err = e.variable(layer, layers.VarWeights); err != nil {
+		return
+	}
+	b, err = e.variable(layer, layers.VarBiases)
+	return
+}
+
 func exportConv(e *exporter, n layers.Node, ins []string) (string, error) {
 	l := n.Layer
-	w, err := e.variable(l.Name, layers.VarWeights)
-	if err != nil {
-		return "", err
-	}
-	b, err := e.variable(l.Name, layers.VarBiases)
+	w, b, err := e.weightsAndBiases(l.Name)
 	if err != nil {
 		return "", err
 	}
@@ -101,11 +107,7 @@ func windowAttrsOf(l layers.Layer, in []int) []attr {
 
 func exportConvTranspose(e *exporter, n layers.Node, ins []string) (string, error) {
 	l := n.Layer
-	w, err := e.variable(l.Name, layers.VarWeights)
-	if err != nil {
-		return "", err
-	}
-	b, err := e.variable(l.Name, layers.VarBiases)
+	w, b, err := e.weightsAndBiases(l.Name)
 	if err != nil {
 		return "", err
 	}
@@ -177,11 +179,7 @@ func exportFlatten(e *exporter, n layers.Node, ins []string) (string, error) {
 
 func exportDense(e *exporter, n layers.Node, ins []string) (string, error) {
 	l := n.Layer
-	w, err := e.variable(l.Name, layers.VarWeights)
-	if err != nil {
-		return "", err
-	}
-	b, err := e.variable(l.Name, layers.VarBiases)
+	w, b, err := e.weightsAndBiases(l.Name)
 	if err != nil {
 		return "", err
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/convlens/convlens/layers"
 )
 
 // Constant folding: a node whose inputs are all constants (initializers, Constant nodes or
@@ -129,15 +131,20 @@ func broadcastIndex(in, out []int64) []int {
 			j += c * strides[i]
 		}
 		idx[p] = j
-		for i := len(out) - 1; i >= 0; i-- {
-			coord[i]++
-			if coord[i] < int(out[i]) {
-				break
-			}
-			coord[i] = 0
-		}
+		advance(coord, out)
 	}
 	return idx
+}
+
+// advance steps coord to the next position of a row-major walk over dims.
+func advance[D int | int64](coord []int, dims []D) {
+	for i := len(dims) - 1; i >= 0; i-- {
+		coord[i]++
+		if coord[i] < int(dims[i]) {
+			return
+		}
+		coord[i] = 0
+	}
 }
 
 // elementwise applies f across broadcast inputs.
@@ -622,19 +629,13 @@ func permuteIndex(dims []int64, perm []int) ([]int64, []int) {
 			j += c * strides[perm[i]]
 		}
 		idx[p] = j
-		for i := len(out) - 1; i >= 0; i-- {
-			coord[i]++
-			if coord[i] < int(out[i]) {
-				break
-			}
-			coord[i] = 0
-		}
+		advance(coord, out)
 	}
 	return out, idx
 }
 
 func transposeConst(name string, t *Tensor, perm []int) (*Tensor, error) {
-	if !isPerm(perm, len(t.Dims)) {
+	if !layers.IsPermutation(perm, len(t.Dims)) {
 		return nil, fmt.Errorf("perm %v for a rank-%d constant", perm, len(t.Dims))
 	}
 	dims, idx := permuteIndex(t.Dims, perm)
@@ -685,13 +686,7 @@ func tileConst(name string, t *Tensor, reps []float64) (*Tensor, error) {
 			s *= int(t.Dims[i])
 		}
 		idx[p] = j
-		for i := len(out) - 1; i >= 0; i-- {
-			coord[i]++
-			if coord[i] < int(out[i]) {
-				break
-			}
-			coord[i] = 0
-		}
+		advance(coord, out)
 	}
 	return pick(name, t, out, idx), nil
 }

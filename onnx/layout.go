@@ -3,6 +3,8 @@ package onnx
 import (
 	"fmt"
 	"slices"
+
+	"github.com/convlens/convlens/layers"
 )
 
 // layout is how convlens holds an ONNX tensor of one image. dims is the ONNX shape with the
@@ -127,7 +129,7 @@ func (l layout) isImage() bool {
 
 // transpose is the layout of ONNX's Transpose(perm) of the tensor: no data moves.
 func (l layout) transpose(perm []int) (layout, error) {
-	if !isPerm(perm, l.rank()) {
+	if !layers.IsPermutation(perm, l.rank()) {
 		return layout{}, fmt.Errorf("perm %v for a rank-%d tensor", perm, l.rank())
 	}
 	out := layout{dims: make([]int, l.rank()), batch: -1}
@@ -151,20 +153,6 @@ func (l layout) transpose(perm []int) (layout, error) {
 		out.store = append(out.store, ng)
 	}
 	return out, nil
-}
-
-func isPerm(p []int, n int) bool {
-	if len(p) != n {
-		return false
-	}
-	seen := make([]bool, n)
-	for _, v := range p {
-		if v < 0 || v >= n || seen[v] {
-			return false
-		}
-		seen[v] = true
-	}
-	return true
 }
 
 // reshape is the layout of the tensor reshaped to target (a valid shape of as many
@@ -386,7 +374,7 @@ func (l layout) onnxIndex() []int {
 			idx += coord[i] * stride[f]
 		}
 		out[p] = idx
-		for i := len(seq) - 1; i >= 0; i-- {
+		for i := len(seq) - 1; i >= 0; i-- { // the next storage position
 			coord[i]++
 			if coord[i] < l.fine[seq[i]] {
 				break

@@ -155,20 +155,29 @@ func convConv(imp *importer, n *Node) error {
 		return err
 	}
 	o := int(wt.Dims[0])
-	bias := nd.New(o)
-	if bt, err := imp.floats(n, 2, true); err != nil {
+	bias, err := imp.bias(n, o)
+	if err != nil {
 		return err
-	} else if bt != nil {
-		if len(bt.Floats) != o {
-			return fmt.Errorf("bias of %d values for %d filters", len(bt.Floats), o)
-		}
-		copy(bias.Data, bt.Floats)
 	}
 	l := layers.Layer{Kind: layers.Conv2D, Filters: o, Groups: groups}
 	g.set(&l)
 	ho, wo := g.out(h, w)
 	imp.emit(l, []value{x}, imp.imageOut(o, ho, wo), map[string]nd.Array{layers.VarWeights: toHWIO(wt), layers.VarBiases: bias})
 	return nil
+}
+
+// bias reads a conv's optional bias (input 2) of o values; zeros without one.
+func (imp *importer) bias(n *Node, o int) (nd.Array, error) {
+	bias := nd.New(o)
+	bt, err := imp.floats(n, 2, true)
+	if err != nil || bt == nil {
+		return bias, err
+	}
+	if len(bt.Floats) != o {
+		return bias, fmt.Errorf("bias of %d values for %d filters", len(bt.Floats), o)
+	}
+	copy(bias.Data, bt.Floats)
+	return bias, nil
 }
 
 // toHWIO reorders ONNX conv weights [O, I, kh, kw] into [kh, kw, I, O].
@@ -278,14 +287,9 @@ func convConvTranspose(imp *importer, n *Node) error {
 			}
 		}
 	}
-	bias := nd.New(o)
-	if bt, err := imp.floats(n, 2, true); err != nil {
+	bias, err := imp.bias(n, o)
+	if err != nil {
 		return err
-	} else if bt != nil {
-		if len(bt.Floats) != o {
-			return fmt.Errorf("bias of %d values for %d filters", len(bt.Floats), o)
-		}
-		copy(bias.Data, bt.Floats)
 	}
 	g.pads = [4]int{}
 	l := layers.Layer{Kind: layers.ConvTranspose, Filters: o, Groups: groups, Pads: pads[:]}

@@ -16,15 +16,7 @@ func convReduce(imp *importer, n *Node) error {
 	if err != nil {
 		return err
 	}
-	ins := []*Tensor{nil}
-	if len(n.Inputs) > 1 && n.Inputs[1] != "" {
-		t, err := imp.constant(n, 1, false)
-		if err != nil {
-			return err
-		}
-		ins = append(ins, t)
-	}
-	axesList, err := imp.axesArg(n, ins, 1)
+	axesList, err := imp.axesInput(n)
 	if err != nil {
 		return err
 	}

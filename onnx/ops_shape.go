@@ -92,15 +92,7 @@ func convReshape(imp *importer, n *Node) error {
 			}
 		}
 	default:
-		ins := []*Tensor{nil}
-		if len(n.Inputs) > 1 && n.Inputs[1] != "" {
-			t, err := imp.constant(n, 1, false)
-			if err != nil {
-				return err
-			}
-			ins = append(ins, t)
-		}
-		axes, err := imp.axesArg(n, ins, 1)
+		axes, err := imp.axesInput(n)
 		if err != nil {
 			return err
 		}
@@ -191,6 +183,28 @@ func (imp *importer) reshapeTo(x value, target []int, batch int) error {
 	out.batch = batch
 	imp.emit(layers.Layer{Kind: layers.Reshape, Shape: out.shape()}, []value{x}, out, nil)
 	return nil
+}
+
+// secondInput is [nil, input 1] with input 1 a constant (or absent): the form fold's helpers read.
+func (imp *importer) secondInput(n *Node) ([]*Tensor, error) {
+	ins := []*Tensor{nil}
+	if len(n.Inputs) > 1 && n.Inputs[1] != "" {
+		t, err := imp.constant(n, 1, false)
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, t)
+	}
+	return ins, nil
+}
+
+// axesInput reads the axes of a node whose data input is computed (attribute or input 1).
+func (imp *importer) axesInput(n *Node) ([]int64, error) {
+	ins, err := imp.secondInput(n)
+	if err != nil {
+		return nil, err
+	}
+	return imp.axesArg(n, ins, 1)
 }
 
 // single holds v so that ONNX axis a is one storage axis of its own (returned).
@@ -340,13 +354,9 @@ func convSplit(imp *importer, n *Node) error {
 	if err != nil {
 		return err
 	}
-	ins := []*Tensor{nil}
-	if len(n.Inputs) > 1 && n.Inputs[1] != "" {
-		t, err := imp.constant(n, 1, false)
-		if err != nil {
-			return err
-		}
-		ins = append(ins, t)
+	ins, err := imp.secondInput(n)
+	if err != nil {
+		return err
 	}
 	sizes, err := imp.splitSizes(n, ins, int64(x.lay.dims[a]))
 	if err != nil {
