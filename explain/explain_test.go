@@ -2,6 +2,7 @@ package explain_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -444,6 +445,21 @@ func TestDataRandomization(t *testing.T) {
 	for i := range methods {
 		if math.Abs(same[i]-1) > 1e-9 || !(other[i] < 0.9) {
 			t.Errorf("%s: self %.3f, other model %.3f", methods[i].Name(), same[i], other[i])
+		}
+	}
+}
+
+// A bounded cascade randomises the top layers one at a time, then growing blocks, and
+// always ends with every layer.
+func TestRandomizationCascade(t *testing.T) {
+	for _, c := range []struct {
+		layers, max int
+		want        []int
+	}{
+		{5, 0, []int{1, 2, 3, 4, 5}}, {5, 8, []int{1, 2, 3, 4, 5}}, {54, 8, []int{1, 2, 3, 5, 10, 17, 30, 54}}, {9, 4, []int{1, 2, 3, 9}},
+	} {
+		if got := explain.CascadeForTest(c.layers, c.max); !slices.Equal(got, c.want) {
+			t.Errorf("%d layers, %d steps: %v, want %v", c.layers, c.max, got, c.want)
 		}
 	}
 }

@@ -112,6 +112,49 @@ type SanityResult struct {
 // each method's maps with the original ones. Targets default to the original predictions
 // and stay fixed across randomisations.
 func ModelRandomization(ex *Explainer, methods []Method, images nd.Array, targets []int, seed int64) ([]SanityResult, error) {
+	return Randomization{Seed: seed}.Run(ex, methods, images, targets)
+}
+
+// Randomization configures the cascading randomisation test.
+type Randomization struct {
+	Seed int64
+	// MaxSteps bounds the maps computed per method (0: one step per layer with parameters).
+	// A deep model then randomises its top layers one at a time and the rest in growing
+	// blocks; the last step always has every layer randomised.
+	MaxSteps int
+}
+
+// cascade returns the number of layers (from the top) randomised at each step.
+func cascade(layers, maxSteps int) []int {
+	if maxSteps <= 0 || layers <= maxSteps {
+		out := make([]int, layers)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out
+	}
+	var out []int
+	for k := 1; k <= min(3, maxSteps-1); k++ {
+		out = append(out, k)
+	}
+	// The rest grow geometrically from the last single layer to all of them.
+	rest := maxSteps - len(out)
+	from := float64(len(out))
+	for i := 1; i <= rest; i++ {
+		k := int(math.Round(from * math.Pow(float64(layers)/from, float64(i)/float64(rest))))
+		if k > out[len(out)-1] {
+			out = append(out, min(k, layers))
+		}
+	}
+	if out[len(out)-1] != layers {
+		out = append(out, layers)
+	}
+	return out
+}
+
+// Run runs the test.
+func (r Randomization) Run(ex *Explainer, methods []Method, images nd.Array, targets []int) ([]SanityResult, error) {
+	seed := r.Seed
 	targets, err := ex.prepare(images, targets)
 	if err != nil {
 		return nil, err
@@ -133,15 +176,21 @@ func ModelRandomization(ex *Explainer, methods []Method, images nd.Array, target
 	for i, m := range methods {
 		results[i].Method = m.Name()
 	}
-	step := ""
-	for k := len(params) - 1; k >= 0; k-- {
-		if err := randomized.Reinitialize(params[k], seed+int64(k)+1); err != nil {
-			return nil, err
+	step, done := "", 0
+	for _, upto := range cascade(len(params), r.MaxSteps) {
+		for ; done < upto; done++ {
+			k := len(params) - 1 - done
+			if err := randomized.Reinitialize(params[k], seed+int64(k)+1); err != nil {
+				return nil, err
+			}
+			if step == "" {
+				step = params[k]
+			} else {
+				step += "+" + params[k]
+			}
 		}
-		if step == "" {
-			step = params[k]
-		} else {
-			step += "+" + params[k]
+		if r.MaxSteps > 0 && len(params) > r.MaxSteps && upto > 3 {
+			step = fmt.Sprintf("top %d layers (to %s)", upto, params[len(params)-upto])
 		}
 		for i, m := range methods {
 			maps, err := m.Attribute(rex, images, targets)

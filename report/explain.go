@@ -15,9 +15,40 @@ type ExplainOptions struct {
 	Methods []explain.Method
 	Images  int  // held-out images explained (default 6)
 	Sanity  bool // run the cascading model-parameter randomisation test
-	// ClassVisualizations synthesises one input per class by activation maximisation.
+	// SanitySteps bounds the test's randomisation steps (default 8; deep models randomise
+	// their top layers one at a time, then growing blocks, then all).
+	SanitySteps int
+	// ClassVisualizations synthesises inputs that maximise class logits: for VisClasses, or
+	// (nil) for every class of a model with at most 16, else for the explained images'
+	// predicted and true classes.
 	ClassVisualizations bool
+	VisClasses          []int
 	Seed                int64
+	// Progress, when set, hears about each step that takes a while.
+	Progress func(format string, args ...any)
+}
+
+// VisClassesFor lists the classes the explained images were predicted and labelled as
+// (predictions first, each once), then further classes in order up to at least k.
+func VisClassesFor(preds, labels []int, classes, k int) []int {
+	var out []int
+	seen := map[int]bool{}
+	add := func(c int) {
+		if c >= 0 && c < classes && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for _, c := range preds {
+		add(c)
+	}
+	for _, c := range labels {
+		add(c)
+	}
+	for c := 0; len(out) < k && c < classes; c++ {
+		add(c)
+	}
+	return out
 }
 
 // Explain builds a page with every method's maps side by side per image, optional class
@@ -25,6 +56,13 @@ type ExplainOptions struct {
 func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizhtml.Page, error) {
 	if opt.Images <= 0 {
 		opt.Images = 6
+	}
+	progress := opt.Progress
+	if progress == nil {
+		progress = func(string, ...any) {}
+	}
+	if opt.SanitySteps == 0 {
+		opt.SanitySteps = 8
 	}
 	n := min(opt.Images, ds.N)
 	images := ds.Batch(0, n)
@@ -36,14 +74,17 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 		Subtitle: fmt.Sprintf("%d held-out images of %s; maps explain each image's predicted class", n, ds.Name)}
 	var rows []string
 	var imgs []nd.Array
+	var preds, labels []int
 	for i := 0; i < n; i++ {
 		pred, p := argmaxProb(logits.Sub(i).Data)
+		preds, labels = append(preds, pred), append(labels, int(ds.Labels[i]))
 		rows = append(rows, fmt.Sprintf("true %s, predicted %s (%.0f%%)", className(ds.Classes, int(ds.Labels[i])), className(ds.Classes, pred), 100*p))
 		imgs = append(imgs, ds.ImageArray(i))
 	}
 	var cols []vizhtml.AttributionColumn
 	var errs []error
 	for _, m := range opt.Methods {
+		progress("%s on %d images", m.Name(), n)
 		maps, err := m.Attribute(ex, images, nil)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", m.Name(), err))
@@ -61,10 +102,19 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 	}
 	page.Add(vizhtml.Section{Title: "Attributions", Note: "Rows: images; columns: methods. Diverging colours (red positive, blue negative) for signed maps.", Body: f, Err: err})
 	if opt.ClassVisualizations {
-		page.Add(ClassVisualizations(ex, ds.Classes, opt.Seed))
+		which := opt.VisClasses
+		if which == nil {
+			k := 0
+			if ex.Model.Spec.Classes <= 16 {
+				k = ex.Model.Spec.Classes
+			}
+			which = VisClassesFor(preds, labels, ex.Model.Spec.Classes, k)
+		}
+		page.Add(ClassVisualizations(ex, ds.Classes, which, opt.Seed, progress))
 	}
 	if opt.Sanity {
-		res, err := explain.ModelRandomization(ex, opt.Methods, images, nil, opt.Seed)
+		progress("sanity checks: %d methods, up to %d randomisation steps", len(opt.Methods), opt.SanitySteps)
+		res, err := explain.Randomization{Seed: opt.Seed, MaxSteps: opt.SanitySteps}.Run(ex, opt.Methods, images, nil)
 		var f vizhtml.Fragment
 		if err == nil {
 			lines := make([]vizhtml.SanityLine, len(res))
@@ -78,15 +128,21 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 	return page, nil
 }
 
-// ClassVisualizations synthesises, for each class, an input that maximises its logit.
-func ClassVisualizations(ex *explain.Explainer, classes []string, seed int64) vizhtml.Section {
+// ClassVisualizations synthesises, for each of the classes which, an input that maximises its logit.
+func ClassVisualizations(ex *explain.Explainer, classes []string, which []int, seed int64, progress func(string, ...any)) vizhtml.Section {
 	var tiles []vizhtml.Tile
-	for c := 0; c < min(len(classes), ex.Model.Spec.Classes); c++ {
+	for i, c := range which {
+		if c < 0 || c >= ex.Model.Spec.Classes {
+			return vizhtml.Section{Title: "Class visualisations", Err: fmt.Errorf("class %d of %d", c, ex.Model.Spec.Classes)}
+		}
+		if progress != nil {
+			progress("class visualisation %d of %d (%s)", i+1, len(which), className(classes, c))
+		}
 		vis, err := explain.ActivationMaximization{Class: c, Steps: 150, Seed: uint64(seed) + uint64(c)}.Generate(ex)
 		if err != nil {
 			return vizhtml.Section{Title: "Class visualisations", Err: err}
 		}
-		tiles = append(tiles, vizhtml.Tile{Image: vis.Image, Label: classes[c]})
+		tiles = append(tiles, vizhtml.Tile{Image: vis.Image, Label: className(classes, c)})
 	}
 	f, err := vizhtml.Tiles(tiles, 96)
 	return vizhtml.Section{Title: "Class visualisations", Note: "Inputs synthesised to maximise each class logit (gradient ascent with jitter, L2 decay and blur).", Body: f, Err: err}

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/convlens/convlens/explain"
+	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/report"
 	"github.com/convlens/convlens/vizhtml"
 )
@@ -20,8 +23,13 @@ func runExplain(args []string) error {
 	in := inputFlags(fs)
 	method := fs.String("method", "all", "comma-separated methods: "+strings.Join(explain.MethodNames, ", ")+", or all")
 	layer := fs.String("layer", "", "layer for Grad-CAM / Grad-CAM++ (default: the last conv layer)")
-	sanity := fs.Bool("sanity", true, "run the model-parameter randomisation sanity check")
-	classes := fs.Bool("class-vis", true, "synthesise one input per class by activation maximisation")
+	sanity := autoBool{auto: true}
+	fs.Var(&sanity, "sanity", "run the model-parameter randomisation sanity check: true, false or auto (run it where it takes a few seconds)")
+	classes := autoBool{auto: true}
+	fs.Var(&classes, "class-vis", "synthesise inputs that maximise the explained images' predicted and true classes (every class of a model "+
+		"with at most 16): true, false or auto (where it takes a few seconds)")
+	visCount := fs.Int("classes-vis", 0, "with -class-vis: visualise at least this many classes")
+	patch := fs.Int("occlusion-patch", 0, "occlusion's patch side in pixels (stride half of it; default 4, coarser for costly models)")
 	dataName := fs.String("data", "", "dataset (default: the one it was trained on)")
 	dataDir := fs.String("data-dir", "", "folder with the IDX files")
 	saveMaps := fs.String("save-maps", "", "also write the raw maps of the first method as .npy, float32 [N, H, W] at input resolution")
@@ -29,20 +37,21 @@ func runExplain(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	count, err := imageCount(*in.images, 6, 256)
-	if err != nil {
-		return err
-	}
-	for _, err := range []error{writableFile("out", *out), writableFile("save-maps", *saveMaps)} {
+	for _, err := range []error{writableFile("out", *out), writableFile("save-maps", *saveMaps), intFlag("classes-vis", *visCount, 0, 100_000),
+		intFlag("occlusion-patch", *patch, 0, 4096)} {
 		if err != nil {
 			return err
 		}
 	}
-	model, test, seed, err := openWithData(src, in, *dataName, *dataDir)
+	o, err := src.open()
 	if err != nil {
 		return err
 	}
-	count = min(count, test.N)
+	sel, err := in.load(o, 6, 256, *dataName, *dataDir)
+	if err != nil {
+		return err
+	}
+	model, test, count, seed := o.model, sel.data, sel.n, sel.seed
 	l := model.Spec.Resolve(*layer)
 	if l != "" { // checked even when no chosen method uses it: a typo should not pass silently
 		if err := model.CheckTapNames([]string{l}); err != nil {
@@ -56,6 +65,12 @@ func runExplain(args []string) error {
 	if err != nil {
 		return err
 	}
+	for i, m := range methods {
+		if o, ok := m.(explain.Occlusion); ok && *patch > 0 {
+			o.Patch, o.Stride = *patch, max(1, *patch/2)
+			methods[i] = o
+		}
+	}
 	ex := explain.New(model)
 	if err := ex.Check(methods...); err != nil { // before the long work
 		return err
@@ -66,8 +81,37 @@ func runExplain(args []string) error {
 			return err
 		}
 	}
-	page, err := report.Explain(ex, test, report.ExplainOptions{Methods: methods, Images: count, Sanity: *sanity,
-		ClassVisualizations: *classes, Seed: seed})
+	runSanity := sanity.on
+	if sanity.auto {
+		secs := sanitySeconds(model.Spec, methods, count)
+		runSanity = secs <= 5
+		if !runSanity {
+			fmt.Fprintf(os.Stderr, "notice: sanity checks skipped (about %.0f s for this model); run them with -sanity\n", secs)
+		}
+	}
+	runVis := classes.on
+	if classes.auto {
+		secs := classVisSeconds(model.Spec, max(*visCount, min(2*count, model.Spec.Classes)))
+		runVis = secs <= 5
+		if !runVis {
+			fmt.Fprintf(os.Stderr, "notice: class visualisations skipped (about %.0f s a class for this model); run them with -class-vis\n", classVisSeconds(model.Spec, 1))
+		}
+	}
+	var vis []int
+	if *visCount > 0 {
+		preds, err := model.Predict(test.Batch(0, count))
+		if err != nil {
+			return err
+		}
+		labels := make([]int, count)
+		for i := range labels {
+			labels[i] = int(test.Labels[i])
+		}
+		vis = report.VisClassesFor(preds, labels, model.Spec.Classes, *visCount)
+	}
+	progress := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "… "+format+"\n", args...) }
+	page, err := report.Explain(ex, test, report.ExplainOptions{Methods: methods, Images: count, Sanity: runSanity,
+		ClassVisualizations: runVis, VisClasses: vis, Seed: seed, Progress: progress})
 	if err != nil {
 		return err
 	}
@@ -100,4 +144,67 @@ func writePage(page *vizhtml.Page, out string, start time.Time) error {
 		return fmt.Errorf("%d of %d sections could not be drawn (see the page)", failed, len(page.Sections))
 	}
 	return nil
+}
+
+// autoBool is a flag that is true, false or auto (the default, decided later).
+type autoBool struct{ on, auto bool }
+
+func (b *autoBool) String() string {
+	if b.auto {
+		return "auto"
+	}
+	return strconv.FormatBool(b.on)
+}
+
+func (b *autoBool) Set(v string) error {
+	if v == "auto" {
+		b.auto = true
+		return nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("want true, false or auto")
+	}
+	b.on, b.auto = on, false
+	return nil
+}
+
+func (b *autoBool) IsBoolFlag() bool { return true }
+
+// classVisSeconds estimates activation maximisation of k classes: 150 gradient steps each,
+// at ~50 GFLOP/s for a pass of three forwards.
+func classVisSeconds(s *layers.Spec, k int) float64 {
+	sum, err := s.Summarize()
+	if err != nil {
+		return math.Inf(1)
+	}
+	return float64(k) * 150 * 3 * float64(sum.TotalFLOPs) / 50e9
+}
+
+// sanitySeconds estimates the randomisation test's time on the CPU: every method's maps for
+// each of its (at most 8) steps, at ~50 GFLOP/s for a gradient pass of three forwards.
+func sanitySeconds(s *layers.Spec, methods []explain.Method, images int) float64 {
+	sum, err := s.Summarize()
+	if err != nil {
+		return math.Inf(1)
+	}
+	passes := 0.0 // gradient passes per image, per step
+	for _, m := range methods {
+		switch m := m.(type) {
+		case explain.SmoothGrad:
+			passes += float64(max(m.Samples, 25))
+		case explain.IntegratedGradients:
+			passes += float64(max(m.Steps, 50) + 1)
+		case explain.Occlusion:
+			p, st := explain.OcclusionDefaults(images, s.Height, s.Width, sum.TotalFLOPs)
+			if m.Patch > 0 {
+				p, st = m.Patch, max(m.Stride, max(1, m.Patch/2))
+			}
+			passes += float64(((s.Height-p)/st+2)*((s.Width-p)/st+2)) / 3
+		default:
+			passes++
+		}
+	}
+	steps := float64(min(len(s.ParamLayers()), 8) + 1)
+	return steps * passes * float64(images) * 3 * float64(sum.TotalFLOPs) / 50e9
 }

@@ -22,10 +22,6 @@ func runExplore(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	count, err := imageCount(*in.images, 4, 64)
-	if err != nil {
-		return err
-	}
 	for _, err := range []error{intFlag("cam-classes", *camClasses, 1, 1000), intFlag("max-mb", *maxMB, 1, 1024), writableFile("out", *out)} {
 		if err != nil {
 			return err
@@ -35,11 +31,11 @@ func runExplore(args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, names, err := datasetFor(o, in, *dataName, *dataDir)
+	sel, err := in.load(o, 4, 64, *dataName, *dataDir)
 	if err != nil {
 		return err
 	}
-	count = min(count, ds.N)
+	ds, names, count := sel.data, sel.names, sel.n
 	opt := report.ExplorerOptions{Classes: ds.Classes, Names: names, CAMClasses: *camClasses, MaxBytes: *maxMB << 20,
 		Explainer: explain.New(o.model)}
 	if *layer != "" {

@@ -100,11 +100,14 @@ func (s source) open() (*opened, error) {
 // imageFlags are the flags of commands that run a model on the user's images.
 type imageFlags struct {
 	images, labels, classes, mean, std *string
+	maxImages                          *int
 }
 
 func inputFlags(fs *flag.FlagSet) imageFlags {
 	return imageFlags{
-		images:  fs.String("images", "", "images: a .npy (float32, the model's layout, preprocessed), PNG/JPEG files, a folder or a glob (comma-separated)"),
+		images: fs.String("images", "", "a count of held-out images of the model's dataset (a checkpoint's), or images: a .npy (float32, "+
+			"the model's layout, preprocessed), PNG/JPEG files, a folder or a glob (comma-separated; a path that exists is taken as it is)"),
+		maxImages: fs.Int("max-images", 0, "use at most this many of the images given (default: all)"),
 		labels:  fs.String("labels", "", "true classes: a .npy of N integers (default: the predicted classes)"),
 		classes: fs.String("classes", "", "class names, one per line"),
 		mean:    fs.String("mean", "", "per-channel mean subtracted from decoded images in [0,1] (e.g. 0.485,0.456,0.406)"),
@@ -119,12 +122,7 @@ func (f imageFlags) dataset(m *layers.Model) (*data.Dataset, []string, error) {
 	if *f.images == "" {
 		return nil, nil, fmt.Errorf("-images is required")
 	}
-	var paths []string
-	for _, p := range strings.Split(*f.images, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			paths = append(paths, p)
-		}
-	}
+	paths := imagePaths(*f.images)
 	var batch nd.Array
 	var names []string
 	if len(paths) == 1 && strings.EqualFold(filepath.Ext(paths[0]), ".npy") {
@@ -312,43 +310,75 @@ func (f imageFlags) classNames(s *layers.Spec) ([]string, error) {
 	return names, nil
 }
 
-// imageCount reads -images as a count of held-out images ("" gives def); a path returns def.
-func imageCount(v string, def, hi int) (int, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return def, nil // a path (or empty)
+// imagePaths splits -images into paths: a path that exists is taken whole (names with
+// commas or brackets), else the comma-separated parts.
+func imagePaths(v string) []string {
+	if _, err := os.Stat(v); err == nil {
+		return []string{v}
 	}
-	return n, intFlag("images", n, 1, hi)
+	var paths []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths
 }
 
-// datasetFor returns the images to look at: -images when it names files, else the held-out
-// part of the checkpoint's dataset. It also returns the image names, when files were given.
-func datasetFor(o *opened, in imageFlags, dataName, dataDir string) (*data.Dataset, []string, error) {
-	if _, err := strconv.Atoi(*in.images); err != nil && *in.images != "" {
-		return in.dataset(o.model)
-	}
-	if o.loaded == nil {
-		return nil, nil, fmt.Errorf("-images FILES is required with -onnx (a .npy, PNG/JPEG files, a folder or a glob)")
-	}
-	test, err := heldOut(o.loaded, dataName, dataDir)
-	return test, nil, err
+// selection is what a command looks at: a dataset, how many of its images, their names
+// (for files) and the training seed (1 for an ONNX model).
+type selection struct {
+	data  *data.Dataset
+	n     int
+	names []string
+	seed  int64
 }
 
-// openWithData opens the model and its images and returns the seed of its training (1 for ONNX).
-func openWithData(src source, in imageFlags, dataName, dataDir string) (*layers.Model, *data.Dataset, int64, error) {
-	o, err := src.open()
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	ds, _, err := datasetFor(o, in, dataName, dataDir)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	seed := int64(1)
+// images reads -images once: a count (def when empty; at most hi) of the model's held-out
+// images, or the user's images, every one of them in order (at most hi, or -max-images).
+func (f imageFlags) load(o *opened, def, hi int, dataName, dataDir string) (*selection, error) {
+	sel := &selection{seed: 1}
 	if o.loaded != nil {
-		seed = o.loaded.Meta.Config.Seed
+		sel.seed = o.loaded.Meta.Config.Seed
 	}
-	return o.model, ds, seed, nil
+	if *f.maxImages < 0 {
+		return nil, fmt.Errorf("-max-images %d: want 0 (all) or more", *f.maxImages)
+	}
+	if n, err := strconv.Atoi(*f.images); err == nil || *f.images == "" {
+		if *f.images == "" {
+			n = def
+		}
+		if err := intFlag("images", n, 1, hi); err != nil {
+			return nil, err
+		}
+		if o.loaded == nil {
+			return nil, fmt.Errorf("-images %d asks for held-out images of the model's dataset; an ONNX model has none: give image files (a .npy, PNG/JPEG files, a folder or a glob)", n)
+		}
+		test, err := heldOut(o.loaded, dataName, dataDir)
+		if err != nil {
+			return nil, err
+		}
+		if *f.classes != "" {
+			if test.Classes, err = f.classNames(o.model.Spec); err != nil {
+				return nil, err
+			}
+		}
+		sel.data, sel.n = test, min(n, test.N)
+		return sel, nil
+	}
+	ds, names, err := f.dataset(o.model)
+	if err != nil {
+		return nil, err
+	}
+	sel.data, sel.names, sel.n = ds, names, ds.N
+	if m := *f.maxImages; m > 0 && m < ds.N {
+		fmt.Fprintf(os.Stderr, "notice: using the first %d of the %d images given (-max-images %d)\n", m, ds.N, m)
+		sel.n = m
+	}
+	if sel.n > hi {
+		return nil, fmt.Errorf("-images gives %d images; this command takes at most %d at once (use -max-images)", sel.n, hi)
+	}
+	return sel, nil
 }
 
 // writeMaps writes method's maps of the first n images (targets: their labels) as float32

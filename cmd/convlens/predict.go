@@ -30,16 +30,25 @@ func runPredict(args []string) error {
 		return err
 	}
 	*in.labels = "" // predict reports the model's classes only
-	ds, names, err := in.dataset(o.model)
+	if *in.images == "" {
+		return fmt.Errorf("-images is required: a count of held-out images (a checkpoint's), or image files")
+	}
+	sel, err := in.load(o, 8, 1<<20, "", "")
 	if err != nil {
 		return err
 	}
-	logits, err := o.model.Logits(ds.Batch(0, ds.N))
+	ds, names, count := sel.data, sel.names, sel.n
+	if names == nil {
+		for i := range count {
+			names = append(names, fmt.Sprintf("held-out image %d (true %s)", i, className(ds.Classes, int(ds.Labels[i]))))
+		}
+	}
+	logits, err := o.model.Logits(ds.Batch(0, count))
 	if err != nil {
 		return err
 	}
 	k := logits.Shape[1]
-	for i := range ds.N {
+	for i := range count {
 		row := logits.Data[i*k : (i+1)*k]
 		probs := vizhtml.Softmax(row)
 		order := make([]int, k)
@@ -58,7 +67,7 @@ func runPredict(args []string) error {
 	}
 	if imp := o.imported; imp != nil {
 		name := imp.Spec.Output
-		r, err := o.model.Taps(ds.Batch(0, ds.N), name)
+		r, err := o.model.Taps(ds.Batch(0, count), name)
 		if err != nil {
 			return err
 		}
@@ -67,4 +76,12 @@ func runPredict(args []string) error {
 		}
 	}
 	return nd.WriteNpy(*out, logits)
+}
+
+// className is class c's name (its index where names are missing).
+func className(classes []string, c int) string {
+	if c >= 0 && c < len(classes) && classes[c] != "" {
+		return classes[c]
+	}
+	return fmt.Sprint(c)
 }

@@ -18,10 +18,6 @@ func runReport(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	count, err := imageCount(*in.images, 3, 32)
-	if err != nil {
-		return err
-	}
 	for _, err := range []error{intFlag("examples", *examples, 1, 100_000), writableFile("out", *out)} {
 		if err != nil {
 			return err
@@ -31,10 +27,11 @@ func runReport(args []string) error {
 	if err != nil {
 		return err
 	}
-	test, _, err := datasetFor(o, in, *dataName, *dataDir)
+	sel, err := in.load(o, 3, 32, *dataName, *dataDir)
 	if err != nil {
 		return err
 	}
+	test, count := sel.data, sel.n
 	rin := report.Input{Model: o.model, Data: test}
 	if o.loaded != nil {
 		rin.History, rin.Step = o.loaded.History, o.loaded.Step

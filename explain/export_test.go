@@ -1,0 +1,4 @@
+package explain
+
+// cascadeForTest exposes cascade to the external tests.
+var CascadeForTest = cascade
