@@ -108,10 +108,10 @@ func inputFlags(fs *flag.FlagSet) imageFlags {
 		images: fs.String("images", "", "a count of held-out images of the model's dataset (a checkpoint's), or images: a .npy (float32, "+
 			"the model's layout, preprocessed), PNG/JPEG files, a folder or a glob (comma-separated; a path that exists is taken as it is)"),
 		maxImages: fs.Int("max-images", 0, "use at most this many of the images given (default: all)"),
-		labels:  fs.String("labels", "", "true classes: a .npy of N integers (default: the predicted classes)"),
-		classes: fs.String("classes", "", "class names, one per line"),
-		mean:    fs.String("mean", "", "per-channel mean subtracted from decoded images in [0,1] (e.g. 0.485,0.456,0.406)"),
-		std:     fs.String("std", "", "per-channel standard deviation dividing decoded images (e.g. 0.229,0.224,0.225)"),
+		labels:    fs.String("labels", "", "true classes: a .npy of N integers (default: the predicted classes)"),
+		classes:   fs.String("classes", "", "class names, one per line"),
+		mean:      fs.String("mean", "", "per-channel mean subtracted from decoded images in [0,1] (e.g. 0.485,0.456,0.406)"),
+		std:       fs.String("std", "", "per-channel standard deviation dividing decoded images (e.g. 0.229,0.224,0.225)"),
 	}
 }
 
