@@ -186,3 +186,11 @@ func gpuPresent() bool {
 	_, err := os.Stat("/dev/nvidia0")
 	return err == nil
 }
+
+// KeepHeap keeps XLA CPU's freed kernel buffers on the heap for reuse (keepHeap): what
+// repeated training steps want, and one-shot views do not. It is a no-op on other backends.
+func (b *Backend) KeepHeap() {
+	if b != nil && b.Kind == XLACPU {
+		keepHeap()
+	}
+}

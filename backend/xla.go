@@ -32,7 +32,6 @@ func installedPlugins() []string {
 func newXLA(plugin string) (backends.Backend, error) {
 	if strings.Contains(plugin, "cpu") {
 		useOneDNN()
-		keepHeap()
 	}
 	return xla.New(plugin)
 }

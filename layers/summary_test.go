@@ -221,3 +221,26 @@ func TestGraphSpecOrderAndJSON(t *testing.T) {
 		t.Errorf("scalar normalisation: %v %v %v", old, err, old.InputMean)
 	}
 }
+
+// Stage outputs: the last image-shaped layer of each resolution, in order.
+func TestStageOutputs(t *testing.T) {
+	s := layers.ResNet(32, 32, 3, 10)
+	got := s.StageOutputs()
+	if len(got) < 2 {
+		t.Fatalf("stage outputs %v", got)
+	}
+	top, _ := s.Topology()
+	prev := 1 << 30
+	for _, name := range got {
+		n, _ := top.Node(name)
+		if len(n.OutShape) != 3 || n.OutShape[0] >= prev {
+			t.Errorf("%s: shape %v after a stage of height %d", name, n.OutShape, prev)
+		}
+		prev = n.OutShape[0]
+		for _, m := range top.Nodes { // nothing later has this resolution
+			if m.Index > n.Index && len(m.OutShape) == 3 && m.OutShape[0] == n.OutShape[0] && m.OutShape[1] == n.OutShape[1] {
+				t.Errorf("%s is not the last layer at %dx%d (%s is)", name, n.OutShape[0], n.OutShape[1], m.Name)
+			}
+		}
+	}
+}

@@ -263,3 +263,32 @@ func (s *Spec) TapShape(tap string) ([]int, error) {
 	}
 	return n.OutShape, nil
 }
+
+// StageOutputs lists, for each spatial resolution a model computes, the last image-shaped
+// ([H, W, C]) layer at that resolution, in forward order: the output of each stage of a
+// deep network (ResNet-50 at 224: 112×112, 56×56, 28×28, 14×14, 7×7). Layers of shape
+// 1×1×C (gates) are left out.
+func (s *Spec) StageOutputs() []string {
+	t, err := s.Topology()
+	if err != nil {
+		return nil
+	}
+	last := map[[2]int]string{}
+	var order [][2]int
+	for _, n := range t.Nodes {
+		sh := n.OutShape
+		if len(sh) != 3 || sh[0]*sh[1] == 1 {
+			continue
+		}
+		key := [2]int{sh[0], sh[1]}
+		if _, ok := last[key]; !ok {
+			order = append(order, key)
+		}
+		last[key] = n.Name
+	}
+	out := make([]string, 0, len(order))
+	for _, k := range order {
+		out = append(out, last[k])
+	}
+	return out
+}

@@ -32,7 +32,8 @@ type Options struct {
 	AnyInput bool
 }
 
-// Imported is an ONNX model as a convlens spec and the values of its layers' variables.
+// Imported is an ONNX model as a convlens spec and the values of its layers' variables
+// (Open hands those to the model it makes and clears them).
 type Imported struct {
 	Spec      *layers.Spec
 	Variables map[string]map[string]nd.Array // layer → variable → value
@@ -123,6 +124,7 @@ func Open(path string, b *backend.Backend, opts ...Options) (*layers.Model, *Imp
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
+	imp.Variables = nil // the model holds them now; a large model's weights are not kept twice
 	return m, imp, nil
 }
 

@@ -23,13 +23,20 @@ type Options struct {
 	// Examples is how many held-out examples feed the confusion matrix, embedding and
 	// activation statistics (default 1000).
 	Examples int
-	// MaxChannels caps feature-map tiles per layer (default 64).
+	// MaxChannels caps feature-map tiles per layer (default 64; 32 for a deep model).
 	MaxChannels int
+	// Layers are the layers whose feature maps and activation statistics are shown
+	// (default: every conv, pool and merge layer, or for a deep model with more than
+	// deepLayers of them, the output of each resolution stage, Spec.StageOutputs).
+	Layers []string
 	// Title of the page (default "convlens report: <model>").
 	Title string
 }
 
-func (o *Options) defaults() {
+// deepLayers is the number of spatial layers beyond which a report shows stage outputs.
+const deepLayers = 16
+
+func (o *Options) defaults(s *layers.Spec) {
 	if o.Images <= 0 {
 		o.Images = 3
 	}
@@ -37,8 +44,20 @@ func (o *Options) defaults() {
 	if o.Examples <= 0 {
 		o.Examples = 1000
 	}
+	deep := len(spatialLayers(s)) > deepLayers
 	if o.MaxChannels <= 0 {
 		o.MaxChannels = 64
+		if deep {
+			o.MaxChannels = 32
+		}
+	}
+	if o.Layers == nil {
+		for _, l := range spatialLayers(s) {
+			o.Layers = append(o.Layers, l.Name)
+		}
+		if deep {
+			o.Layers = s.StageOutputs()
+		}
 	}
 }
 
@@ -53,17 +72,29 @@ type Input struct {
 // Build renders every view into a page. A view that fails shows its error in its section;
 // Build itself fails only on unusable input.
 func Build(in Input, opt Options) (*vizhtml.Page, error) {
-	opt.defaults()
 	m, ds := in.Model, in.Data
 	if m == nil || ds == nil {
 		return nil, fmt.Errorf("report: model and data are required")
 	}
 	s := m.Spec
+	opt.defaults(s)
+	for i, l := range opt.Layers {
+		opt.Layers[i] = s.Resolve(l)
+	}
+	if err := m.CheckTapNames(opt.Layers); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	if ds.H != s.Height || ds.W != s.Width || ds.C != s.Chans {
 		return nil, fmt.Errorf("report: dataset %q has %dx%dx%d images, model %q wants %dx%dx%d", ds.Name, ds.H, ds.W, ds.C, s.Name, s.Height, s.Width, s.Chans)
 	}
 	n := min(opt.Examples, ds.N)
-	taps, err := Taps(m, ds, n)
+	statLayers := activatedLayers(s, opt.Layers)
+	needed := append(slices.Clone(opt.Layers), statLayers...)
+	if p := penultimate(s); p != "" {
+		needed = append(needed, p)
+	}
+	slices.Sort(needed)
+	taps, err := Taps(m, ds, n, slices.Compact(needed)...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,23 +126,22 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	}
 	page.Add(Filters(m))
 	page.Add(FeatureMaps(m, ds, taps, opt))
-	page.Add(ActivationStats(m, taps))
+	page.Add(ActivationStats(m, taps, statLayers...))
 	page.Add(Attributions(m, ds, opt.Images))
 	classes := ds.Classes
 	truth := make([]int, n)
 	for i := range truth {
 		truth[i] = int(ds.Labels[i])
 	}
-	f, err := vizhtml.ConfusionMatrix(truth, preds, classes)
-	page.Add(vizhtml.Section{Title: "Confusion matrix", Body: f, Err: err})
+	page.Add(Confusion(truth, preds, classes))
 	page.Add(Misclassified(ds, taps, truth, preds))
 	page.Add(Embedding(m, taps, truth, classes))
 	return page, nil
 }
 
 // Taps runs the model over the first n examples of ds in batches and concatenates
-// the logits and every tap.
-func Taps(m *layers.Model, ds *data.Dataset, n int) (*layers.TapResult, error) {
+// the logits and the named taps (every tap when none are named).
+func Taps(m *layers.Model, ds *data.Dataset, n int, names ...string) (*layers.TapResult, error) {
 	const batch = 250
 	n = min(n, ds.N)
 	if n <= 0 {
@@ -121,7 +151,7 @@ func Taps(m *layers.Model, ds *data.Dataset, n int) (*layers.TapResult, error) {
 	for start := 0; start < n; start += batch {
 		k := min(batch, n-start)
 		images := ds.Batch(start, k)
-		r, err := m.Taps(images)
+		r, err := m.Taps(images, names...)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/convlens/convlens/data"
@@ -102,7 +103,13 @@ func Distributions(h *training.History) vizhtml.Section {
 func Filters(m *layers.Model) vizhtml.Section {
 	var out vizhtml.Fragment
 	first := true
-	for _, name := range m.Spec.ConvLayers() {
+	convs := m.Spec.ConvLayers()
+	note := "What each convolution looks for."
+	if len(convs) > 8 {
+		convs = stageConvs(m.Spec, convs)
+		note += fmt.Sprintf(" A deep model: the first convolution and the last of each resolution stage (%d of %d).", len(convs), len(m.Spec.ConvLayers()))
+	}
+	for _, name := range convs {
 		l, _, _ := m.Spec.Layer(name)
 		w, err := m.Variable(l.Name, layers.VarWeights)
 		if err != nil {
@@ -129,7 +136,63 @@ func Filters(m *layers.Model) vizhtml.Section {
 	if out.HTML == "" {
 		return vizhtml.Section{Title: "Filters", Body: out, Err: fmt.Errorf("model has no conv layers")}
 	}
-	return vizhtml.Section{Title: "Filters", Note: "What each convolution looks for.", Body: out}
+	return vizhtml.Section{Title: "Filters", Note: note, Body: out}
+}
+
+// stageConvs keeps the first convolution and the last one of each output resolution.
+func stageConvs(s *layers.Spec, convs []string) []string {
+	t, err := s.Topology()
+	if err != nil {
+		return convs[:1]
+	}
+	last := map[[2]int]string{}
+	var order [][2]int
+	for _, name := range convs {
+		n, _ := t.Node(name)
+		key := [2]int{n.OutShape[0], n.OutShape[1]}
+		if _, ok := last[key]; !ok {
+			order = append(order, key)
+		}
+		last[key] = name
+	}
+	out := []string{convs[0]}
+	for _, k := range order {
+		if last[k] != convs[0] {
+			out = append(out, last[k])
+		}
+	}
+	return out
+}
+
+// Confusion is the confusion matrix; with more than 30 classes, of the classes that occur.
+func Confusion(truth, preds []int, classes []string) vizhtml.Section {
+	note := ""
+	if len(classes) > 30 {
+		seen := map[int]bool{}
+		for i := range truth {
+			seen[truth[i]], seen[preds[i]] = true, true
+		}
+		var keep []int
+		for c := range classes {
+			if seen[c] {
+				keep = append(keep, c)
+			}
+		}
+		index := map[int]int{}
+		var names []string
+		for i, c := range keep {
+			index[c] = i
+			names = append(names, className(classes, c))
+		}
+		t, p := make([]int, len(truth)), make([]int, len(preds))
+		for i := range truth {
+			t[i], p[i] = index[truth[i]], index[preds[i]]
+		}
+		note = fmt.Sprintf("The %d of %d classes that occur as a true or predicted class.", len(keep), len(classes))
+		truth, preds, classes = t, p, names
+	}
+	f, err := vizhtml.ConfusionMatrix(truth, preds, classes)
+	return vizhtml.Section{Title: "Confusion matrix", Note: note, Body: f, Err: err}
 }
 
 // FeatureMaps shows, for the first opt.Images examples, every conv and pool layer's output.
@@ -142,28 +205,59 @@ func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt 
 			i, vizhtml.Escape(className(ds.Classes, int(ds.Labels[i]))), vizhtml.Escape(className(ds.Classes, pred)), 100*p)}
 		out = vizhtml.Join(out, head)
 		shown := false
-		for _, l := range spatialLayers(m.Spec) {
+		for _, name := range opt.Layers {
 			in := nd.Array{}
 			if !shown {
 				in, shown = img, true
 			}
-			f, err := vizhtml.FeatureMaps(in, taps.Outputs[l.Name].Sub(i), vizhtml.FeatureMapOptions{Title: l.Name, MaxChannels: opt.MaxChannels})
+			f, err := vizhtml.FeatureMaps(in, taps.Outputs[name].Sub(i), vizhtml.FeatureMapOptions{Title: name, MaxChannels: opt.MaxChannels})
 			if err != nil {
 				return vizhtml.Section{Title: "Feature maps", Body: out, Err: err}
 			}
 			out = vizhtml.Join(out, f)
 		}
 	}
-	return vizhtml.Section{Title: "Feature maps", Note: "Each tile is one channel of a layer's output for the image on the left (bright = strong).", Body: out}
+	note := "Each tile is one channel of a layer's output for the image on the left (bright = strong)."
+	if n := len(spatialLayers(m.Spec)); len(opt.Layers) < n {
+		note += fmt.Sprintf(" %d of the %d conv, pool and merge layers: the output of each resolution stage.", len(opt.Layers), n)
+	}
+	return vizhtml.Section{Title: "Feature maps", Note: note, Body: out}
 }
 
-// ActivationStats charts per-channel statistics of every activated layer.
-func ActivationStats(m *layers.Model, taps *layers.TapResult) vizhtml.Section {
-	var out vizhtml.Fragment
-	for _, l := range m.Spec.OrderedLayers() {
-		if !l.HasActivation() && l.Kind != layers.Activate {
-			continue
+// activatedLayers lists the layers with an activation (every one, or for a deep model
+// those among shown, the report's feature-map layers).
+func activatedLayers(s *layers.Spec, shown []string) []string {
+	var all []string
+	for _, l := range s.OrderedLayers() {
+		if l.HasActivation() || l.Kind == layers.Activate {
+			all = append(all, l.Name)
 		}
+	}
+	if len(all) <= 2*deepLayers {
+		return all
+	}
+	var out []string
+	for _, name := range all {
+		if slices.Contains(shown, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// ActivationStats charts per-channel statistics of the named activated layers (every
+// activated layer when none are named).
+func ActivationStats(m *layers.Model, taps *layers.TapResult, names ...string) vizhtml.Section {
+	var out vizhtml.Fragment
+	if len(names) == 0 {
+		for _, l := range m.Spec.OrderedLayers() {
+			if l.HasActivation() || l.Kind == layers.Activate {
+				names = append(names, l.Name)
+			}
+		}
+	}
+	for _, name := range names {
+		l, _, _ := m.Spec.Layer(name)
 		s, err := vizhtml.ComputeChannelStats(taps.Outputs[l.Name])
 		if err != nil {
 			return vizhtml.Section{Title: "Activation statistics", Body: out, Err: err}

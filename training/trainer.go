@@ -161,6 +161,7 @@ type Trainer struct {
 // NewTrainer checks that the datasets fit the model and prepares the optimizer.
 func NewTrainer(m *layers.Model, train, heldOut *data.Dataset, cfg Config) (*Trainer, error) {
 	cfg.setDefaults()
+	m.Backend.KeepHeap()
 	s := m.Spec
 	for _, ds := range []*data.Dataset{train, heldOut} {
 		if ds == nil {
