@@ -16,10 +16,11 @@ func camAttribute(ex *Explainer, name, layer string, weights camWeights, images 
 	if layer == "" {
 		return nil, fmt.Errorf("%s: no layer given (want a conv or pool layer name)", name)
 	}
-	if err := ex.checkSpatialLayer(layer); err != nil {
+	layer, err := ex.checkSpatialLayer(layer)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	targets, err := ex.prepare(images, targets)
+	targets, err = ex.prepare(images, targets)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ package explain
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/convlens/convlens/layers"
@@ -102,19 +103,38 @@ func (ex *Explainer) prepare(images nd.Array, targets []int) ([]int, error) {
 	return targets, nil
 }
 
-// checkSpatialLayer validates a layer name usable by CAM methods (a tap with H×W×C output).
-func (ex *Explainer) checkSpatialLayer(layer string) error {
-	if layer == "" {
-		return fmt.Errorf("no layer given (want a conv or pool layer name)")
+// ResolveLayer is the one place a layer name for CAM methods is resolved: an alias (an
+// imported node's output tensor name, with or without ".pre") becomes its layer; "" is
+// the default, the last conv layer (or, without one, the last image-shaped layer); the
+// layer must output an image (H×W×C).
+func ResolveLayer(s *layers.Spec, name string) (string, error) {
+	if name == "" {
+		if name = LastConvLayer(s); name == "" {
+			if stages := s.StageOutputs(); len(stages) > 0 {
+				name = stages[len(stages)-1]
+			}
+		}
+		if name == "" {
+			return "", fmt.Errorf("model %q has no layer with an H×W×C output for CAM methods", s.Name)
+		}
 	}
-	shape, err := ex.Model.Spec.TapShape(layer)
+	layer := s.Resolve(name)
+	shape, err := s.TapShape(layer)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(shape) != 3 {
-		return fmt.Errorf("layer %q outputs shape %v: CAM methods need a spatial (H×W×C) layer", layer, shape)
+		return "", fmt.Errorf("layer %q outputs shape %v: CAM methods need a spatial (H×W×C) layer, such as %s", name, shape, strings.Join(s.StageOutputs(), ", "))
 	}
-	return nil
+	return layer, nil
+}
+
+// checkSpatialLayer resolves a CAM method's layer name (ResolveLayer) for the explainer's model.
+func (ex *Explainer) checkSpatialLayer(layer string) (string, error) {
+	if layer == "" {
+		return "", fmt.Errorf("no layer given (want a conv or pool layer name)")
+	}
+	return ResolveLayer(ex.Model.Spec, layer)
 }
 
 // grads is what one gradient pass returns for a batch.

@@ -53,10 +53,11 @@ func gradCAMPPWeights(acts, grads []float32, positions, channels int) []float64 
 // the layer's values are non-negative (post-ReLU); on a pre-activation they can turn
 // negative and the map is ill-conditioned.
 func (c GradCAMPlusPlus) checkLayer(ex *Explainer) error {
-	if err := ex.checkSpatialLayer(c.Layer); err != nil {
+	layer, err := ex.checkSpatialLayer(c.Layer)
+	if err != nil {
 		return fmt.Errorf("%s: %w", c.Name(), err)
 	}
-	if strings.HasSuffix(c.Layer, layers.PreSuffix) {
+	if strings.HasSuffix(layer, layers.PreSuffix) {
 		return fmt.Errorf("%s on the pre-activation %q is ill-conditioned (its weights assume non-negative activations, as after a ReLU): use %q", c.Name(), c.Layer, strings.TrimSuffix(c.Layer, layers.PreSuffix))
 	}
 	return nil

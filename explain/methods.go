@@ -62,7 +62,7 @@ func (ex *Explainer) Check(methods ...Method) error {
 	for _, m := range methods {
 		switch c := m.(type) {
 		case GradCAM:
-			if err := ex.checkSpatialLayer(c.Layer); err != nil {
+			if _, err := ex.checkSpatialLayer(c.Layer); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}
 		case GradCAMPlusPlus:

@@ -382,20 +382,6 @@ func (s *Spec) Validate() error {
 	return err
 }
 
-// Shapes returns each layer's output shape for one image ([H,W,C] or [N]), indexed like
-// Layers, validating the spec.
-func (s *Spec) Shapes() ([][]int, error) {
-	t, err := s.Topology()
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]int, len(s.Layers))
-	for _, n := range t.Nodes {
-		out[n.Index] = n.OutShape
-	}
-	return out, nil
-}
-
 // ConvLayers lists the names of the conv layers in forward (topological) order.
 func (s *Spec) ConvLayers() []string {
 	var out []string

@@ -3,7 +3,6 @@ package layers
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -35,17 +34,6 @@ func (t *Topology) Node(name string) (Node, bool) {
 		}
 	}
 	return Node{}, false
-}
-
-// Consumers lists the layers that take name as an input, in topological order.
-func (t *Topology) Consumers(name string) []string {
-	var out []string
-	for _, n := range t.Nodes {
-		if slices.Contains(n.Inputs, name) {
-			out = append(out, n.Name)
-		}
-	}
-	return out
 }
 
 // nameRE admits convlens names and those of imported ONNX nodes ("/layer1/layer1.0/conv1/Conv").

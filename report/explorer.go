@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/layers"
@@ -20,9 +22,68 @@ type ExplorerOptions struct {
 	// CAMClasses how many of each image's top classes get a map (default 10).
 	CAMLayer   string
 	CAMClasses int
-	MaxBytes   int // see vizhtml.ExplorerOptions
+	MaxBytes   int // see vizhtml.ExplorerOptions (default 24 MB)
+	// Layers picks the layers shown: names (or output tensor names), globs (* matches any
+	// text, / included), "stages" (Spec.StageOutputs) or "all"; the logits layer is always
+	// shown. Default: every layer, or the stages where every layer would pass the budget.
+	Layers []string
+	// MaxChannels bounds the channels of each shown layer (the first ones; 0: all, or with
+	// the stages default as many as fit the budget).
+	MaxChannels int
 	// Explainer reuses compiled gradient programs (default: a new one).
 	Explainer *explain.Explainer
+}
+
+// explorerBudget is the default bound on an explorer page's embedded data.
+const explorerBudget = 24 << 20
+
+// SelectLayers resolves layer choices (names, output tensor names, globs, "stages", "all")
+// into layer names in forward order.
+func SelectLayers(s *layers.Spec, choices []string) ([]string, error) {
+	t, err := s.Topology()
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, c := range choices {
+		switch c = strings.TrimSpace(c); {
+		case c == "all":
+			for _, n := range t.Nodes {
+				want[n.Name] = true
+			}
+		case c == "stages":
+			for _, name := range s.StageOutputs() {
+				want[name] = true
+			}
+		case strings.ContainsAny(c, "*?"):
+			re, err := regexp.Compile("^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(c)) + "$")
+			if err != nil {
+				return nil, err
+			}
+			found := false
+			for _, n := range t.Nodes {
+				if re.MatchString(n.Name) {
+					want[n.Name], found = true, true
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("layers: %q matches no layer of model %q", c, s.Name)
+			}
+		default:
+			name := s.Resolve(c)
+			if _, ok := t.Node(name); !ok {
+				return nil, fmt.Errorf("layers: unknown layer %q in model %q", c, s.Name)
+			}
+			want[name] = true
+		}
+	}
+	var out []string
+	for _, n := range t.Nodes {
+		if want[n.Name] {
+			out = append(out, n.Name)
+		}
+	}
+	return out, nil
 }
 
 // Explorer computes every layer's values for the images [N,H,W,C] in one forward pass,
@@ -56,7 +117,15 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 	if err != nil {
 		return em, nil, vopt, err
 	}
-	taps, err := m.Taps(images)
+	if vopt.MaxBytes == 0 {
+		vopt.MaxBytes = explorerBudget
+	}
+	shown, maxCh, note, err := explorerSelection(s, t, images.Shape[0], opt, vopt.MaxBytes)
+	if err != nil {
+		return em, nil, vopt, err
+	}
+	vopt.Note = note
+	taps, err := m.Taps(images, shown...)
 	if err != nil {
 		return em, nil, vopt, err
 	}
@@ -65,20 +134,48 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 		classes = s.ClassNames
 	}
 	em = vizhtml.ExplorerModel{Name: s.Name, Classes: classes, Input: []int{s.Height, s.Width, s.Chans}, Logits: t.Logits}
+	isShown := map[string]bool{layers.InputName: true}
+	for _, name := range shown {
+		isShown[name] = true
+	}
+	nearest := map[string][]string{layers.InputName: {layers.InputName}} // the shown layers a layer reads, through hidden ones
 	for _, n := range t.Nodes {
-		l, err := explorerLayer(m, n)
-		if err != nil {
-			return em, nil, vopt, err
+		var near []string
+		for _, in := range n.Inputs {
+			for _, a := range nearest[in] {
+				if !slices.Contains(near, a) {
+					near = append(near, a)
+				}
+			}
 		}
-		em.Layers = append(em.Layers, l)
+		if isShown[n.Name] {
+			l, err := explorerLayer(m, n)
+			if err != nil {
+				return em, nil, vopt, err
+			}
+			if slices.ContainsFunc(n.Inputs, func(in string) bool { return !isShown[in] }) { // inputs hidden: no arithmetic
+				l.Inputs, l.ValuesOnly, l.Params = near, true, nil
+			}
+			if c := len(l.Shape) - 1; maxCh > 0 && len(l.Shape) == 3 && l.Shape[c] > maxCh {
+				l.Shape = []int{l.Shape[0], l.Shape[1], maxCh}
+				l.ValuesOnly, l.Params = true, nil
+			}
+			em.Layers = append(em.Layers, l)
+			near = []string{n.Name}
+		}
+		nearest[n.Name] = near
 	}
 	n := images.Shape[0]
 	ims := make([]vizhtml.ExplorerImage, n)
 	preds := layers.ArgMax(taps.Logits)
 	for i := range ims {
 		ims[i] = vizhtml.ExplorerImage{Pixels: images.Sub(i), Values: map[string]nd.Array{vizhtml.ExplorerInput: normalized(s, images.Sub(i))}}
-		for _, node := range t.Nodes {
-			ims[i].Values[node.Name] = taps.Outputs[node.Name].Sub(i)
+		for _, l := range em.Layers {
+			v := taps.Outputs[l.Name].Sub(i)
+			if len(l.Shape) == 3 && v.Shape[2] > l.Shape[2] {
+				v = firstChannels(v, l.Shape[2])
+			}
+			ims[i].Values[l.Name] = v
 		}
 		_, p := argmaxProb(taps.Logits.Sub(i).Data)
 		name := fmt.Sprintf("image %d", i+1)
@@ -94,12 +191,12 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 			ims[i].Caption = fmt.Sprintf("%s: predicted %s (%.0f%%)", name, className(classes, preds[i]), 100*p)
 		}
 	}
-	camLayer := opt.CAMLayer
-	if camLayer == "" {
-		camLayer = explain.LastConvLayer(s)
-	}
-	if camLayer == "" {
-		vopt.Note = "No Grad-CAM: the model has no conv layer."
+	camLayer, err := explain.ResolveLayer(s, opt.CAMLayer)
+	if err != nil {
+		if opt.CAMLayer != "" {
+			return em, nil, vopt, fmt.Errorf("explorer: %w", err)
+		}
+		vopt.Note = strings.TrimSpace(vopt.Note + " No Grad-CAM: the model has no layer with an H×W×C output.")
 		return em, ims, vopt, nil
 	}
 	ex := opt.Explainer
@@ -146,9 +243,91 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 	}
 	vopt.CAMLayer = camLayer
 	if k < s.Classes {
-		vopt.Note = fmt.Sprintf("Grad-CAM maps for each image's top %d classes.", k)
+		vopt.Note = strings.TrimSpace(vopt.Note + fmt.Sprintf(" Grad-CAM maps for each image's top %d classes.", k))
 	}
 	return em, ims, vopt, nil
+}
+
+// explorerSelection picks the layers shown and a channel cap: opt's choice, else every
+// layer where n images of them fit half the budget, else each stage's output (and the
+// logits) with as many channels as fit. The note tells what was left out.
+func explorerSelection(s *layers.Spec, t *layers.Topology, n int, opt ExplorerOptions, budget int) ([]string, int, string, error) {
+	valueBytes := func(names []string, maxCh int) int {
+		total := 0
+		for _, name := range names {
+			node, _ := t.Node(name)
+			sh := slices.Clone(node.OutShape)
+			if maxCh > 0 && len(sh) == 3 {
+				sh[2] = min(sh[2], maxCh)
+			}
+			total += prodOf(sh)
+		}
+		return total * 16 / 3 * n // base64 of float32
+	}
+	withLogits := func(names []string) []string {
+		if !slices.Contains(names, t.Logits) {
+			names = append(names, t.Logits)
+		}
+		return names
+	}
+	if len(opt.Layers) > 0 {
+		names, err := SelectLayers(s, opt.Layers)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		return withLogits(names), opt.MaxChannels, fmt.Sprintf("%d of %d layers shown (chosen).", len(withLogits(names)), len(t.Nodes)), nil
+	}
+	var all []string
+	for _, node := range t.Nodes {
+		all = append(all, node.Name)
+	}
+	if opt.MaxChannels > 0 || valueBytes(all, 0) <= budget/2 {
+		return all, opt.MaxChannels, "", nil
+	}
+	stages := withLogits(s.StageOutputs())
+	maxCh := opt.MaxChannels
+	if maxCh == 0 {
+		maxCh = 1 << 20
+		for maxCh > 8 && valueBytes(stages, maxCh) > budget*3/4 {
+			maxCh = min(maxCh, maxChannelsOf(t, stages)) / 2
+		}
+	}
+	note := fmt.Sprintf("A large model: %d of %d layers shown, the output of each resolution stage", len(stages), len(t.Nodes))
+	if maxCh < maxChannelsOf(t, stages) {
+		note += fmt.Sprintf(", each with its first %d channels", maxCh)
+	} else {
+		maxCh = 0
+	}
+	return stages, maxCh, note + " (-layers picks others).", nil
+}
+
+func maxChannelsOf(t *layers.Topology, names []string) int {
+	m := 0
+	for _, name := range names {
+		node, _ := t.Node(name)
+		if len(node.OutShape) == 3 {
+			m = max(m, node.OutShape[2])
+		}
+	}
+	return m
+}
+
+func prodOf(d []int) int {
+	p := 1
+	for _, v := range d {
+		p *= v
+	}
+	return p
+}
+
+// firstChannels keeps the first c channels of an [H, W, C] array.
+func firstChannels(a nd.Array, c int) nd.Array {
+	h, w, all := a.Shape[0], a.Shape[1], a.Shape[2]
+	out := nd.New(h, w, c)
+	for p := range h * w {
+		copy(out.Data[p*c:(p+1)*c], a.Data[p*all:p*all+c])
+	}
+	return out
 }
 
 // explorerLayer is one node's geometry and parameters, with defaults resolved as the model applies them.

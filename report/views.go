@@ -347,7 +347,7 @@ func Attributions(m *layers.Model, ds *data.Dataset, n int) vizhtml.Section {
 	images := ds.Batch(0, n)
 	ex := explain.New(m)
 	methods := []explain.Method{explain.Saliency{}}
-	if l := explain.LastConvLayer(m.Spec); l != "" {
+	if l, err := explain.ResolveLayer(m.Spec, ""); err == nil {
 		methods = append(methods, explain.GradCAM{Layer: l})
 	}
 	var cols []vizhtml.AttributionColumn

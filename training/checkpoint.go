@@ -69,24 +69,6 @@ var allowedDTypes = map[dtypes.DType]bool{
 
 func checkpointName(step int64) string { return fmt.Sprintf("ckpt-%08d.bin", step) }
 
-// SaveCheckpoint writes every variable of ctx to dir/ckpt-<step>.bin atomically and
-// durably and deletes all but the newest keep checkpoints (keep <= 0 keeps all).
-func SaveCheckpoint(dir string, ctx *context.Context, step int64, keep int) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("checkpoint dir: %w", err)
-	}
-	b, err := encodeCheckpoint(ctx, step)
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, checkpointName(step))
-	if err := writeAtomic(path, b); err != nil {
-		return "", err
-	}
-	pruneCheckpoints(dir, keep)
-	return path, nil
-}
-
 // encodeCheckpoint serialises every variable of ctx.
 func encodeCheckpoint(ctx *context.Context, step int64) ([]byte, error) {
 	var hdr ckptHeader
@@ -373,12 +355,4 @@ func ReadHistory(dir string) (*History, error) {
 		return nil, fmt.Errorf("%s in %s is corrupt: %w", historyFile, dir, err)
 	}
 	return &h, nil
-}
-
-func writeHistory(dir string, h *History) error {
-	b, err := json.Marshal(h)
-	if err != nil {
-		return err
-	}
-	return writeAtomic(filepath.Join(dir, historyFile), b)
 }

@@ -52,14 +52,10 @@ func runExplain(args []string) error {
 		return err
 	}
 	model, test, count, seed := o.model, sel.data, sel.n, sel.seed
-	l := model.Spec.Resolve(*layer)
-	if l != "" { // checked even when no chosen method uses it: a typo should not pass silently
-		if err := model.CheckTapNames([]string{l}); err != nil {
-			return fmt.Errorf("-layer: %w", err)
-		}
-	}
-	if l == "" {
-		l = explain.LastConvLayer(model.Spec)
+	// Checked even when no chosen method uses it: a typo should not pass silently.
+	l, err := explain.ResolveLayer(model.Spec, *layer)
+	if err != nil && *layer != "" {
+		return fmt.Errorf("-layer: %w", err)
 	}
 	methods, err := explain.Methods(*method, l)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/convlens/convlens/explain"
@@ -18,11 +19,15 @@ func runExplore(args []string) error {
 	layer := fs.String("layer", "", "layer Grad-CAM explains from (default: the last conv layer)")
 	camClasses := fs.Int("cam-classes", 10, "Grad-CAM maps for each image's top classes")
 	maxMB := fs.Int("max-mb", 24, "bound on the embedded values, in MB: images beyond it are left out, with a note")
+	layerList := fs.String("layers", "", "layers shown: comma-separated names, globs (* matches any text), stages (each resolution's output) "+
+		"or all (default: all, or the stages with as many channels as fit where all would not)")
+	maxCh := fs.Int("max-channels", 0, "show at most this many channels of each layer (default: all, or what fits)")
 	out := fs.String("out", "explore.html", "output HTML file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, err := range []error{intFlag("cam-classes", *camClasses, 1, 1000), intFlag("max-mb", *maxMB, 1, 1024), writableFile("out", *out)} {
+	for _, err := range []error{intFlag("cam-classes", *camClasses, 1, 1000), intFlag("max-mb", *maxMB, 1, 1024), intFlag("max-channels", *maxCh, 0, 1<<16),
+		writableFile("out", *out)} {
 		if err != nil {
 			return err
 		}
@@ -37,10 +42,15 @@ func runExplore(args []string) error {
 	}
 	ds, names, count := sel.data, sel.names, sel.n
 	opt := report.ExplorerOptions{Classes: ds.Classes, Names: names, CAMClasses: *camClasses, MaxBytes: *maxMB << 20,
-		Explainer: explain.New(o.model)}
+		Explainer: explain.New(o.model), MaxChannels: *maxCh}
+	if *layerList != "" {
+		opt.Layers = strings.Split(*layerList, ",")
+		if _, err := report.SelectLayers(o.model.Spec, opt.Layers); err != nil {
+			return err
+		}
+	}
 	if *layer != "" {
-		opt.CAMLayer = o.model.Spec.Resolve(*layer)
-		if err := opt.Explainer.Check(explain.GradCAM{Layer: opt.CAMLayer}); err != nil {
+		if opt.CAMLayer, err = explain.ResolveLayer(o.model.Spec, *layer); err != nil {
 			return fmt.Errorf("-layer: %w", err)
 		}
 	}

@@ -12,15 +12,16 @@ import (
 func runExport(args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	ckpt := fs.String("checkpoint", "", "checkpoint directory (or a ckpt-*.bin file) written by convlens train")
-	out := fs.String("onnx", "", "ONNX file to write")
+	out := fs.String("out", "", "ONNX file to write")
+	fs.StringVar(out, "onnx", "", "the same as -out (older name)")
 	backendName := fs.String("backend", "auto", "auto, xla, xla:cpu, xla:cuda or go")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *ckpt == "" || *out == "" {
-		return fmt.Errorf("give -checkpoint DIR and -onnx FILE")
+		return fmt.Errorf("give -checkpoint DIR and -out FILE")
 	}
-	if err := writableFile("onnx", *out); err != nil {
+	if err := writableFile("out", *out); err != nil {
 		return err
 	}
 	empty := ""

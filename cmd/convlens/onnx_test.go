@@ -26,7 +26,7 @@ func TestOnnxCommands(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	model := filepath.Join(dir, "lenet.onnx")
-	if out, err := convlens(t, "export", "-checkpoint", ckpt, "-onnx", model, "-backend", "go"); err != nil {
+	if out, err := convlens(t, "export", "-checkpoint", ckpt, "-out", model, "-backend", "go"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	out, err := convlens(t, "inspect", "-onnx", model, "-backend", "go", "-out", filepath.Join(dir, "arch.html"))
@@ -129,7 +129,7 @@ func TestOnnxCommands(t *testing.T) {
 		{[]string{"explain", "-onnx", model, "-images", b, "-layer", "nope", "-method", "gradcam"}, "nope"},
 		{[]string{"predict", "-onnx", model, "-images", filepath.Join(dir, "*.gif")}, "no such file"},
 		{[]string{"predict", "-onnx", model, "-images", pngs, "-std", "0"}, "-std"},
-		{[]string{"export", "-checkpoint", ckpt}, "-onnx FILE"},
+		{[]string{"export", "-checkpoint", ckpt}, "-out FILE"},
 		{[]string{"explore", "-onnx", model}, "an ONNX model has none: give image files"},
 		{[]string{"predict", "-onnx", model, "-images", "4"}, "an ONNX model has none: give image files"},
 		{[]string{"explore", "-onnx", model, "-images", pngs, "-layer", "nope"}, `unknown layer "nope"`},
