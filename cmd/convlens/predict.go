@@ -66,12 +66,15 @@ func runPredict(args []string) error {
 		return nil
 	}
 	if imp := o.imported; imp != nil {
-		name := imp.Spec.Output
-		r, err := o.model.Taps(ds.Batch(0, count), name)
-		if err != nil {
-			return err
+		name, values := imp.Spec.Output, logits
+		if imp.Probabilities { // the file's output is the softmax's
+			r, err := o.model.Taps(ds.Batch(0, count), name)
+			if err != nil {
+				return err
+			}
+			values = r.Outputs[name]
 		}
-		if logits, err = imp.AsONNX(name, r.Outputs[name]); err != nil {
+		if logits, err = imp.AsONNX(name, values); err != nil {
 			return err
 		}
 	}
