@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -14,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/convlens/convlens/internal/atomicfile"
 
 	"github.com/convlens/convlens/nd"
 )
@@ -415,13 +418,9 @@ func writePNG(path string, px []float32, h, w, c int) error {
 		}
 		img = rgba
 	}
-	f, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
 		return err
 	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, buf.Bytes(), 0o644)
 }

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/convlens/convlens/internal/atomicfile"
 )
 
 // NumPy .npy files (format version 1.0–3.0) holding little-endian float32 or float64 arrays.
@@ -44,7 +46,7 @@ func WriteNpy(path string, a Array) error {
 	binary.Write(&buf, binary.LittleEndian, uint16(len(header)))
 	buf.WriteString(header)
 	binary.Write(&buf, binary.LittleEndian, a.Data)
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	return atomicfile.Write(path, buf.Bytes(), 0o644)
 }
 
 // ReadNpy reads a float32 or float64 .npy file (C order) into a float32 array.
@@ -113,9 +115,10 @@ func decodeNpy(r io.Reader, size int64) (Array, error) {
 			return Array{}, fmt.Errorf(".npy shape (%s): want positive dimensions", s[1])
 		}
 		shape = append(shape, v)
-		if n *= int64(v); n > size {
+		if int64(v) > size || n > size/int64(v) { // checked before multiplying: no overflow
 			return Array{}, fmt.Errorf(".npy shape (%s) is larger than the file", s[1])
 		}
+		n *= int64(v)
 	}
 	if len(shape) == 0 {
 		shape = []int{1}

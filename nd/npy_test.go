@@ -40,6 +40,13 @@ func TestNpyRoundTripAndErrors(t *testing.T) {
 			t.Errorf("%q: got %v", name, err)
 		}
 	}
+	// A shape whose product overflows int64 is refused, not allocated.
+	hdr := "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4611686018427387904), }"
+	hdr += strings.Repeat(" ", 63-len(hdr)%64) + "\n"
+	os.WriteFile(p, append([]byte{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, byte(len(hdr)), byte(len(hdr) >> 8)}, hdr...), 0o644)
+	if _, err := ReadNpy(p); err == nil || !strings.Contains(err.Error(), "larger than the file") {
+		t.Errorf("overflowing shape: %v", err)
+	}
 }
 
 // TestNpyIntegers: integer arrays (numpy's default for labels) read as their values.

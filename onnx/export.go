@@ -4,8 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
 	"slices"
+
+	"github.com/convlens/convlens/internal/atomicfile"
 
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
@@ -23,11 +24,7 @@ func Export(m *layers.Model, path string) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, b, 0o644)
 }
 
 type exporter struct {

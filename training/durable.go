@@ -26,9 +26,18 @@ func writeAtomic(path string, b []byte) error {
 
 // writeTemp writes and fsyncs path's temp file and returns its name.
 func writeTemp(path string, b []byte) (string, error) {
-	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file (%v); convlens only replaces regular files", path, st.Mode().Type())
+	}
+	// Created exclusively under a random name: never a file or link someone put there.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(tmp)
 		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	_, err = f.Write(b)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/convlens/convlens/internal/atomicfile"
+
 	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/report"
@@ -124,7 +126,7 @@ func writePage(page *vizhtml.Page, out string, start time.Time) error {
 			return err
 		}
 	}
-	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	failed := 0

@@ -142,3 +142,33 @@ func TestOnnxCommands(t *testing.T) {
 		}
 	}
 }
+
+// Writers never write through a link or over a device: export refuses both and leaves the
+// link's target as it was.
+func TestWritersRefuseLinksAndDevices(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	if out, err := convlens(t, "train", "-data", "synthetic", "-model", "lenet", "-steps", "2", "-batch", "8",
+		"-backend", "go", "-checkpoint", ckpt, "-quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	target := filepath.Join(dir, "precious")
+	os.WriteFile(target, []byte("keep me"), 0o644)
+	link := filepath.Join(dir, "model.onnx")
+	os.Symlink(target, link)
+	os.Symlink(target, filepath.Join(dir, "other.onnx.tmp")) // where writers once put their temp file
+	for _, out := range []string{link, "/dev/full"} {
+		if msg, err := convlens(t, "export", "-checkpoint", ckpt, "-out", out, "-backend", "go"); err == nil || !strings.Contains(msg, "not a regular file") {
+			t.Errorf("export -out %s: %v\n%s", out, err, msg)
+		}
+	}
+	if msg, err := convlens(t, "export", "-checkpoint", ckpt, "-out", filepath.Join(dir, "other.onnx"), "-backend", "go"); err != nil {
+		t.Errorf("export beside a planted temp link: %v\n%s", err, msg)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep me" {
+		t.Errorf("the link's target now holds %q", b)
+	}
+	if st, err := os.Stat("/dev/full"); err != nil || st.Mode().IsRegular() {
+		t.Errorf("/dev/full: %v %v", st, err)
+	}
+}

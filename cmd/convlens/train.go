@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/convlens/convlens/internal/atomicfile"
+
 	"github.com/convlens/convlens/backend"
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/layers"
@@ -183,7 +185,7 @@ func writeJSON(path string, v any) error {
 			return err
 		}
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.Write(path, append(b, '\n'), 0o644)
 }
 
 // resumeMatches refuses a -resume whose explicitly given -model, -data, -batch or -lr
