@@ -69,7 +69,47 @@ func syncDir(dir string) error {
 // lockFile is held by the one training run writing a checkpoint folder.
 const lockFile = "convlens.lock"
 
-// lockDir takes dir's lock (a file holding this process's id); a lock whose process no
+// lockOwner identifies this process beyond its id: the boot and the process's start time,
+// so that a lock left by a killed run whose id came back (a container's process 1) reads
+// as stale.
+func lockOwner(pid int) string {
+	boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return fmt.Sprintf("%d %s %s", pid, strings.TrimSpace(string(boot)), processStart(pid))
+}
+
+// processStart is a process's start time in clock ticks since boot ("" where unknown).
+func processStart(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 { // the command name may hold spaces
+		if f := strings.Fields(s[i+1:]); len(f) > 19 {
+			return f[19]
+		}
+	}
+	return ""
+}
+
+// lockHeld reports whether the lock's content names a process that still runs: the same
+// id, boot and start time as a live process (only the id, where the system says no more).
+func lockHeld(content string) (pid int, held bool) {
+	f := strings.Fields(content)
+	if len(f) == 0 {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil || pid <= 0 || !processAlive(pid) {
+		return pid, false
+	}
+	if len(f) == 3 {
+		return pid, lockOwner(pid) == strings.Join(f, " ")
+	}
+	return pid, pid != os.Getpid() // an older lock of only an id: never this very process
+}
+
+// lockDir takes dir's lock (a file naming this process, lockOwner); a lock whose process no
 // longer runs is stale and taken over. It returns the release function.
 func lockDir(dir string) (func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -79,7 +119,7 @@ func lockDir(dir string) (func(), error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil {
-			fmt.Fprintf(f, "%d\n", os.Getpid())
+			fmt.Fprintf(f, "%s\n", lockOwner(os.Getpid()))
 			f.Close()
 			removeStaleTemps(dir)
 			return func() { os.Remove(path) }, nil
@@ -88,8 +128,7 @@ func lockDir(dir string) (func(), error) {
 			return nil, fmt.Errorf("locking %s: %w", dir, err)
 		}
 		b, _ := os.ReadFile(path)
-		pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
-		if perr == nil && pid > 0 && processAlive(pid) {
+		if pid, held := lockHeld(string(b)); held {
 			return nil, fmt.Errorf("checkpoint folder %s is in use by another training run (process %d holds %s)", dir, pid, path)
 		}
 		os.Remove(path) // stale: its process is gone (or the file is unreadable)
@@ -105,10 +144,15 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// ownFile reports whether a file name in a checkpoint folder is one convlens writes.
+// ownFile reports whether a file name in a checkpoint folder is one convlens writes
+// (temp files included: ".<name>.<random>.tmp", and older "<name>.tmp-<pid>").
 func ownFile(name string) bool {
 	base := name
-	if i := strings.Index(name, ".tmp"); i > 0 {
+	if t, ok := strings.CutSuffix(name, ".tmp"); ok && strings.HasPrefix(t, ".") {
+		if i := strings.LastIndexByte(t, '.'); i > 0 {
+			base = t[1:i]
+		}
+	} else if i := strings.Index(name, ".tmp"); i > 0 {
 		base = name[:i]
 	}
 	return base == metaFile || base == historyFile || base == lockFile ||

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"math"
 	"os"
@@ -203,5 +204,39 @@ func TestLoadSkipsCorruptNewestAndChecksShapes(t *testing.T) {
 	os.WriteFile(bomb, f.Bytes(), 0o644)
 	if _, err := training.Load(bomb, testutil.Go(t)); err == nil || !strings.Contains(err.Error(), "larger than the file") {
 		t.Errorf("overflowing shape: %v", err)
+	}
+}
+
+// A lock naming this very process's id but another start (a killed run in a container,
+// where every run is process 1) or another boot is stale; one naming this process as it
+// runs is held. A live holder's full lock is respected.
+func TestLockIdentity(t *testing.T) {
+	pid := os.Getpid()
+	me := training.LockOwnerForTest(pid)
+	if f := strings.Fields(me); len(f) != 3 || f[0] != strconv.Itoa(pid) {
+		t.Fatalf("lock owner %q", me)
+	}
+	f := strings.Fields(me)
+	for _, c := range []struct {
+		content string
+		held    bool
+	}{
+		{me, true},
+		{fmt.Sprintf("%d %s 1", pid, f[1]), false},                                    // this id, an earlier process
+		{fmt.Sprintf("%d 00000000-0000-0000-0000-000000000000 %s", pid, f[2]), false}, // another boot
+		{strconv.Itoa(pid), false},                                                    // an old id-only lock naming this process
+		{"garbage", false},
+	} {
+		if _, held := training.LockHeldForTest(c.content); held != c.held {
+			t.Errorf("lock %q: held %v, want %v", c.content, held, c.held)
+		}
+	}
+	holder := exec.Command("sleep", "30")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { holder.Process.Kill(); holder.Wait() }()
+	if _, held := training.LockHeldForTest(training.LockOwnerForTest(holder.Process.Pid)); !held {
+		t.Error("a live holder's lock reads as stale")
 	}
 }

@@ -1,0 +1,7 @@
+package training
+
+// Internals the external tests reach.
+var (
+	LockOwnerForTest = lockOwner
+	LockHeldForTest  = lockHeld
+)
