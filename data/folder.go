@@ -148,7 +148,7 @@ func listClasses(dir string, want []string, info *FolderInfo) ([]string, []image
 		n := 0
 		for _, e := range entries {
 			p := filepath.Join(dir, class, e.Name())
-			if e.IsDir() || !imageExt[strings.ToLower(filepath.Ext(e.Name()))] {
+			if e.IsDir() || !imageExt[strings.ToLower(filepath.Ext(e.Name()))] || !e.Type().IsRegular() && !regularFile(p) {
 				info.Skipped = append(info.Skipped, p)
 				continue
 			}
@@ -228,7 +228,22 @@ func decodeConfig(path string) (image.Config, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > 1<<14 || cfg.Height > 1<<14 {
 		return image.Config{}, fmt.Errorf("image %s: size %dx%d outside 1..16384", path, cfg.Width, cfg.Height)
 	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPixels {
+		return image.Config{}, fmt.Errorf("image %s is %dx%d (%.0f megapixels), over the %.0f-megapixel limit that keeps decoding within memory (-max-pixels raises it)",
+			path, cfg.Width, cfg.Height, float64(px)/1e6, float64(MaxPixels)/1e6)
+	}
 	return cfg, nil
+}
+
+// MaxPixels bounds the images decoded (width × height), checked from the file's header
+// before any pixel is: a small, highly compressed file can declare an image of gigabytes.
+var MaxPixels int64 = 40_000_000
+
+// regularFile reports whether path (following links) is a regular file: a pipe or a device
+// named like an image would block or never end.
+func regularFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
 
 func channelsOf(m color.Model) int {
@@ -291,6 +306,9 @@ func decodeInto(path string, dst []float32, h, w, c int) error {
 
 // decodePixels decodes an image file into HWC values in [0, 1] with c channels (1: gray).
 func decodePixels(path string, c int) ([]float32, int, int, error) {
+	if _, err := decodeConfig(path); err != nil { // the header first: size and pixel budget
+		return nil, 0, 0, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, 0, err
@@ -323,9 +341,6 @@ func decodePixels(path string, c int) ([]float32, int, int, error) {
 func LoadImage(path string, h, w, c int) (nd.Array, error) {
 	if h < 1 || w < 1 || h > 4096 || w > 4096 || (c != 1 && c != 3) {
 		return nd.Array{}, fmt.Errorf("image %s: target %dx%dx%d (want sides 1..4096 and 1 or 3 channels)", path, h, w, c)
-	}
-	if _, err := decodeConfig(path); err != nil {
-		return nd.Array{}, err
 	}
 	src, sh, sw, err := decodePixels(path, c)
 	if err != nil {

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"container/heap"
 	"fmt"
 	"regexp"
 	"strings"
@@ -24,16 +25,22 @@ type Topology struct {
 	// Output is the output layer; Logits the layer whose output is the logits (Output, or
 	// the input of an Output softmax).
 	Output, Logits string
+	index          map[string]int // name → position in Nodes
 }
 
 // Node returns the node with the given name.
 func (t *Topology) Node(name string) (Node, bool) {
-	for _, n := range t.Nodes {
-		if n.Name == name {
-			return n, true
+	if t.index == nil {
+		t.index = make(map[string]int, len(t.Nodes))
+		for i, n := range t.Nodes {
+			t.index[n.Name] = i
 		}
 	}
-	return Node{}, false
+	i, ok := t.index[name]
+	if !ok {
+		return Node{}, false
+	}
+	return t.Nodes[i], true
 }
 
 // nameRE admits convlens names and those of imported ONNX nodes ("/layer1/layer1.0/conv1/Conv").
@@ -178,41 +185,60 @@ func (s *Spec) checkNormalization() error {
 	return nil
 }
 
-// topoOrder orders layers so that every input comes first, preferring definition order;
-// it names the layers of a cycle.
+// topoOrder orders layers so that every input comes first, preferring definition order
+// (the ready layer defined first goes next); it names the layers of a cycle. Kahn's
+// algorithm with a heap: O(n log n) for n layers.
 func topoOrder(ls []Layer, inputs [][]int) ([]int, error) {
-	done := make([]bool, len(ls))
-	var order []int
-	for len(order) < len(ls) {
-		progress := false
-		for i := range ls {
-			if done[i] {
-				continue
+	waiting := make([]int, len(ls))
+	users := make([][]int, len(ls))
+	for i, in := range inputs {
+		for _, j := range in {
+			if j >= 0 {
+				waiting[i]++
+				users[j] = append(users[j], i)
 			}
-			ready := true
-			for _, j := range inputs[i] {
-				if j >= 0 && !done[j] {
-					ready = false
-					break
-				}
-			}
-			if ready {
-				done[i], progress = true, true
-				order = append(order, i)
-				break // restart from the first layer: definition order wins
-			}
-		}
-		if !progress {
-			var cyc []string
-			for i, d := range done {
-				if !d {
-					cyc = append(cyc, ls[i].Name)
-				}
-			}
-			return nil, fmt.Errorf("layers %s form a cycle (or depend on one)", strings.Join(cyc, ", "))
 		}
 	}
+	ready := &intHeap{}
+	for i, w := range waiting {
+		if w == 0 {
+			heap.Push(ready, i)
+		}
+	}
+	order := make([]int, 0, len(ls))
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
+		order = append(order, i)
+		for _, u := range users[i] {
+			if waiting[u]--; waiting[u] == 0 {
+				heap.Push(ready, u)
+			}
+		}
+	}
+	if len(order) < len(ls) {
+		var cyc []string
+		for i, w := range waiting {
+			if w > 0 {
+				cyc = append(cyc, ls[i].Name)
+			}
+		}
+		return nil, fmt.Errorf("layers %s form a cycle (or depend on one)", strings.Join(cyc, ", "))
+	}
 	return order, nil
+}
+
+// intHeap is a min-heap of layer indices.
+type intHeap []int
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // checkReachable names a layer whose output never reaches the model output.

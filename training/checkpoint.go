@@ -196,6 +196,11 @@ func readCheckpoint(path string) (*ckptHeader, []byte, error) {
 	if total != len(data) {
 		return nil, nil, bad("%d data bytes, header promises %d", len(data), total)
 	}
+	// The name orders checkpoints: one whose name disagrees with its step (a copy) would
+	// make resume pick the wrong one.
+	if base := filepath.Base(path); strings.HasPrefix(base, "ckpt-") && base != checkpointName(hdr.Step) {
+		return nil, nil, bad("it holds step %d but is named %s (want %s)", hdr.Step, base, checkpointName(hdr.Step))
+	}
 	return &hdr, data, nil
 }
 

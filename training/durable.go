@@ -159,6 +159,24 @@ func ownFile(name string) bool {
 		(strings.HasPrefix(base, "ckpt-") && strings.HasSuffix(base, ".bin"))
 }
 
+// UsedBy reports whether dir holds a training run's files (its checkpoints or metadata).
+func UsedBy(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if n := e.Name(); !e.IsDir() && ownFile(n) && n != lockFile && !strings.HasSuffix(n, ".tmp") {
+			return true
+		}
+	}
+	return false
+}
+
+// ClearRun deletes a finished run's files from dir (convlens's own files, nothing else), so
+// a new run can start there.
+func ClearRun(dir string) error { return removeOwnFiles(dir) }
+
 // removeOwnFiles deletes the files convlens writes in dir and nothing else.
 func removeOwnFiles(dir string) error {
 	entries, err := os.ReadDir(dir)

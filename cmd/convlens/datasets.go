@@ -27,7 +27,14 @@ func heldOut(loaded *training.Loaded, dataName, dataDir string) (*data.Dataset, 
 		src.Height, src.Width = s.Height, s.Width // an image folder is read at the model's size
 	}
 	_, test, err := data.Load(src, loaded.Meta.Config.Seed)
-	return test, err
+	if err != nil {
+		return nil, err
+	}
+	if s := loaded.Model.Spec; len(test.Classes) != s.Classes || test.H != s.Height || test.W != s.Width || test.C != s.Chans {
+		return nil, fmt.Errorf("-data %s has %dx%dx%d images in %d classes; the model takes %dx%dx%d in %d",
+			src.Name, test.H, test.W, test.C, len(test.Classes), s.Height, s.Width, s.Chans, s.Classes)
+	}
+	return test, nil
 }
 
 // parseSize reads "HxW" (or "" for none).

@@ -101,6 +101,7 @@ func (s source) open() (*opened, error) {
 type imageFlags struct {
 	images, labels, classes, mean, std *string
 	maxImages                          *int
+	maxPixels                          *float64
 }
 
 func inputFlags(fs *flag.FlagSet) imageFlags {
@@ -108,6 +109,7 @@ func inputFlags(fs *flag.FlagSet) imageFlags {
 		images: fs.String("images", "", "a count of held-out images of the model's dataset (a checkpoint's), or images: a .npy (float32, "+
 			"the model's layout, preprocessed), PNG/JPEG files, a folder or a glob (comma-separated; a path that exists is taken as it is)"),
 		maxImages: fs.Int("max-images", 0, "use at most this many of the images given (default: all)"),
+		maxPixels: fs.Float64("max-pixels", 40, "refuse image files of more megapixels (checked from their header, before decoding)"),
 		labels:    fs.String("labels", "", "true classes: a .npy of N integers (default: the predicted classes)"),
 		classes:   fs.String("classes", "", "class names, one per line"),
 		mean:      fs.String("mean", "", "per-channel mean subtracted from decoded images in [0,1] (e.g. 0.485,0.456,0.406)"),
@@ -144,6 +146,9 @@ func (f imageFlags) dataset(m *layers.Model) (*data.Dataset, []string, error) {
 		}
 		if err := nd.CheckFinite("-images", a.Data); err != nil {
 			return nil, nil, err
+		}
+		if *f.mean != "" || *f.std != "" {
+			fmt.Fprintf(os.Stderr, "notice: -mean and -std apply to decoded image files; %s is taken as preprocessed\n", paths[0])
 		}
 		batch = a
 		for i := range a.Shape[0] {
@@ -185,7 +190,8 @@ func (f imageFlags) dataset(m *layers.Model) (*data.Dataset, []string, error) {
 			return nil, nil, fmt.Errorf("-labels %s holds %d values for %d images", *f.labels, len(l.Data), ds.N)
 		}
 		for i, v := range l.Data {
-			if v != float32(math.Trunc(float64(v))) || v < 0 || int(v) >= s.Classes {
+			// Compared as floats first: a huge value must not wrap when made an int.
+			if v != float32(math.Trunc(float64(v))) || !(v >= 0 && float64(v) < float64(s.Classes)) {
 				return nil, nil, fmt.Errorf("-labels %s: value %v at %d is not a class in [0, %d)", *f.labels, v, i, s.Classes)
 			}
 			ds.Labels = append(ds.Labels, int32(v))
@@ -224,6 +230,9 @@ func imageFiles(paths []string) ([]string, error) {
 				return nil, err
 			}
 			if !st.IsDir() {
+				if !st.Mode().IsRegular() {
+					return nil, fmt.Errorf("-images %s: not a regular file (%v)", m, st.Mode().Type())
+				}
 				out = append(out, m)
 				continue
 			}
@@ -232,9 +241,12 @@ func imageFiles(paths []string) ([]string, error) {
 				return nil, err
 			}
 			for _, e := range entries {
+				p := filepath.Join(m, e.Name())
 				switch strings.ToLower(filepath.Ext(e.Name())) {
 				case ".png", ".jpg", ".jpeg":
-					out = append(out, filepath.Join(m, e.Name()))
+					if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() { // not a pipe or device
+						out = append(out, p)
+					}
 				}
 			}
 		}
@@ -272,12 +284,16 @@ func perChannelFlag(name, v string, chans int, def float64) ([]float64, error) {
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 1 && len(parts) != chans {
-		return nil, fmt.Errorf("-%s %q: give 1 or %d values", name, v, chans)
+		if chans == 1 {
+			return nil, fmt.Errorf("-%s %q: the model takes 1 channel; give 1 value", name, v)
+		}
+		return nil, fmt.Errorf("-%s %q: give 1 value or %d (one per channel)", name, v, chans)
 	}
 	for i := range out {
 		x, err := strconv.ParseFloat(strings.TrimSpace(parts[min(i, len(parts)-1)]), 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || (name == "std" && x <= 0) {
-			return nil, fmt.Errorf("-%s %q: want finite numbers (std > 0)", name, v)
+		// Within float32's range, where the images are computed (1e300 would become +Inf).
+		if err != nil || math.IsNaN(x) || math.Abs(x) > 1e30 || (name == "std" && !(x >= 1e-30)) {
+			return nil, fmt.Errorf("-%s %q: want numbers of magnitude at most 1e30 (std at least 1e-30)", name, v)
 		}
 		out[i] = x
 	}
@@ -344,6 +360,10 @@ func (f imageFlags) load(o *opened, def, hi int, dataName, dataDir string) (*sel
 	if *f.maxImages < 0 {
 		return nil, fmt.Errorf("-max-images %d: want 0 (all) or more", *f.maxImages)
 	}
+	if !(*f.maxPixels > 0 && *f.maxPixels <= 268) {
+		return nil, fmt.Errorf("-max-pixels %v: want megapixels in (0, 268]", *f.maxPixels)
+	}
+	data.MaxPixels = int64(*f.maxPixels * 1e6)
 	if n, err := strconv.Atoi(*f.images); err == nil || *f.images == "" {
 		if *f.images == "" {
 			n = def

@@ -54,6 +54,7 @@ func runTrain(args []string) error {
 	seed := fs.Int64("seed", 1, "random seed (initialisation, shuffling, dropout)")
 	ckpt := fs.String("checkpoint", "", "checkpoint directory (written each epoch and at the end)")
 	resume := fs.Bool("resume", false, "continue from the newest checkpoint in -checkpoint")
+	overwrite := fs.Bool("overwrite", false, "start a new run in a -checkpoint folder that holds one, removing that run's files (only convlens's own)")
 	metrics := fs.String("metrics", "", "write a metrics JSON file here")
 	statsEvery := fs.Int("stats-every", 50, "record weight/gradient statistics every N steps (<0: never)")
 	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N steps (0: at epoch ends and the end only)")
@@ -65,6 +66,20 @@ func runTrain(args []string) error {
 	}
 	if *resume && *ckpt == "" {
 		return fmt.Errorf("-resume needs -checkpoint")
+	}
+	if *resume && *overwrite {
+		return fmt.Errorf("-resume continues the run in -checkpoint and -overwrite removes it: give one")
+	}
+	if *ckpt != "" && !*resume && training.UsedBy(*ckpt) {
+		if !*overwrite {
+			return fmt.Errorf("-checkpoint %s already holds a training run: continue it with -resume, or start over with -overwrite (which removes that run's files)", *ckpt)
+		}
+		if err := training.ClearRun(*ckpt); err != nil {
+			return err
+		}
+	}
+	if *resize != "" && *dataName == "synthetic" {
+		return fmt.Errorf("-resize applies to image folders; -data synthetic makes its images at their size")
 	}
 	for _, err := range []error{
 		intFlag("batch", *batch, 1, 1<<16), intFlag("epochs", *epochs, 0, 1_000_000), intFlag("steps", *steps, 0, 1<<40),
