@@ -206,3 +206,23 @@ func TestImportErrors(t *testing.T) {
 		t.Error("text imported as a model")
 	}
 }
+
+// Names read from a file are quoted in messages (no terminal escapes or forged lines);
+// NaN weights and opsets convlens does not read give an error, a newer opset a notice.
+func TestHostileFiles(t *testing.T) {
+	dir := models(t)
+	_, err := onnx.ReadFile(filepath.Join(dir, "hostile_op.onnx"))
+	if err == nil || strings.ContainsAny(err.Error(), "\x1b\n") || !strings.Contains(err.Error(), `\x1b[31m\nconvlens: all good`) {
+		t.Errorf("hostile op type: %q", err)
+	}
+	if _, err := onnx.ReadFile(filepath.Join(dir, "nan_weights.onnx")); err == nil || !strings.Contains(err.Error(), "NaN") {
+		t.Errorf("NaN weights: %v", err)
+	}
+	if _, err := onnx.ReadFile(filepath.Join(dir, "opset1.onnx")); err == nil || !strings.Contains(err.Error(), "opset 1 is older") {
+		t.Errorf("opset 1: %v", err)
+	}
+	imp, err := onnx.ReadFile(filepath.Join(dir, "opset99.onnx"))
+	if err != nil || len(imp.Notices) == 0 || !strings.Contains(imp.Notices[0], "opset 99 is newer") {
+		t.Errorf("opset 99: %v %v", err, imp)
+	}
+}

@@ -125,6 +125,14 @@ func (f imageFlags) dataset(m *layers.Model) (*data.Dataset, []string, error) {
 		return nil, nil, fmt.Errorf("-images is required")
 	}
 	paths := imagePaths(*f.images)
+	for _, fl := range []struct {
+		name, v string
+		def     float64
+	}{{"mean", *f.mean, 0}, {"std", *f.std, 1}} { // checked whatever the images are
+		if _, err := perChannelFlag(fl.name, fl.v, s.Chans, fl.def); err != nil {
+			return nil, nil, err
+		}
+	}
 	var batch nd.Array
 	var names []string
 	if len(paths) == 1 && strings.EqualFold(filepath.Ext(paths[0]), ".npy") {

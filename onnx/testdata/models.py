@@ -249,9 +249,32 @@ def unsupported(d):
     g.save(g.gemm(x, 8 * 8 * 4, 2, transB=1), d)
 
 
+def hostile(d):
+    """Files that must give one clear error (no reference run): an op type with terminal
+    escapes and a forged line, NaN weights, opsets 1 and 99."""
+    def model(nodes, inits, opset, name):
+        x = helper.make_tensor_value_info("images", TensorProto.FLOAT, ["N", 1, 4, 4])
+        y = helper.make_tensor_value_info(nodes[-1].output[0], TensorProto.FLOAT, None)
+        m = helper.make_model(helper.make_graph(nodes, name, [x], [y], inits), opset_imports=[helper.make_opsetid("", opset)])
+        m.ir_version = 8
+        onnx.save(m, os.path.join(d, name + ".onnx"))
+
+    evil = "Relu\x1b[31m\nconvlens: all good"
+    model([helper.make_node(evil, ["images"], ["y"], name="n\x1b[2J")], [], 17, "hostile_op")
+    wt = w(2, 1, 3, 3)
+    wt[0, 0, 1, 1] = np.nan
+    conv = helper.make_node("Conv", ["images", "W"], ["y"], name="conv")
+    flat = helper.make_node("Flatten", ["y"], ["z"], name="flat")
+    model([conv, flat], [numpy_helper.from_array(wt, "W")], 17, "nan_weights")
+    relu = helper.make_node("Relu", ["images"], ["y"], name="relu")
+    for v in (1, 99):
+        model([relu, helper.make_node("Flatten", ["y"], ["z"], name="flat")], [], v, f"opset{v}")
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for f in (conv_family, pool_family, bn_arith, residual, old_style, channels_last, torch_view, squeeze_excite, local_function, unsupported):
         f(out)
+    hostile(out)
     print("models written to", out)

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/nd"
+)
+
+// Each of these was silently wrong (or worse) before: now a clear error or a notice.
+func TestReliabilityCases(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	train := func(extra ...string) (string, error) {
+		args := append([]string{"train", "-data", "synthetic", "-model", "lenet", "-steps", "2", "-batch", "8", "-backend", "go",
+			"-checkpoint", ckpt, "-quiet"}, extra...)
+		return convlens(t, args...)
+	}
+	if out, err := train(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// A fresh run into a used folder would keep the old run's checkpoints for a later -resume.
+	if out, err := train(); err == nil || !strings.Contains(out, "already holds a training run") {
+		t.Errorf("a fresh run into a used folder: %v\n%s", err, out)
+	}
+	if out, err := train("-overwrite"); err != nil {
+		t.Errorf("-overwrite: %v\n%s", err, out)
+	}
+	if out, err := train("-resume", "-steps", "4"); err != nil {
+		t.Errorf("-resume after -overwrite: %v\n%s", err, out)
+	}
+	images := filepath.Join(dir, "a,b [1].npy") // a comma and brackets in a name given as it is
+	if err := nd.WriteNpy(images, testutil.RandomArray(1, 0, 1, 3, 28, 28, 1)); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "labels.npy")
+	nd.WriteNpy(huge, nd.Array{Shape: []int{3}, Data: []float32{1, 9.223372e18, 2}})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"explain", "-checkpoint", ckpt, "-images", images, "-labels", huge, "-method", "saliency", "-out", filepath.Join(dir, "e.html")}, "is not a class in [0, 10)"},
+		{[]string{"predict", "-checkpoint", ckpt, "-images", images, "-std", "1e300"}, "magnitude at most 1e30"},
+		{[]string{"predict", "-checkpoint", ckpt, "-images", images, "-mean", "0.1,0.2,0.3"}, "the model takes 1 channel; give 1 value"},
+		{[]string{"predict", "-checkpoint", ckpt, "-images", images, "-mean", "0.5"}, "-mean and -std apply to decoded image files"},
+		{[]string{"train", "-data", "synthetic", "-resize", "8x8", "-steps", "1", "-backend", "go"}, "-resize applies to image folders"},
+	} {
+		out, err := convlens(t, c.args...)
+		if !strings.Contains(out, c.want) {
+			t.Errorf("%v: %v\n%s (want %q)", c.args, err, out, c.want)
+		}
+	}
+	// The image file named with a comma and brackets is read as it is.
+	if out, err := convlens(t, "predict", "-checkpoint", ckpt, "-images", images, "-backend", "go"); err != nil ||
+		!strings.Contains(out, fmt.Sprintf("%s[2]", filepath.Base(images))) {
+		t.Errorf("predict on %q: %v\n%s", images, err, out)
+	}
+	// A checkpoint copied to another step's name is refused, not resumed from.
+	list, _ := filepath.Glob(filepath.Join(ckpt, "ckpt-*.bin"))
+	if len(list) == 0 {
+		t.Fatal("no checkpoints")
+	}
+	b, _ := os.ReadFile(list[0])
+	os.WriteFile(filepath.Join(ckpt, "ckpt-99999999.bin"), b, 0o644)
+	if out, err := convlens(t, "predict", "-checkpoint", ckpt, "-images", images, "-backend", "go"); err != nil ||
+		!strings.Contains(out, "is named ckpt-99999999.bin") {
+		t.Errorf("a misnamed checkpoint: %v\n%s", err, out)
+	}
+}
