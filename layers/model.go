@@ -39,7 +39,7 @@ type Model struct {
 
 	mu       sync.Mutex
 	forward  *context.Exec
-	tapsExec *context.Exec
+	tapsExec map[string]*context.Exec // by the taps they return ("" for all)
 }
 
 // New validates spec and creates its variables with a seeded initialisation

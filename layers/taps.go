@@ -44,13 +44,28 @@ func (m *Model) Taps(images nd.Array, names ...string) (*TapResult, error) {
 		return nil, err
 	}
 	res := &TapResult{Outputs: map[string]nd.Array{}}
+	// One executable returns every tap; a few taps of a large model get their own (XLA
+	// compiles an executable with a thousand outputs for tens of seconds).
+	key, outputs := "", all
+	if len(names) < len(all) {
+		m.mu.Lock()
+		_, haveAll := m.tapsExec[""]
+		m.mu.Unlock()
+		if !haveAll && len(all) > 64 {
+			outputs = inForwardOrder(all, names)
+			key = strings.Join(outputs, "\x00")
+		}
+	}
 	err := Safe("taps", func() error {
 		m.mu.Lock()
 		if m.tapsExec == nil {
+			m.tapsExec = map[string]*context.Exec{}
+		}
+		if m.tapsExec[key] == nil {
 			exec, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
 				f := m.Build(ctx, x, false)
 				out := []*graph.Node{f.Logits}
-				for _, n := range all {
+				for _, n := range outputs {
 					out = append(out, f.Taps[n])
 				}
 				return out
@@ -59,9 +74,9 @@ func (m *Model) Taps(images nd.Array, names ...string) (*TapResult, error) {
 				m.mu.Unlock()
 				return err
 			}
-			m.tapsExec = exec
+			m.tapsExec[key] = exec
 		}
-		exec := m.tapsExec
+		exec := m.tapsExec[key]
 		m.mu.Unlock()
 		outs, err := exec.Exec(ImagesTensor(images))
 		if err != nil {
@@ -72,7 +87,7 @@ func (m *Model) Taps(images nd.Array, names ...string) (*TapResult, error) {
 			want[n] = true
 		}
 		for i, t := range outs {
-			if i > 0 && !want[all[i-1]] {
+			if i > 0 && !want[outputs[i-1]] {
 				t.FinalizeAll()
 				continue
 			}
@@ -83,7 +98,7 @@ func (m *Model) Taps(images nd.Array, names ...string) (*TapResult, error) {
 			if i == 0 {
 				res.Logits = a
 			} else {
-				res.Outputs[all[i-1]] = a
+				res.Outputs[outputs[i-1]] = a
 			}
 		}
 		return nil
@@ -97,4 +112,19 @@ func (m *Model) Taps(images nd.Array, names ...string) (*TapResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// inForwardOrder keeps the names of all (forward order) that names lists.
+func inForwardOrder(all, names []string) []string {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var out []string
+	for _, n := range all {
+		if want[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -37,6 +37,9 @@ type ExplorerOptions struct {
 // explorerBudget is the default bound on an explorer page's embedded data.
 const explorerBudget = 24 << 20
 
+// explorerMaxAll is the most layers the explorer shows by default.
+const explorerMaxAll = 400
+
 // SelectLayers resolves layer choices (names, output tensor names, globs, "stages", "all")
 // into layer names in forward order.
 func SelectLayers(s *layers.Spec, choices []string) ([]string, error) {
@@ -281,7 +284,9 @@ func explorerSelection(s *layers.Spec, t *layers.Topology, n int, opt ExplorerOp
 	for _, node := range t.Nodes {
 		all = append(all, node.Name)
 	}
-	if opt.MaxChannels > 0 || valueBytes(all, 0) <= budget/2 {
+	// Every layer, where they fit; not for thousands of layers, whose taps XLA compiles
+	// slowly (1,000 outputs took 21 s).
+	if len(all) <= explorerMaxAll && (opt.MaxChannels > 0 || valueBytes(all, 0) <= budget/2) {
 		return all, opt.MaxChannels, "", nil
 	}
 	stages := withLogits(s.StageOutputs())
