@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build plugin chromium fashion dogscats photos onnx-tools torch-anchor notebook-tools notebooks lab deps demo demo-colour test test-go bench docker-image docker-test clean
+.PHONY: fuzz all build plugin chromium fashion dogscats photos onnx-tools torch-anchor notebook-tools notebooks lab deps demo demo-colour test test-go bench docker-image docker-test clean
 
 all: build
 
@@ -80,6 +80,7 @@ demo-colour: plugin dogscats photos build
 test: plugin chromium fashion dogscats photos onnx-tools torch-anchor notebook-tools deps
 	CONVLENS_REQUIRE_XLA=1 CONVLENS_REQUIRE_ONNX=1 CONVLENS_REQUIRE_TORCH=1 CONVLENS_REQUIRE_BROWSER=1 CONVLENS_REQUIRE_NOTEBOOKS=1 CONVLENS_REQUIRE_FASHION=1 CONVLENS_REQUIRE_DOGSCATS=1 CONVLENS_REQUIRE_PHOTOS=1 \
 	CONVLENS_NB_OUT=$(CURDIR)/$(OUT)/notebooks $(GO) test -timeout 40m ./...
+	@$(MAKE) --no-print-directory fuzz
 
 # Executes the tutorial notebooks (also part of make test); executed copies and HTML exports go to out/notebooks.
 notebooks: plugin chromium dogscats photos notebook-tools deps
@@ -109,6 +110,13 @@ docker-image:
 # Builds the image with podman on a locally made Debian base and smoke-tests it (not part of make test).
 docker-test:
 	@scripts/docker-test.sh
+
+# Fuzzes the readers of files users bring (ONNX, .npy, images) for FUZZTIME each (part of make test).
+FUZZTIME ?= 60s
+fuzz: deps
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeImport$$' -fuzztime $(FUZZTIME) ./onnx
+	$(GO) test -run '^$$' -fuzz '^FuzzReadNpy$$' -fuzztime $(FUZZTIME) ./nd
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadImage$$' -fuzztime $(FUZZTIME) ./data
 
 # Tests that need no set-up beyond Go (XLA tests skip without the plugin).
 test-go:

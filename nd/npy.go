@@ -26,6 +26,15 @@ var (
 
 // WriteNpy writes a as a float32 .npy file.
 func WriteNpy(path string, a Array) error {
+	var buf bytes.Buffer
+	if err := encodeNpy(&buf, a); err != nil {
+		return err
+	}
+	return atomicfile.Write(path, buf.Bytes(), 0o644)
+}
+
+// encodeNpy writes a as float32 .npy bytes.
+func encodeNpy(buf *bytes.Buffer, a Array) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
@@ -40,13 +49,11 @@ func WriteNpy(path string, a Array) error {
 	header := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", shape)
 	pad := 64 - (len(npyMagic)+4+len(header)+1)%64
 	header += strings.Repeat(" ", pad%64) + "\n"
-	var buf bytes.Buffer
 	buf.WriteString(npyMagic)
 	buf.Write([]byte{1, 0})
-	binary.Write(&buf, binary.LittleEndian, uint16(len(header)))
+	binary.Write(buf, binary.LittleEndian, uint16(len(header)))
 	buf.WriteString(header)
-	binary.Write(&buf, binary.LittleEndian, a.Data)
-	return atomicfile.Write(path, buf.Bytes(), 0o644)
+	return binary.Write(buf, binary.LittleEndian, a.Data)
 }
 
 // ReadNpy reads a float32 or float64 .npy file (C order) into a float32 array.

@@ -307,7 +307,13 @@ func (imp *importer) tensorInput(in ValueInfo, nodes []Node, output, name string
 }
 
 // convertAll converts the nodes and finishes the spec with the output.
-func (imp *importer) convertAll(nodes []Node, output string, m *Model) (*Imported, error) {
+func (imp *importer) convertAll(nodes []Node, output string, m *Model) (imported *Imported, err error) {
+	defer func() { // a file no converter foresaw is an error, never a crash
+		if r := recover(); r != nil {
+			n := imp.current
+			imported, err = nil, fmt.Errorf("node %s (%s): cannot import it (%v)", quote(n.Name), quote(n.OpType), r)
+		}
+	}()
 	for i := range nodes {
 		n := &nodes[i]
 		imp.current = n
