@@ -23,4 +23,3 @@ func FuzzReadNpy(f *testing.F) {
 		}
 	})
 }
-
