@@ -36,10 +36,40 @@ func ToArray(t *tensors.Tensor) (nd.Array, error) {
 	return nd.Array{Shape: t.Shape().Dimensions, Data: data}, nil
 }
 
-// Logits runs the model in inference mode on images [N,H,W,C] and returns logits [N, classes].
+// forwardBudget bounds the values one forward call computes, in bytes: a batch is split
+// into calls of as many images as fit (at least one).
+const forwardBudget = 1 << 30
+
+// ForwardBatch is how many images one forward call of the model takes: every layer's
+// output counted once (4 bytes a value) within forwardBudget, at least 1, at most 256.
+func (s *Spec) ForwardBatch() int {
+	t, err := s.Topology()
+	if err != nil {
+		return 1
+	}
+	values := s.Height * s.Width * s.Chans
+	for _, n := range t.Nodes {
+		values += prod(n.OutShape)
+	}
+	return min(256, max(1, forwardBudget/(4*values)))
+}
+
+// Logits runs the model in inference mode on images [N,H,W,C] and returns logits [N, classes],
+// in calls of at most Spec.ForwardBatch images.
 func (m *Model) Logits(images nd.Array) (nd.Array, error) {
 	if err := m.CheckImages(images); err != nil {
 		return nd.Array{}, err
+	}
+	if n, k := images.Shape[0], m.Spec.ForwardBatch(); n > k {
+		var out nd.Array
+		for start := 0; start < n; start += k {
+			part, err := m.Logits(images.Rows(start, min(start+k, n)))
+			if err != nil {
+				return nd.Array{}, err
+			}
+			out = nd.AppendRows(out, part)
+		}
+		return out, nil
 	}
 	var out nd.Array
 	err := Safe("forward", func() error {

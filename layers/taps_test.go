@@ -79,3 +79,26 @@ func TestTapsMatchForward(t *testing.T) {
 		})
 	}
 }
+
+// A batch larger than one forward call takes is split, with the same logits.
+func TestLogitsInCalls(t *testing.T) {
+	s := layers.LeNet()
+	m, err := layers.New(s, testutil.Go(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := s.ForwardBatch()
+	n := k + 7
+	images := testutil.RandomArray(4, 0, 1, n, s.Height, s.Width, s.Chans)
+	all, err := m.Logits(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail, err := m.Logits(images.Rows(k, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Shape[0] != n || testutil.MaxRelDiff(all.Rows(k, n).Data, tail.Data) > 1e-5 {
+		t.Errorf("logits of %d images in calls of %d: shape %v, the last rows differ", n, k, all.Shape)
+	}
+}

@@ -62,6 +62,17 @@ func (a Array) Sub(i int) Array {
 	return Array{Shape: append([]int(nil), a.Shape[1:]...), Data: a.Data[i*inner : (i+1)*inner]}
 }
 
+// Rows returns rows [from, to) of the first axis, sharing data.
+func (a Array) Rows(from, to int) Array {
+	inner := 1
+	for _, d := range a.Shape[1:] {
+		inner *= d
+	}
+	shape := append([]int(nil), a.Shape...)
+	shape[0] = to - from
+	return Array{Shape: shape, Data: a.Data[from*inner : to*inner]}
+}
+
 // AppendRows returns a followed by b along the first axis; a may be empty (no shape).
 // It may reuse a's storage, so callers must own a.
 func AppendRows(a, b Array) Array {
