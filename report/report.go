@@ -142,7 +142,7 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 // Taps runs the model over the first n examples of ds in batches and concatenates
 // the logits and the named taps (every tap when none are named).
 func Taps(m *layers.Model, ds *data.Dataset, n int, names ...string) (*layers.TapResult, error) {
-	const batch = 250
+	batch := min(250, m.Spec.ForwardBatch())
 	n = min(n, ds.N)
 	if n <= 0 {
 		return nil, fmt.Errorf("report: no examples")
