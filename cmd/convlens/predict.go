@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"sort"
+	"strconv"
+	"unicode"
 
 	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/vizhtml"
@@ -56,9 +58,9 @@ func runPredict(args []string) error {
 			order[c] = c
 		}
 		sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
-		fmt.Printf("%s:", names[i])
+		fmt.Printf("%s:", shown(names[i]))
 		for _, c := range order[:min(*top, k)] {
-			fmt.Printf("  %s %.1f%%", ds.Classes[c], 100*probs[c])
+			fmt.Printf("  %s %.1f%%", shown(ds.Classes[c]), 100*probs[c])
 		}
 		fmt.Println()
 	}
@@ -79,6 +81,17 @@ func runPredict(args []string) error {
 		}
 	}
 	return nd.WriteNpy(*out, logits)
+}
+
+// shown is a name read from a file or folder as it may go to a terminal: as it is when
+// every rune is printable, else Go-quoted (no escape sequences, no forged lines).
+func shown(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // className is class c's name (its index where names are missing).

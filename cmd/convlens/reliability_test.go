@@ -140,3 +140,25 @@ func TestKillResumeAndConcurrentWriter(t *testing.T) {
 		t.Errorf("after %d kills, the resumed run's final checkpoint differs from the uninterrupted run's", kills)
 	}
 }
+
+// Class names from a file reach the terminal quoted where they hold control characters.
+func TestHostileClassNamesQuoted(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	if out, err := convlens(t, "train", "-data", "synthetic", "-model", "lenet", "-steps", "1", "-batch", "8", "-backend", "go",
+		"-checkpoint", ckpt, "-quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	names := filepath.Join(dir, "classes.txt")
+	var lines []string
+	for i := range 10 {
+		lines = append(lines, fmt.Sprintf("c%d\x1b[2J\rforged", i))
+	}
+	os.WriteFile(names, []byte(strings.Join(lines, "\n")), 0o644)
+	images := filepath.Join(dir, "x.npy")
+	nd.WriteNpy(images, testutil.RandomArray(1, 0, 1, 2, 28, 28, 1))
+	out, err := convlens(t, "predict", "-checkpoint", ckpt, "-images", images, "-classes", names, "-backend", "go")
+	if err != nil || strings.ContainsAny(out, "\x1b\r") || !strings.Contains(out, `\x1b[2J\rforged`) {
+		t.Errorf("hostile class names printed raw: %v\n%q", err, out)
+	}
+}
