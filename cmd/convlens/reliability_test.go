@@ -92,25 +92,59 @@ func TestKillResumeAndConcurrentWriter(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	killed := filepath.Join(dir, "killed")
+	// Each round runs until it has written a checkpoint beyond the last round's (so every
+	// round makes progress, whatever the machine's load), then is killed a seeded random
+	// moment later; after five kills the run finishes.
+	newest := func() string {
+		list, _ := filepath.Glob(filepath.Join(killed, "ckpt-*.bin"))
+		if len(list) == 0 {
+			return ""
+		}
+		return list[len(list)-1]
+	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	kills := 0
-	for round := 0; round < 40; round++ {
+	for round := 0; ; round++ {
 		extra := []string{}
 		if round > 0 {
 			extra = []string{"-resume"}
 		}
+		before := newest()
 		cmd := exec.Command(binary, args(killed, extra...)...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		if round == 1 { // meanwhile, a second writer on the same folder
-			out, err := convlens(t, args(killed, "-resume")...)
-			if err == nil && !strings.Contains(out, "in use") {
-				// It may have found the folder free (the first had not locked it yet, or had
-				// finished): then it must have trained like any resume.
-				t.Logf("second writer ran: %s", out)
+		if kills == 5 {
+			if err := <-done; err != nil {
+				t.Fatalf("the last resume: %v", err)
+			}
+			break
+		}
+		finished := false
+		for deadline := time.Now().Add(3 * time.Minute); !finished; {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				finished = true
+			case <-time.After(20 * time.Millisecond):
+			}
+			if n := newest(); n != "" && n != before && !finished {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d made no progress in 3 minutes", round)
+			}
+		}
+		if finished {
+			break
+		}
+		if round == 1 { // a second writer while this run holds the folder: refused
+			if out, err := convlens(t, args(killed, "-resume")...); err == nil || !strings.Contains(out, "in use by another training run") {
+				t.Errorf("a second writer on a folder in use: %v\n%s", err, out)
 			}
 		}
 		select {
@@ -118,15 +152,15 @@ func TestKillResumeAndConcurrentWriter(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: %v", round, err)
 			}
-			round = 1000 // finished
-		case <-time.After(time.Duration(200+rng.IntN(1500)) * time.Millisecond):
+			finished = true
+		case <-time.After(time.Duration(rng.IntN(300)) * time.Millisecond):
 			cmd.Process.Signal(syscall.SIGKILL)
 			<-done
 			kills++
 		}
-	}
-	if kills == 0 {
-		t.Log("no run was killed before it finished (a fast machine); the comparison still holds")
+		if finished {
+			break
+		}
 	}
 	final := func(d string) []byte {
 		b, err := os.ReadFile(filepath.Join(d, "ckpt-00000060.bin"))
