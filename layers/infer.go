@@ -9,9 +9,30 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
+// MaxImageBytes bounds the layer outputs one image computes (4 bytes a value): a model
+// over it is refused before any work rather than exhausting memory.
+var MaxImageBytes int64 = 1 << 30
+
+// ImageBytes is the bytes of every layer's output for one image.
+func (s *Spec) ImageBytes() int64 {
+	t, err := s.Topology()
+	if err != nil {
+		return 0
+	}
+	values := int64(s.Height * s.Width * s.Chans)
+	for _, n := range t.Nodes {
+		values += int64(prod(n.OutShape))
+	}
+	return 4 * values
+}
+
 // CheckImages validates a batch [N,H,W,C] against the model input: shape, and no NaN/Inf.
 func (m *Model) CheckImages(images nd.Array) error {
 	s := m.Spec
+	if b := s.ImageBytes(); b > MaxImageBytes {
+		return fmt.Errorf("one %dx%dx%d image makes model %q compute %d MB of layer outputs, over the %d MB allowed (-max-image-mb); use a smaller input (-input-size for an ONNX model with dynamic sizes)",
+			s.Height, s.Width, s.Chans, s.Name, b>>20, MaxImageBytes>>20)
+	}
 	if err := images.Validate(); err != nil {
 		return fmt.Errorf("images: %w", err)
 	}
@@ -43,15 +64,7 @@ const forwardBudget = 1 << 30
 // ForwardBatch is how many images one forward call of the model takes: every layer's
 // output counted once (4 bytes a value) within forwardBudget, at least 1, at most 256.
 func (s *Spec) ForwardBatch() int {
-	t, err := s.Topology()
-	if err != nil {
-		return 1
-	}
-	values := s.Height * s.Width * s.Chans
-	for _, n := range t.Nodes {
-		values += prod(n.OutShape)
-	}
-	return min(256, max(1, forwardBudget/(4*values)))
+	return int(min(256, max(1, forwardBudget/max(s.ImageBytes(), 1))))
 }
 
 // Logits runs the model in inference mode on images [N,H,W,C] and returns logits [N, classes],

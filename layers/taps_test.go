@@ -1,6 +1,7 @@
 package layers_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -100,5 +101,30 @@ func TestLogitsInCalls(t *testing.T) {
 	}
 	if all.Shape[0] != n || testutil.MaxRelDiff(all.Rows(k, n).Data, tail.Data) > 1e-5 {
 		t.Errorf("logits of %d images in calls of %d: shape %v, the last rows differ", n, k, all.Shape)
+	}
+}
+
+// A model whose layer outputs for one image exceed MaxImageBytes is refused before any work,
+// with the sizes in the message; the batch of one call shrinks with the image's bytes.
+func TestImageBytesBound(t *testing.T) {
+	s := layers.NewSpec("wide", 256, 256, 3, 2).Conv("c1", 16, 3).Conv("c2", 16, 3).Conv("c3", 16, 3).
+		GlobalAvgPool("g").Dense("d", 2)
+	bytes := s.ImageBytes()
+	// The input and three unpadded 3x3 convolutions' outputs; the pool and dense add 18 values.
+	if want := int64(4 * (256*256*3 + 16*(254*254+252*252+250*250) + 16 + 2)); bytes != want {
+		t.Fatalf("ImageBytes %d, want %d", bytes, want)
+	}
+	if k := s.ForwardBatch(); k != int((1<<30)/bytes) {
+		t.Errorf("ForwardBatch %d, want %d", k, (1<<30)/bytes)
+	}
+	m, err := layers.New(s, testutil.Go(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(v int64) { layers.MaxImageBytes = v }(layers.MaxImageBytes)
+	layers.MaxImageBytes = bytes - 1
+	_, err = m.Logits(testutil.RandomArray(1, 0, 1, 1, 256, 256, 3))
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("compute %d MB", bytes>>20)) {
+		t.Errorf("over the bound: %v", err)
 	}
 }

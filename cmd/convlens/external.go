@@ -102,18 +102,20 @@ type imageFlags struct {
 	images, labels, classes, mean, std *string
 	maxImages                          *int
 	maxPixels                          *float64
+	maxImageMB                         *int
 }
 
 func inputFlags(fs *flag.FlagSet) imageFlags {
 	return imageFlags{
 		images: fs.String("images", "", "a count of held-out images of the model's dataset (a checkpoint's), or images: a .npy (float32, "+
 			"the model's layout, preprocessed), PNG/JPEG files, a folder or a glob (comma-separated; a path that exists is taken as it is)"),
-		maxImages: fs.Int("max-images", 0, "use at most this many of the images given (default: all)"),
-		maxPixels: fs.Float64("max-pixels", 40, "refuse image files of more megapixels (checked from their header, before decoding)"),
-		labels:    fs.String("labels", "", "true classes: a .npy of N integers (default: the predicted classes)"),
-		classes:   fs.String("classes", "", "class names, one per line"),
-		mean:      fs.String("mean", "", "per-channel mean subtracted from decoded images in [0,1] (e.g. 0.485,0.456,0.406)"),
-		std:       fs.String("std", "", "per-channel standard deviation dividing decoded images (e.g. 0.229,0.224,0.225)"),
+		maxImages:  fs.Int("max-images", 0, "use at most this many of the images given (default: all)"),
+		maxPixels:  fs.Float64("max-pixels", 40, "refuse image files of more megapixels (checked from their header, before decoding)"),
+		maxImageMB: fs.Int("max-image-mb", 1024, "refuse a model whose layer outputs for one image take more MB (4 bytes a value)"),
+		labels:     fs.String("labels", "", "true classes: a .npy of N integers (default: the predicted classes)"),
+		classes:    fs.String("classes", "", "class names, one per line"),
+		mean:       fs.String("mean", "", "per-channel mean subtracted from decoded images in [0,1] (e.g. 0.485,0.456,0.406)"),
+		std:        fs.String("std", "", "per-channel standard deviation dividing decoded images (e.g. 0.229,0.224,0.225)"),
 	}
 }
 
@@ -372,6 +374,10 @@ func (f imageFlags) load(o *opened, def, hi int, dataName, dataDir string) (*sel
 		return nil, fmt.Errorf("-max-pixels %v: want megapixels in (0, 268]", *f.maxPixels)
 	}
 	data.MaxPixels = int64(*f.maxPixels * 1e6)
+	if err := intFlag("max-image-mb", *f.maxImageMB, 1, 1<<20); err != nil {
+		return nil, err
+	}
+	layers.MaxImageBytes = int64(*f.maxImageMB) << 20
 	if n, err := strconv.Atoi(*f.images); err == nil || *f.images == "" {
 		if *f.images == "" {
 			n = def

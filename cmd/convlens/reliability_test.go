@@ -52,6 +52,7 @@ func TestReliabilityCases(t *testing.T) {
 		{[]string{"predict", "-checkpoint", ckpt, "-images", images, "-std", "1e300"}, "magnitude at most 1e30"},
 		{[]string{"predict", "-checkpoint", ckpt, "-images", images, "-mean", "0.1,0.2,0.3"}, "the model takes 1 channel; give 1 value"},
 		{[]string{"predict", "-checkpoint", ckpt, "-images", images, "-mean", "0.5"}, "-mean and -std apply to decoded image files"},
+		{[]string{"predict", "-checkpoint", ckpt, "-images", images, "-max-image-mb", "0"}, "-max-image-mb 0 outside [1, 1048576]"},
 		{[]string{"train", "-data", "synthetic", "-resize", "8x8", "-steps", "1", "-backend", "go"}, "-resize applies to image folders"},
 	} {
 		out, err := convlens(t, c.args...)
