@@ -176,3 +176,10 @@ func (l *Live) Update(f vizhtml.Fragment) {
 	}
 	appendToFile(wrap(f))
 }
+
+// Measure shows one measured number in a sentence (format has one verb for value, e.g.
+// "conv1 keeps a correlation of %.3f with its initial weights"), tagged with id so that a
+// test can check the claims the notebook's text makes about it against the executed value.
+func Measure(id string, value float64, format string) {
+	display(vizhtml.Style + vizhtml.SanitiserProof(vizhtml.MeasureHTML(id, value, fmt.Sprintf(format, value))))
+}

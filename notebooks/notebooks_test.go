@@ -193,6 +193,7 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 			if check := facts[name]; check != nil {
 				check(t, all.String())
 			}
+			checkClaims(t, name, all.String())
 			// Boilerplate stays quiet: no output names the machine's checkout or cache.
 			home, _ := os.UserHomeDir()
 			for _, path := range []string{root, filepath.Join(home, ".cache"), cache} {

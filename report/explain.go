@@ -123,7 +123,7 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 			}
 			f, err = vizhtml.SanityChart(lines, explain.FlagThreshold)
 		}
-		page.Add(vizhtml.Section{Title: "Sanity checks", Note: "Adebayo et al. (2018): maps that survive destroying the weights do not explain the model.", Body: f, Err: err})
+		page.Add(vizhtml.Section{Title: "Sanity checks", Note: fmt.Sprintf("Adebayo et al. (2018): a method passes when its maps change as the weights are destroyed (similarity: Spearman ρ of the maps' absolute values, mean over images); one still above %.2g with every layer random is flagged: its maps do not explain the model.", explain.FlagThreshold), Body: f, Err: err})
 	}
 	return page, nil
 }

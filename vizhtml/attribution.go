@@ -84,7 +84,7 @@ func SanityChart(lines []SanityLine, threshold float64) (Fragment, error) {
 			flagged = append(flagged, l.Method)
 		}
 	}
-	sub := fmt.Sprintf("Spearman correlation with the original maps; above %.2g once all layers are random = flagged", threshold)
+	sub := fmt.Sprintf("Spearman ρ of |map| with the original maps; above %.2g with every layer random = flagged", threshold)
 	if len(flagged) > 0 {
 		sub += ". Flagged: " + strings.Join(flagged, ", ")
 	}

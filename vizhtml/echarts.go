@@ -130,9 +130,36 @@ func lineChart(t, sub, xName, yName string, series [][2][]float64, names []strin
 			}
 			data[j] = opts.LineData{Value: []any{x, finite(y)}}
 		}
-		line.AddSeries(names[i], data, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: tf(len(data) < 60)}))
+		seriesOpts := []charts.SeriesOpts{charts.WithLineChartOpts(opts.LineChart{ShowSymbol: tf(len(data) < 60)})}
+		if coincides(series, i) {
+			seriesOpts = append(seriesOpts, charts.WithLineStyleOpts(opts.LineStyle{Type: "dashed", Width: 2.5}))
+		}
+		line.AddSeries(names[i], data, seriesOpts...)
 	}
 	return line
+}
+
+// coincides reports whether series i runs on top of an earlier series over at least a
+// tenth of its points (as ReLU and LeakyReLU do for x > 0): it is then drawn dashed, so
+// that the line under it still shows.
+func coincides(series [][2][]float64, i int) bool {
+	x, y := series[i][0], series[i][1]
+	for j := 0; j < i; j++ {
+		xj, yj := series[j][0], series[j][1]
+		if len(xj) != len(x) {
+			continue
+		}
+		same := 0
+		for k := range x {
+			if xj[k] == x[k] && math.Abs(yj[k]-y[k]) <= 1e-9*(1+math.Abs(y[k])) {
+				same++
+			}
+		}
+		if same > 0 && same*10 >= len(x) {
+			return true
+		}
+	}
+	return false
 }
 
 // round keeps sig significant digits, so charts carry short numbers.

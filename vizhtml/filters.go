@@ -2,6 +2,7 @@ package vizhtml
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/convlens/convlens/nd"
@@ -14,6 +15,9 @@ type FilterOptions struct {
 	MaxFilters, MaxInputs int
 	// TileSize is the displayed side of one kernel in CSS pixels (default 64).
 	TileSize int
+	// Scale, when set (Hi > Lo), is the diverging scale of the kernels instead of the
+	// layer's own range: one scale for pictures that are compared (W₀, W_t and W_t − W₀).
+	Scale Range
 }
 
 // Filters shows a conv layer's kernels, weights [kh,kw,cin,cout]. With 3 input channels
@@ -78,8 +82,11 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 		b.WriteString(`</div>`)
 		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d×3 shown as colour images, each scaled to its own range; below, each input channel (R, G, B) apart.</p>`, cout, kh, kw)
 	}
+	r := RangeOf(weights.Data, true)
+	if opt.Scale.Hi > opt.Scale.Lo && !math.IsInf(opt.Scale.Hi-opt.Scale.Lo, 0) {
+		r = opt.Scale
+	}
 	if cin == 1 {
-		r := RangeOf(weights.Data, true)
 		b.WriteString(`<div class="cl-grid">`)
 		for o := 0; o < nf; o++ {
 			png, err := HeatPNG(kernel(0, o), Diverging, r)
@@ -94,7 +101,6 @@ func Filters(weights nd.Array, opt FilterOptions) (Fragment, error) {
 		fmt.Fprintf(&b, `<p class="cl-note">%d filters of %d×%d on a diverging scale %s (blue negative, red positive).</p>`,
 			cout, kh, kw, r)
 	} else {
-		r := RangeOf(weights.Data, true)
 		b.WriteString(`<table class="cl-table"><tr><th>filter</th>`)
 		for i := 0; i < ni; i++ {
 			if cin == 3 {

@@ -469,7 +469,11 @@ func (p *picture) line(s map[string]any, c color.RGBA) {
 	if col := str(ls["color"]); col != "" {
 		c = parseColor(col)
 	}
-	for _, run := range p.runs(s) {
+	runs := p.runs(s)
+	if str(ls["type"]) == "dashed" {
+		runs = dashed(runs, 4*width, 3*width)
+	}
+	for _, run := range runs {
 		if len(run) > 1 {
 			p.stroke(run, width, c)
 		} else {
@@ -687,4 +691,48 @@ func parseColor(s string) color.RGBA {
 		}
 	}
 	return color.RGBA{84, 112, 198, 255}
+}
+
+// dashed cuts polylines into dashes of length on separated by gaps of length off (pixels).
+func dashed(runs [][][2]float64, on, off float64) [][][2]float64 {
+	var out [][][2]float64
+	for _, run := range runs {
+		var dash [][2]float64
+		pos, drawing := 0.0, true // distance into the current dash or gap
+		if len(run) > 0 {
+			dash = append(dash, run[0])
+		}
+		for k := 1; k < len(run); k++ {
+			a, b := run[k-1], run[k]
+			seg := math.Hypot(b[0]-a[0], b[1]-a[1])
+			done := 0.0
+			for done < seg {
+				limit := on
+				if !drawing {
+					limit = off
+				}
+				step := math.Min(limit-pos, seg-done)
+				done += step
+				pos += step
+				t := done / seg
+				pt := [2]float64{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
+				if drawing {
+					dash = append(dash, pt)
+				}
+				if pos >= limit {
+					if drawing && len(dash) > 1 {
+						out = append(out, dash)
+					}
+					drawing, pos, dash = !drawing, 0, nil
+					if drawing {
+						dash = [][2]float64{pt}
+					}
+				}
+			}
+		}
+		if drawing && len(dash) > 1 {
+			out = append(out, dash)
+		}
+	}
+	return out
 }

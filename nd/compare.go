@@ -1,0 +1,79 @@
+package nd
+
+import (
+	"fmt"
+	"math"
+)
+
+// Correlation is the Pearson correlation of two equally long vectors: 1 when b is a
+// positive multiple of a plus a constant, 0 when unrelated. Constant vectors have none.
+func Correlation(a, b []float32) (float64, error) {
+	if len(a) != len(b) || len(a) < 2 {
+		return 0, fmt.Errorf("correlation needs two vectors of equal length ≥ 2, got %d and %d", len(a), len(b))
+	}
+	if err := CheckFinite("correlation", a); err != nil {
+		return 0, err
+	}
+	if err := CheckFinite("correlation", b); err != nil {
+		return 0, err
+	}
+	var ma, mb float64
+	for i := range a {
+		ma += float64(a[i])
+		mb += float64(b[i])
+	}
+	ma /= float64(len(a))
+	mb /= float64(len(b))
+	var sab, saa, sbb float64
+	for i := range a {
+		da, db := float64(a[i])-ma, float64(b[i])-mb
+		sab += da * db
+		saa += da * da
+		sbb += db * db
+	}
+	if saa == 0 || sbb == 0 {
+		return 0, fmt.Errorf("correlation of a constant vector is undefined")
+	}
+	return sab / math.Sqrt(saa*sbb), nil
+}
+
+// RelativeChange is ‖to − from‖₂ / ‖from‖₂: how far to has moved from from, in units of
+// from's own size (0: unchanged; 1: moved as far as from is long).
+func RelativeChange(from, to []float32) (float64, error) {
+	if len(from) != len(to) || len(from) == 0 {
+		return 0, fmt.Errorf("relative change needs two vectors of equal, non-zero length, got %d and %d", len(from), len(to))
+	}
+	if err := CheckFinite("relative change", from); err != nil {
+		return 0, err
+	}
+	if err := CheckFinite("relative change", to); err != nil {
+		return 0, err
+	}
+	var d, n float64
+	for i := range from {
+		diff := float64(to[i]) - float64(from[i])
+		d += diff * diff
+		n += float64(from[i]) * float64(from[i])
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("relative change from an all-zero vector is undefined")
+	}
+	return math.Sqrt(d / n), nil
+}
+
+// Difference is b − a, element by element, for arrays of one shape.
+func Difference(a, b Array) (Array, error) {
+	if len(a.Shape) != len(b.Shape) || a.Validate() != nil || b.Validate() != nil {
+		return Array{}, fmt.Errorf("difference of arrays of shapes %v and %v", a.Shape, b.Shape)
+	}
+	for i := range a.Shape {
+		if a.Shape[i] != b.Shape[i] {
+			return Array{}, fmt.Errorf("difference of arrays of shapes %v and %v", a.Shape, b.Shape)
+		}
+	}
+	out := New(a.Shape...)
+	for i := range out.Data {
+		out.Data[i] = b.Data[i] - a.Data[i]
+	}
+	return out, nil
+}

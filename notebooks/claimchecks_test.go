@@ -1,0 +1,349 @@
+package notebooks
+
+import (
+	"fmt"
+	"math"
+)
+
+// claims: one check per claim the notebooks' text makes (see claims_test.go), by id.
+var claims = map[string]func(c *claimed) error{
+	// 01: "Sigmoid's slope is at most 0.25 and both it and Tanh's fall to almost zero beyond ±3".
+	"sigmoid-slope-vanishes": func(c *claimed) error {
+		sig := seriesOf(c.html, "Their slopes (derivatives)", "Sigmoid")
+		tanh := seriesOf(c.html, "Their slopes (derivatives)", "Tanh")
+		if len(sig) < 100 || len(tanh) < 100 {
+			return fmt.Errorf("the slope chart has %d and %d points", len(sig), len(tanh))
+		}
+		for _, p := range sig {
+			if p[1] > 0.2501 {
+				return fmt.Errorf("Sigmoid's slope is %.4f at %v", p[1], p[0])
+			}
+		}
+		for _, s := range [][][2]float64{sig, tanh} {
+			for _, p := range s {
+				if math.Abs(p[0]) >= 3 && p[1] > 0.05 {
+					return fmt.Errorf("slope %.3f at %v, beyond ±3", p[1], p[0])
+				}
+			}
+		}
+		return nil
+	},
+	// 01: "ReLU passes gradients unchanged wherever it is active (slope 1 for x > 0, 0 below);
+	// LeakyReLU keeps a slope of 0.1 below zero", both visible.
+	"relu-slope-one": func(c *claimed) error {
+		relu := seriesOf(c.html, "Their slopes (derivatives)", "ReLU")
+		leaky := seriesOf(c.html, "Their slopes (derivatives)", "LeakyReLU(0.1)")
+		for _, s := range []struct {
+			pts   [][2]float64
+			below float64
+			name  string
+		}{{relu, 0, "ReLU"}, {leaky, 0.1, "LeakyReLU"}} {
+			if len(s.pts) < 100 {
+				return fmt.Errorf("%s's slope has %d points", s.name, len(s.pts))
+			}
+			for _, p := range s.pts {
+				want := 1.0
+				if p[0] < -0.06 {
+					want = s.below
+				} else if p[0] < 0.06 {
+					continue // the central difference straddles the kink
+				}
+				if math.Abs(p[1]-want) > 1e-3 {
+					return fmt.Errorf("%s's slope at %v is %v, want %v", s.name, p[0], p[1], want)
+				}
+			}
+		}
+		if styleOf(c.html, "Their slopes (derivatives)", "LeakyReLU(0.1)") != "dashed" {
+			return fmt.Errorf("LeakyReLU's slope is not dashed: it hides ReLU's")
+		}
+		return nil
+	},
+	// 01: "The convolutions do most of the arithmetic; the dense layer holds most of the parameters."
+	"conv-arithmetic-dense-parameters": func(c *claimed) error {
+		v, err := c.all("shapes-conv-flops-share", "shapes-dense-params-share")
+		if err != nil {
+			return err
+		}
+		if v[0] <= 0.5 || v[1] <= 0.5 {
+			return fmt.Errorf("convolutions' share of FLOPs %.2f, dense layer's share of parameters %.2f", v[0], v[1])
+		}
+		return nil
+	},
+	// 02: both models keep most parameters in dense layers and most arithmetic in
+	// convolutions; TinyVGG "more strongly" (a larger share of its arithmetic).
+	"lenet-tinyvgg-same-pattern": func(c *claimed) error {
+		v, err := c.all("lenet-conv-flops-share", "lenet-dense-params-share", "tinyvgg-conv-flops-share", "tinyvgg-dense-params-share")
+		if err != nil {
+			return err
+		}
+		if v[0] <= 0.5 || v[1] <= 0.5 || v[2] <= 0.5 || v[3] <= 0.5 || v[2] < v[0] || v[2] < 0.9 {
+			return fmt.Errorf("LeNet: conv FLOPs %.2f, dense params %.2f; TinyVGG: %.2f, %.2f", v[0], v[1], v[2], v[3])
+		}
+		return nil
+	},
+	// 02: "conv1's filters still correlate about 0.98 with their random start, and the
+	// difference picture is faint": it moved least of all layers, by under 0.3 of its size.
+	"lenet-conv1-barely-moves": func(c *claimed) error {
+		corr, err := c.m("lenet-conv1-init-correlation")
+		if err != nil {
+			return err
+		}
+		if corr < 0.96 || corr > 0.995 {
+			return fmt.Errorf("conv1 correlates %.3f with its start, not about 0.98", corr)
+		}
+		return leastOrMost(c, "lenet-", "conv1", []string{"conv1", "conv2", "fc1", "fc2", "logits"}, false, 0.3)
+	},
+	// 02: "The dense layer fc1 moved most."
+	"lenet-fc1-moves-most": func(c *claimed) error {
+		return leastOrMost(c, "lenet-", "fc1", []string{"conv1", "conv2", "fc1", "fc2", "logits"}, true, 0)
+	},
+	// 02: "the held-out accuracy follows the training accuracy closely: not overfitting".
+	"lenet-not-overfitting": func(c *claimed) error {
+		v, err := c.all("lenet-train-accuracy", "lenet-heldout-accuracy")
+		if err != nil {
+			return err
+		}
+		if v[0]-v[1] > 0.02 || v[1] < 0.95 {
+			return fmt.Errorf("training accuracy %.3f, held-out %.3f", v[0], v[1])
+		}
+		return nil
+	},
+	// 02: "Gradient norms of all layers stay within an order of magnitude of each other".
+	"lenet-gradients-within-10x": func(c *claimed) error {
+		v, err := c.m("lenet-gradient-spread")
+		if err != nil {
+			return err
+		}
+		if v >= 10 {
+			return fmt.Errorf("two layers' gradient norms differ %.1f×", v)
+		}
+		return nil
+	},
+	// 04: "The trained filters are mostly their random start".
+	"conv1-mostly-random-start": func(c *claimed) error {
+		v, err := c.m("conv1-init-correlation")
+		if err != nil {
+			return err
+		}
+		if v < 0.9 {
+			return fmt.Errorf("conv1 correlates only %.3f with its start", v)
+		}
+		return nil
+	},
+	// 04: "With Sigmoid ... its first layer gets a far smaller share of the gradient than with ReLU".
+	"sigmoid-starves-first-layer": func(c *claimed) error {
+		v, err := c.all("sigmoid-first-to-last-gradient", "relu-first-to-last-gradient")
+		if err != nil {
+			return err
+		}
+		if v[0] >= v[1]/2 {
+			return fmt.Errorf("conv1's share of the gradient: sigmoid %.3f, ReLU %.3f", v[0], v[1])
+		}
+		return nil
+	},
+	// 04: "With a learning rate that is too high, the loss jumps and stays high."
+	"high-lr-loss-stays-high": func(c *claimed) error {
+		v, err := c.all("lr-too-high-final-loss", "relu-final-loss")
+		if err != nil {
+			return err
+		}
+		if v[0] < 5*v[1] {
+			return fmt.Errorf("final loss %.3f with the high rate, %.3f with the baseline", v[0], v[1])
+		}
+		return nil
+	},
+	// 04: "Even the healthy baseline has dead units, all in the dense layers ... its
+	// convolutions lose none."
+	"healthy-dead-units-in-dense-only": func(c *claimed) error {
+		v, err := c.all("relu-dead-share", "relu-dead-conv-channels")
+		if err != nil {
+			return err
+		}
+		if v[0] <= 0 || v[0] >= 0.3 || v[1] != 0 {
+			return fmt.Errorf("baseline: dead share %.2f, dead convolution channels %.0f", v[0], v[1])
+		}
+		return nil
+	},
+	// 04: "With the learning rate too high, most units die, in the convolutions as well."
+	"high-lr-kills-units": func(c *claimed) error {
+		v, err := c.all("lr-too-high-dead-share", "lr-too-high-dead-conv-channels")
+		if err != nil {
+			return err
+		}
+		if v[0] <= 0.5 || v[1] == 0 {
+			return fmt.Errorf("high rate: dead share %.2f, dead convolution channels %.0f", v[0], v[1])
+		}
+		return nil
+	},
+	// 05: "Saliency, Grad-CAM and Grad-CAM++ pass. Gradient × input, integrated gradients and
+	// occlusion are flagged ... SmoothGrad is flagged too".
+	"model-randomisation-verdicts": func(c *claimed) error {
+		return verdicts(c, "model-randomisation ", []string{"saliency", "grad-cam", "grad-cam++"},
+			[]string{"gradient×input", "integrated gradients", "occlusion", "smoothgrad(saliency)"})
+	},
+	// 05: "Saliency and Grad-CAM give different maps on the two models; gradient × input,
+	// integrated gradients and occlusion give nearly the same maps (similarity above 0.5)".
+	"data-randomisation-verdicts": func(c *claimed) error {
+		return verdicts(c, "data-randomisation ", []string{"saliency", "grad-cam"},
+			[]string{"gradient×input", "integrated gradients", "occlusion"})
+	},
+	// 05: Grad-CAM at conv1 leaves "a blank map — for many of 100 test digits".
+	"gradcam-conv1-often-blank": func(c *claimed) error {
+		v, err := c.m("gradcam-blank-conv1")
+		if err != nil {
+			return err
+		}
+		if v < 10 {
+			return fmt.Errorf("only %.0f of 100 maps at conv1 are blank", v)
+		}
+		return nil
+	},
+	// 05: "At conv2 (10×10) the map is coarser but never blank".
+	"gradcam-conv2-not-blank": func(c *claimed) error {
+		v, err := c.m("gradcam-blank-conv2")
+		if err != nil {
+			return err
+		}
+		if v != 0 {
+			return fmt.Errorf("%.0f of 100 maps at conv2 are blank", v)
+		}
+		return nil
+	},
+	// 05: integrated gradients add up to the logit difference "within 5 % with 32 steps".
+	"ig-completeness": func(c *claimed) error {
+		v, err := c.m("ig-completeness-error")
+		if err != nil {
+			return err
+		}
+		if v > 0.05 {
+			return fmt.Errorf("the maps' sums miss the logit difference by up to %.3f", v)
+		}
+		return nil
+	},
+	// 06: "conv1 at the end still correlates above 0.95 with its random start".
+	"timelapse-conv1-stays": func(c *claimed) error {
+		v, step, err := c.last("conv1-correlation-at-")
+		if err != nil {
+			return err
+		}
+		if step < 1000 || v <= 0.95 {
+			return fmt.Errorf("conv1 at step %d correlates %.3f with step 0", step, v)
+		}
+		return nil
+	},
+	// 06: "the share of its mass on ink pixels stays close to the share of the image that is
+	// ink, at step 0 and at the end".
+	"gradcam-not-on-ink": func(c *claimed) error {
+		v, err := c.all("ink-share", "gradcam-on-ink-start", "gradcam-on-ink-end")
+		if err != nil {
+			return err
+		}
+		if math.Abs(v[1]-v[0]) > 0.08 || math.Abs(v[2]-v[0]) > 0.08 {
+			return fmt.Errorf("ink is %.3f of the pixels; Grad-CAM's mass on ink %.3f at the start, %.3f at the end", v[0], v[1], v[2])
+		}
+		return nil
+	},
+	// 06: "above 90 % held-out by step 200, the rest is refinement".
+	"accuracy-early": func(c *claimed) error {
+		at200, err := c.m("accuracy-at-200")
+		if err != nil {
+			return err
+		}
+		end, step, err := c.last("accuracy-at-")
+		if err != nil {
+			return err
+		}
+		if at200 <= 0.9 || end < at200 {
+			return fmt.Errorf("held-out accuracy %.3f at step 200, %.3f at step %d", at200, end, step)
+		}
+		return nil
+	},
+	// 08: the imported model's logits differ "at most at the level of float32 rounding (below
+	// 10⁻⁴ ...) and they predict the same class for every image".
+	"onnx-same-numbers": func(c *claimed) error {
+		v, err := c.all("onnx-logit-difference", "onnx-same-predictions")
+		if err != nil {
+			return err
+		}
+		if v[0] > 1e-4 || v[1] != 1 {
+			return fmt.Errorf("largest logit difference %.3g, same predictions for a share of %.3f", v[0], v[1])
+		}
+		return nil
+	},
+	// 03: "most of fc1's [units] are exactly 0".
+	"fc1-mostly-zero": func(c *claimed) error {
+		v, err := c.m("fc1-zero-share")
+		if err != nil {
+			return err
+		}
+		if v <= 0.5 {
+			return fmt.Errorf("only %.2f of fc1's units are 0", v)
+		}
+		return nil
+	},
+	// 03: "conv2's maps are sparser: more of their values are zero".
+	"conv2-sparser": func(c *claimed) error {
+		v, err := c.all("conv1-zero-share", "conv2-zero-share")
+		if err != nil {
+			return err
+		}
+		if v[1] <= v[0] {
+			return fmt.Errorf("zeros: conv1 %.2f, conv2 %.2f", v[0], v[1])
+		}
+		return nil
+	},
+	// 03: "In the full 84 dimensions, nearly every digit's nearest neighbour is a digit of its
+	// own class; in the two-dimensional picture far fewer are".
+	"embedding-neighbours": func(c *claimed) error {
+		v, err := c.all("fc2-same-class-neighbours", "pca-same-class-neighbours")
+		if err != nil {
+			return err
+		}
+		if v[0] < 0.9 || v[1] > v[0]-0.15 {
+			return fmt.Errorf("same-class nearest neighbours: %.3f in 84 dimensions, %.3f in two", v[0], v[1])
+		}
+		return nil
+	},
+}
+
+// verdicts checks that the methods in pass have a similarity of at most 0.5 (the flag
+// threshold) and those in flagged more.
+func verdicts(c *claimed, prefix string, pass, flagged []string) error {
+	for _, group := range []struct {
+		methods []string
+		flagged bool
+	}{{pass, false}, {flagged, true}} {
+		for _, m := range group.methods {
+			v, err := c.m(prefix + m)
+			if err != nil {
+				return err
+			}
+			if (v > 0.5) != group.flagged {
+				return fmt.Errorf("%s: similarity %.2f, said to be flagged: %v", m, v, group.flagged)
+			}
+		}
+	}
+	return nil
+}
+
+// leastOrMost checks that layer's relative change since initialisation is the largest
+// (most) or the smallest of layers, and, when below > 0, under below.
+func leastOrMost(c *claimed, prefix, layer string, layers []string, most bool, below float64) error {
+	mine, err := c.m(prefix + layer + "-relative-change")
+	if err != nil {
+		return err
+	}
+	for _, l := range layers {
+		v, err := c.m(prefix + l + "-relative-change")
+		if err != nil {
+			return err
+		}
+		if (most && v > mine) || (!most && v < mine) {
+			return fmt.Errorf("%s moved %.3f of its size, %s %.3f", layer, mine, l, v)
+		}
+	}
+	if below > 0 && mine >= below {
+		return fmt.Errorf("%s moved %.3f of its size, not under %.2g", layer, mine, below)
+	}
+	return nil
+}
