@@ -304,6 +304,41 @@ var claims = map[string]func(c *claimed) error{
 		}
 		return nil
 	},
+	// 07: "The training accuracy ends far above the test accuracy".
+	"resnet-overfits": func(c *claimed) error {
+		v, err := c.all("resnet-train-accuracy", "resnet-test-accuracy")
+		if err != nil {
+			return err
+		}
+		if v[0]-v[1] < 0.1 {
+			return fmt.Errorf("training accuracy %.3f, test %.3f", v[0], v[1])
+		}
+		return nil
+	},
+	// 07: "After ten epochs the stem's filters are still mostly their random start
+	// (correlation above 0.9)", measured against the step-0 checkpoint.
+	"resnet-stem-barely-moves": func(c *claimed) error {
+		v, err := c.all("resnet-checkpoint-first-step", "resnet-stem-init-correlation")
+		if err != nil {
+			return err
+		}
+		if v[0] != 0 || v[1] <= 0.9 {
+			return fmt.Errorf("first checkpoint at step %.0f; stem correlation %.3f", v[0], v[1])
+		}
+		return nil
+	},
+	// 07: with the higher rate "the stem's filters correlate only about half with their start
+	// ... while the test accuracy stays about two in three".
+	"fast-stem-learns": func(c *claimed) error {
+		v, err := c.all("fast-checkpoint-first-step", "fast-stem-init-correlation", "fast-test-accuracy")
+		if err != nil {
+			return err
+		}
+		if v[0] != 0 || v[1] > 0.65 || v[1] < 0.3 || v[2] < 0.6 || v[2] > 0.78 {
+			return fmt.Errorf("first checkpoint at step %.0f; stem correlation %.3f; test accuracy %.3f", v[0], v[1], v[2])
+		}
+		return nil
+	},
 }
 
 // verdicts checks that the methods in pass have a similarity of at most 0.5 (the flag

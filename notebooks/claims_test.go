@@ -256,3 +256,34 @@ func TestNotebookCodeFitsTheScreen(t *testing.T) {
 		}
 	}
 }
+
+var beforeRE = regexp.MustCompile(`\*\*Before you start\*\*: [^;]+; about (\d+) minutes`)
+
+// Every notebook says what to read first and how long it takes (30–45 minutes), and the
+// README's list gives the same time.
+func TestNotebooksStateScopeAndTime(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs, _ := filepath.Glob("src/*.go.md")
+	for _, p := range srcs {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := beforeRE.FindStringSubmatch(string(raw))
+		if m == nil {
+			t.Errorf("%s does not say what to read first and how long it takes", p)
+			continue
+		}
+		if n, _ := strconv.Atoi(m[1]); n < 30 || n > 45 {
+			t.Errorf("%s takes %d minutes, want 30–45", p, n)
+		}
+		name := strings.TrimSuffix(filepath.Base(p), ".go.md")
+		item := regexp.MustCompile("(?m)^[0-9]\\. `" + regexp.QuoteMeta(name) + "` \\(([^)]*)\\)").FindSubmatch(readme)
+		if item == nil || !strings.Contains(string(item[1]), m[1]+" min") {
+			t.Errorf("README's notebook list does not give %s's %s minutes", name, m[1])
+		}
+	}
+}
