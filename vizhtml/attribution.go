@@ -16,8 +16,12 @@ type AttributionColumn struct {
 	Signed bool
 }
 
-// AttributionGrid shows images in rows and methods in columns, each cell the method's map
-// blended over the image (diverging colours for signed maps, viridis otherwise).
+// AttributionGrid shows images in rows and methods in columns. An unsigned map (Grad-CAM,
+// saliency) is blended over its image in viridis; a signed map (gradient × input,
+// integrated gradients) is drawn on its own on a diverging scale with white at zero, since
+// red and blue blended over a white digit would vanish. Each map is scaled to its own
+// range, a map that is one value everywhere is marked as such, and the last row is each
+// column's colour scale.
 func AttributionGrid(images []nd.Array, rowLabels []string, cols []AttributionColumn) (Fragment, error) {
 	if len(images) == 0 || len(cols) == 0 {
 		return Fragment{}, fmt.Errorf("attribution grid: %d images, %d methods", len(images), len(cols))
@@ -41,16 +45,59 @@ func AttributionGrid(images []nd.Array, rowLabels []string, cols []AttributionCo
 		}
 		fmt.Fprintf(&b, `<tr><td><img src="%s" width="96" height="96" alt="image %d"><br>%s</td>`, DataURI(raw), i, esc(rowLabels[i]))
 		for _, c := range cols {
-			png, err := OverlayPNG(img, c.Maps[i], OverlayOptions{Signed: c.Signed, Alpha: 0.65, Scale: max(1, 96/max(img.Shape[0], 1))})
+			cell, err := attributionCell(img, c.Maps[i], c.Signed)
 			if err != nil {
 				return Fragment{}, fmt.Errorf("attribution grid %s image %d: %w", c.Method, i, err)
 			}
-			fmt.Fprintf(&b, `<td><img src="%s" width="96" height="96" alt="%s"></td>`, DataURI(png), esc(c.Method))
+			fmt.Fprintf(&b, `<td>%s</td>`, strings.Replace(cell, `alt=""`, `alt="`+esc(c.Method)+`"`, 1))
 		}
 		b.WriteString("</tr>")
 	}
-	b.WriteString("</table>")
+	b.WriteString(`<tr><td class="cl-capnote">colours</td>`)
+	for _, c := range cols {
+		if c.Signed {
+			b.WriteString(`<td>` + legendStrip(Diverging, "−max", "+max", "0 white") + `</td>`)
+		} else {
+			b.WriteString(`<td>` + legendStrip(Viridis, "min", "max", "over the image") + `</td>`)
+		}
+	}
+	b.WriteString("</tr></table>")
+	b.WriteString(`<p class="cl-note">Each map is scaled to its own range (the colour row: its ends). Signed maps: red raises the class score, blue lowers it.</p>`)
 	return Fragment{HTML: b.String()}, nil
+}
+
+// attributionCell draws one map of the grid (96 px), with a note when it is constant.
+func attributionCell(img, m nd.Array, signed bool) (string, error) {
+	r := RangeOf(m.Data, false)
+	var png []byte
+	var err error
+	if signed {
+		png, err = HeatPNG(nd.Array{Shape: m.Shape[:2], Data: m.Data}, Diverging, RangeOf(m.Data, true))
+	} else {
+		png, err = OverlayPNG(img, m, OverlayOptions{Alpha: 0.65, Scale: max(1, 96/max(img.Shape[0], 1))})
+	}
+	if err != nil {
+		return "", err
+	}
+	cell := fmt.Sprintf(`<img src="%s" width="96" height="96" style="image-rendering:pixelated" alt="">`, DataURI(png))
+	if r.Lo == r.Hi {
+		cell += fmt.Sprintf(`<br><span class="cl-capnote cl-constant">blank: %s everywhere</span>`, esc(scaleLabel(r.Lo)))
+	}
+	return cell, nil
+}
+
+// legendStrip is a small colour bar with its two end labels and a note.
+func legendStrip(cmap Colormap, lo, hi, note string) string {
+	strip := nd.New(1, 64)
+	for i := range strip.Data {
+		strip.Data[i] = float32(i) / 63
+	}
+	png, err := HeatPNG(strip, cmap, Range{0, 1})
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf(`<div class="cl-legend" style="font-size:11px;color:#444;white-space:nowrap">%s <img src="%s" width="56" height="8" alt="colour scale" style="vertical-align:middle;border:1px solid #ccc"> %s<br>%s</div>`,
+		esc(lo), DataURI(png), esc(hi), esc(note))
 }
 
 // SanityLine is one method's similarity to its original maps as layers are randomised.

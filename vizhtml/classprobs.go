@@ -60,9 +60,12 @@ func ClassProbabilities(titleText string, logits []float32, classes []string) (F
 	bar.SetGlobalOptions(title(titleText, fmt.Sprintf("most likely: %s (%.1f%%, logit %.3g)", classes[best], 100*p[best], logits[best])),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true)}),
 		charts.WithLegendOpts(opts.Legend{Show: tf(false)}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "class", Data: classes, AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(k)}}),
+		// The axis name at the right end, with room for it: below rotated labels of
+		// unknown length it could fall off the chart.
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "class", NameGap: 8,
+			Data: classes, AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(k)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "softmax probability", Min: 0, Max: 1}),
-		charts.WithGridOpts(opts.Grid{Top: "70", Left: "50", Right: "20", Bottom: "30", ContainLabel: tf(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Left: "50", Right: "50", Bottom: "30", ContainLabel: tf(true)}),
 	)
 	bar.SetXAxis(classes)
 	bar.AddSeries("probability", bars)

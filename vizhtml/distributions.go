@@ -149,7 +149,7 @@ func TrainingCurves(loss, accuracy []nd.Series) (Fragment, error) {
 		}
 		// Loss on a log scale (a spike does not flatten the rest), with a button to switch.
 		logY := part.title == "Loss" && allPositive(part.series)
-		f, err := render(lineChart(part.title, "drag the slider or scroll to zoom", "step", part.y, xy, names, logY), "100%", "340px")
+		f, err := render(lineChart(part.title, "", "step", part.y, xy, names, logY), "100%", "340px")
 		if err != nil {
 			return Fragment{}, err
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -35,6 +37,10 @@ func render(c option, width, height string) (Fragment, error) {
 			}
 		}
 	}
+	fitHeader(opt)
+	if h, err := strconv.Atoi(strings.TrimSuffix(height, "px")); err == nil {
+		spaceCategoryLabels(opt, h)
+	}
 	return chartFragment(opt, width, height)
 }
 
@@ -52,7 +58,9 @@ func finite(v float64) any {
 	return v
 }
 
-// visualMap returns a continuous colour scale over [lo, hi].
+// visualMap returns a continuous colour scale over [lo, hi], its ends labelled with three
+// significant digits. It has no drag handles: ECharts labels those with integers, so a
+// range of ±0.476 would read "0" and "-0".
 func visualMap(cmap Colormap, lo, hi float64) opts.VisualMap {
 	text := []string{scaleLabel(hi), scaleLabel(lo)}
 	if !(hi > lo) { // one value everywhere: say so, and give ECharts a usable span
@@ -66,7 +74,7 @@ func visualMap(cmap Colormap, lo, hi float64) opts.VisualMap {
 		}
 		return float32(v)
 	}
-	return opts.VisualMap{Calculable: tf(true), Min: nz(lo), Max: nz(hi), Orient: "vertical", Right: "0", Top: "middle",
+	return opts.VisualMap{Calculable: tf(false), Min: nz(lo), Max: nz(hi), Orient: "vertical", Right: "0", Top: "middle",
 		Text: text, InRange: &opts.VisualMapInRange{Color: cmap.Stops(9)}}
 }
 

@@ -25,7 +25,10 @@ func ramp(shape ...int) nd.Array {
 }
 
 // allViews renders one of every view, with hostile strings in every label.
-func allViews(t testing.TB) *Page {
+func allViews(t testing.TB) *Page { return viewsLabelled(t, hostile) }
+
+// viewsLabelled is a page with every view, its names and labels set to label.
+func viewsLabelled(t testing.TB, hostile string) *Page {
 	p := &Page{Title: "report " + hostile, Subtitle: hostile}
 	img := ramp(28, 28, 1)
 	for i := range img.Data {
