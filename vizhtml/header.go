@@ -122,4 +122,3 @@ func pixels(v any) int {
 	}
 	return 0
 }
-
