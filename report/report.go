@@ -31,6 +31,8 @@ type Options struct {
 	Layers []string
 	// Title of the page (default "convlens report: <model>").
 	Title string
+	// Links are related pages (an explain or explore page) the summary links to.
+	Links []vizhtml.Link
 }
 
 // deepLayers is the number of spatial layers beyond which a report shows stage outputs.
@@ -103,14 +105,13 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	if page.Title == "" {
 		page.Title = "convlens report: " + s.Name
 	}
-	correct := 0
-	for i, p := range preds {
-		if p == int(ds.Labels[i]) {
-			correct++
-		}
+	eval, err := Evaluate(m, ds)
+	if err != nil {
+		return nil, err
 	}
-	page.Subtitle = fmt.Sprintf("model %s on %s, step %d, backend %s; accuracy on the first %d held-out examples: %.2f%%",
-		s.Name, ds.Name, in.Step, m.Backend.Kind, n, 100*float64(correct)/float64(n))
+	page.Subtitle = fmt.Sprintf("model %s on %s, step %d, backend %s; accuracy on all %d held-out images: %.2f%%",
+		s.Name, ds.Name, in.Step, m.Backend.Kind, eval.N, 100*eval.Accuracy())
+	page.Add(Summary(m, ds, eval, in.Step, min(opt.Images+1, 4), opt.Links))
 
 	sum, err := s.Summarize()
 	if err != nil {

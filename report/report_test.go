@@ -2,6 +2,8 @@ package report_test
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -78,7 +80,7 @@ func TestReportSectionsEscapingAndSize(t *testing.T) {
 			t.Errorf("section %q: %v", s.Title, s.Err)
 		}
 	}
-	want := []string{"Architecture", "Training curves", "Gradient flow", "Weight and gradient distributions", "Filters", "Feature maps",
+	want := []string{"Summary", "Architecture", "Training curves", "Gradient flow", "Weight and gradient distributions", "Filters", "Feature maps",
 		"Activation statistics", "Saliency and Grad-CAM", "Confusion matrix", "Misclassified examples", "Embedding"}
 	if !slices.Equal(titles, want) {
 		t.Errorf("sections %q, want %q", titles, want)
@@ -110,5 +112,51 @@ func TestExplainPageSurfacesMethodErrors(t *testing.T) {
 	}
 	if e := page.Sections[0].Err; e == nil || !strings.Contains(e.Error(), "spatial") {
 		t.Errorf("attribution section error %v, want the CAM layer's cause", e)
+	}
+}
+
+// The summary's accuracy is over every held-out image, equal to a count by hand and to the
+// page's subtitle; its links are escaped and a script link is neutralised.
+func TestSummaryUsesTheWholeHeldOutSet(t *testing.T) {
+	m, h, test := trained(t)
+	links := []vizhtml.Link{{Text: "explain <page>", Href: "explain.html"}, {Text: "bad", Href: " JavaScript:alert(1)"}}
+	page, err := report.Build(report.Input{Model: m, History: h, Data: test, Step: 6}, report.Options{Images: 2, Examples: 5, Links: links})
+	if err != nil {
+		t.Fatal(err)
+	}
+	preds, err := m.Predict(test.Batch(0, test.N))
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := 0
+	for i, p := range preds {
+		if p == int(test.Labels[i]) {
+			right++
+		}
+	}
+	e, err := report.Evaluate(m, test)
+	if err != nil || e.Correct != right || e.N != test.N {
+		t.Fatalf("evaluation %+v, %v; by hand %d of %d", e, err, right, test.N)
+	}
+	html := page.Sections[0].Body.HTML
+	want := fmt.Sprintf("%d of %d held-out images", right, test.N)
+	if page.Sections[0].Title != "Summary" || !strings.Contains(html, want) ||
+		!strings.Contains(page.Subtitle, fmt.Sprintf("all %d held-out images: %.2f%%", test.N, 100*float64(right)/float64(test.N))) {
+		t.Errorf("summary lacks %q or the subtitle %q disagrees", want, page.Subtitle)
+	}
+	if !strings.Contains(html, `<a href="explain.html">explain &lt;page&gt;</a>`) || strings.Contains(strings.ToLower(html), "javascript:") {
+		t.Error("links are not escaped or a script link survived")
+	}
+	logits, _ := m.Logits(test.Batch(0, test.N))
+	loss := 0.0
+	for i := 0; i < test.N; i++ {
+		row, z := logits.Sub(i).Data, 0.0
+		for _, v := range row {
+			z += math.Exp(float64(v))
+		}
+		loss += (math.Log(z) - float64(row[test.Labels[i]])) / float64(test.N)
+	}
+	if math.Abs(e.Loss-loss) > 1e-6*max(1, loss) {
+		t.Errorf("loss %v, by hand %v", e.Loss, loss)
 	}
 }

@@ -369,5 +369,5 @@ func Attributions(m *layers.Model, ds *data.Dataset, n int) vizhtml.Section {
 		rows = append(rows, "true "+className(ds.Classes, int(ds.Labels[i])))
 	}
 	f, err := vizhtml.AttributionGrid(imgs, rows, cols)
-	return vizhtml.Section{Title: title, Note: "Where the predicted class's evidence lies; `convlens explain` compares every method and runs the sanity checks.", Body: f, Err: err}
+	return vizhtml.Section{Title: title, Note: "Where the predicted class's evidence lies; the explain command (convlens explain) compares every method and runs the sanity checks.", Body: f, Err: err}
 }

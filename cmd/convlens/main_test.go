@@ -157,7 +157,8 @@ func TestReportDrawsEveryChart(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	page := filepath.Join(dir, "report.html")
-	out, err = convlens(t, "report", "-checkpoint", ckpt, "-backend", "go", "-examples", "300", "-images", "2", "-out", page)
+	out, err = convlens(t, "report", "-checkpoint", ckpt, "-backend", "go", "-examples", "300", "-images", "2", "-out", page,
+		"-link", "every method=explain.html")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -166,10 +167,13 @@ func TestReportDrawsEveryChart(t *testing.T) {
 	if _, err := fmt.Sscanf(out[strings.Index(out, "report: "):], "report: "+page+" (%d sections, %d charts, %f MB, %f s)", &sections, &charts, &mb, &secs); err != nil {
 		t.Fatalf("cannot read the summary line: %v\n%s", err, out)
 	}
-	if sections != 11 || charts < 15 || mb > 3 {
+	if sections != 12 || charts < 15 || mb > 3 {
 		t.Errorf("report: %d sections, %d charts, %.2f MB", sections, charts, mb)
 	}
 	html, _ := os.ReadFile(page)
+	if !strings.Contains(string(html), `<a href="explain.html">every method</a>`) {
+		t.Error("the summary lacks the -link")
+	}
 	if strings.Contains(string(html), "cl-error") && strings.Contains(string(html), "could not be drawn") {
 		t.Error("a view failed to draw")
 	}
@@ -357,6 +361,8 @@ func TestCLIRefusesBadFlags(t *testing.T) {
 		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-images", "-5"}, "-images -5 outside"},
 		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-images", "1000000000"}, "-images 1000000000 outside"},
 		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-out", filepath.Join(file, "r.html")}, "-out"},
+		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-link", "explain.html"}, "want TEXT=URL"},
+		{[]string{"report", "-checkpoint", ckpt, "-backend", "go", "-link", "=x.html"}, "want TEXT=URL"},
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "gradcam", "-layer", "fc1"}, "spatial"},
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "gradcam++", "-layer", "fc1"}, "spatial"},
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-method", "gradcam++", "-layer", "conv2.pre"}, "ill-conditioned"},

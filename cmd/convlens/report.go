@@ -2,9 +2,12 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/convlens/convlens/report"
+	"github.com/convlens/convlens/vizhtml"
 )
 
 func runReport(args []string) error {
@@ -15,6 +18,8 @@ func runReport(args []string) error {
 	dataDir := fs.String("data-dir", "", "folder with the IDX files")
 	examples := fs.Int("examples", 1000, "held-out examples for the confusion matrix, embedding and activation statistics")
 	out := fs.String("out", "report.html", "output HTML file")
+	var links linkFlag
+	fs.Var(&links, "link", "a related page for the summary to link to, as TEXT=URL (repeatable; e.g. \"explanations=explain.html\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,9 +42,27 @@ func runReport(args []string) error {
 		rin.History, rin.Step = o.loaded.History, o.loaded.Step
 	}
 	start := time.Now()
-	page, err := report.Build(rin, report.Options{Images: count, Examples: *examples})
+	page, err := report.Build(rin, report.Options{Images: count, Examples: *examples, Links: links})
 	if err != nil {
 		return err
 	}
 	return writePage(page, *out, start)
+}
+
+// linkFlag collects -link TEXT=URL values.
+type linkFlag []vizhtml.Link
+
+func (l *linkFlag) String() string { return fmt.Sprint(len(*l), " links") }
+
+func (l *linkFlag) Set(v string) error {
+	text, href, ok := strings.Cut(v, "=")
+	text, href = strings.TrimSpace(text), strings.TrimSpace(href)
+	if !ok || text == "" || href == "" {
+		return fmt.Errorf("want TEXT=URL, got %q", v)
+	}
+	if len(*l) >= 16 {
+		return fmt.Errorf("at most 16 links")
+	}
+	*l = append(*l, vizhtml.Link{Text: text, Href: href})
+	return nil
 }
