@@ -339,6 +339,18 @@ var claims = map[string]func(c *claimed) error{
 		}
 		return nil
 	},
+	// 07: "The branch only adds a correction, smaller than the shortcut it is added to, so
+	// block1 still looks like the stem's maps".
+	"residual-branch-is-a-correction": func(c *claimed) error {
+		v, err := c.all("branch-to-shortcut", "block1-stem-correlation")
+		if err != nil {
+			return err
+		}
+		if v[0] >= 1 || v[1] <= 0.5 {
+			return fmt.Errorf("branch %.2f the size of the shortcut; block1 vs stem correlation %.2f", v[0], v[1])
+		}
+		return nil
+	},
 }
 
 // verdicts checks that the methods in pass have a similarity of at most 0.5 (the flag
