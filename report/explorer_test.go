@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -364,5 +365,65 @@ func TestExplorerPageBudgets(t *testing.T) {
 		if len(page) > c.limit {
 			t.Errorf("%s with %d images: %d bytes, over %d", c.spec.Name, c.images, len(page), c.limit)
 		}
+	}
+}
+
+// The explorer opens on the strongest value of its Grad-CAM layer (not a window of
+// padding), its map lists every layer and scrolls the overview to the one clicked, and the
+// logits say which class each cell is.
+func TestExplorerOpensOnTheStrongestValue(t *testing.T) {
+	m := zoo(t)
+	images := testutil.RandomArray(11, 0, 1, 2, 9, 9, 3)
+	taps, err := m.Taps(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeExplorer(t, m, images, report.ExplorerOptions{Classes: []string{"a", "b", "c", "d"}})
+	s := browser.Open(t, 2*time.Minute)
+	if err := s.Load(file); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(file)
+	m2 := regexp.MustCompile(`"camLayer":"([^"]+)"`).FindSubmatch(raw)
+	if m2 == nil {
+		t.Fatal("the page names no Grad-CAM layer")
+	}
+	cam := string(m2[1])
+	a := taps.Outputs[cam].Sub(0)
+	best := 0
+	for i, v := range a.Data {
+		if v > a.Data[best] {
+			best = i
+		}
+	}
+	want := fmt.Sprintf("%d,%d,%d", best/(a.Shape[1]*a.Shape[2]), best/a.Shape[2]%a.Shape[1], best%a.Shape[2])
+	r := check(t, s, taps, 0, cam)
+	if r.Pos != want {
+		t.Errorf("opens at %s of %s, the strongest value is at %s", r.Pos, cam, want)
+	}
+	topo, _ := m.Spec.Topology()
+	n, err := browser.Eval[int](s, `document.querySelectorAll(".cl-ex-mapbtn").length`)
+	if err != nil || n != len(topo.Nodes)+1 {
+		t.Errorf("the map has %d buttons, want %d (input and every layer)", n, len(topo.Nodes)+1)
+	}
+	last := topo.Nodes[len(topo.Nodes)-1].Name
+	if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`.cl-ex-mapbtn[data-node=%q]`, last)))); err != nil {
+		t.Fatal(err)
+	}
+	inView, err := browser.Eval[bool](s, fmt.Sprintf(`(function(){var o=document.querySelector(".cl-ex-ov").getBoundingClientRect(),
+e=document.querySelector('.cl-ex-node[data-node=%q]').getBoundingClientRect();return e.left>=o.left-1&&e.left<o.right})()`, last))
+	if err != nil || !inView {
+		t.Errorf("clicking %s in the map does not bring it into view (%v)", last, err)
+	}
+	marked, _ := browser.Eval[bool](s, fmt.Sprintf(`document.querySelector('.cl-ex-mapbtn[data-node=%q]').classList.contains("cl-ex-vis")`, last))
+	if !marked {
+		t.Error("the map does not mark the layer in view")
+	}
+	classes, _ := browser.Eval[string](s, `(document.querySelector(".cl-ex-classes")||{}).textContent||""`)
+	if classes != "cells in class order: a, b, c, d" {
+		t.Errorf("logits caption %q", classes)
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
 	}
 }

@@ -164,8 +164,9 @@ function convlensExplore(id) {
   root.textContent = "";
   var pick = el("div", "cl-ex-pick"), top = el("div", "cl-ex-top"), ov = el("div", "cl-ex-ov"),
     probs = el("div", "cl-ex-probs"), detail = el("div", "cl-ex-detail");
+  var map = el("div", "cl-ex-map");
   top.appendChild(ov); top.appendChild(probs);
-  root.appendChild(pick); root.appendChild(top); root.appendChild(detail);
+  root.appendChild(pick); root.appendChild(map); root.appendChild(top); root.appendChild(detail);
   if (D.note) root.insertBefore(el("p", "cl-ex-note", D.note), pick);
 
   function drawPicker() {
@@ -231,9 +232,42 @@ function convlensExplore(id) {
       tiles.appendChild(tile(name, 0, r, 96));
     }
     box.appendChild(tiles);
+    if (name === D.logits && D.classes && D.classes.length) {
+      var cls = D.classes.slice(0, 12).join(", ") + (D.classes.length > 12 ? ", …" : "");
+      box.appendChild(el("small", "cl-ex-classes", "cells in class order: " + cls));
+    }
     box.appendChild(legend(r));
     return box;
   }
+
+  // The map: every layer by name, in order; a click scrolls the overview to it, and the
+  // layers in view are marked, so that nothing hides behind the sideways scroll.
+  function drawMap() {
+    map.textContent = "";
+    var names = ["input"].concat(D.layers.map(function (L) { return L.name; }));
+    map.appendChild(el("span", "cl-ex-maphint", names.length + " layers, each on its own colour scale (its ends under it; red/blue: signed, white: 0). Jump to:"));
+    names.forEach(function (n) {
+      var b = el("button", "cl-ex-mapbtn", n);
+      b.type = "button";
+      b.dataset.node = n;
+      b.onclick = function () {
+        var e = ov.querySelector('[data-node="' + CSS.escape(n) + '"]');
+        if (e) ov.scrollLeft = Math.max(0, e.offsetLeft - 8);
+        markVisible();
+      };
+      map.appendChild(b);
+    });
+    markVisible();
+  }
+  function markVisible() {
+    var v = ov.getBoundingClientRect();
+    map.querySelectorAll(".cl-ex-mapbtn").forEach(function (b) {
+      var e = ov.querySelector('.cl-ex-node[data-node="' + CSS.escape(b.dataset.node) + '"]');
+      var r = e ? e.getBoundingClientRect() : null;
+      b.classList.toggle("cl-ex-vis", !!r && r.right > v.left && r.left < v.right);
+    });
+  }
+  ov.addEventListener("scroll", markVisible);
 
   function drawOverview() {
     ov.textContent = "";
@@ -248,6 +282,7 @@ function convlensExplore(id) {
     });
     ov.appendChild(cols);
     drawEdges();
+    markVisible();
   }
 
   function drawEdges() {
@@ -724,8 +759,20 @@ function convlensExplore(id) {
   function redraw() {
     drawPicker(); drawProbs(); drawOverview(); drawDetail();
   }
-  var firstConv = D.layers.filter(function (L) { return L.kind === "conv2d"; })[0] || D.layers[0];
-  state.layer = firstConv.name;
+  // First selection: the strongest value of the Grad-CAM layer (else the last convolution),
+  // not a corner of padding.
+  var convs = D.layers.filter(function (L) { return L.kind === "conv2d" && spatial(L.shape); });
+  var start = (byName[D.camLayer] && spatial(shapes[D.camLayer])) ? byName[D.camLayer] : convs[convs.length - 1] || D.layers[0];
+  state.layer = start.name;
+  if (spatial(shapes[start.name])) {
+    var sv = vals(start.name), ss = shapes[start.name], best = 0;
+    for (var i = 1; i < sv.length; i++) if (sv[i] > sv[best]) best = i;
+    state.ch = best % ss[2]; state.x = Math.floor(best / ss[2]) % ss[1]; state.y = Math.floor(best / (ss[1] * ss[2]));
+    if (state.ch >= 8) state.expanded[start.name] = true;
+  }
   redraw();
+  drawMap();
+  var startNode = ov.querySelector('[data-node="' + CSS.escape(start.name) + '"]');
+  if (startNode) ov.scrollLeft = Math.max(0, startNode.offsetLeft - ov.clientWidth / 3);
   window.addEventListener("resize", drawEdges);
 }
