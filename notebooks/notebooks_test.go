@@ -215,6 +215,12 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 			if drawn := browser.DrawnCharts(dom); drawn != charts {
 				t.Errorf("%d of %d charts drew in the HTML export", drawn, charts)
 			}
+			// A picture of the whole export, kept beside it for reading (out/notebooks in make test).
+			if os.Getenv("CONVLENS_NB_OUT") != "" {
+				if err := browser.Open(t, 2*time.Minute).Screenshot(html, filepath.Join(outDir, name+".jpg")); err != nil {
+					t.Logf("screenshot of %s: %v", name, err)
+				}
+			}
 			// As GitHub or nbviewer shows the export: no scripts, a picture for every chart.
 			noJS, err := browser.Open(t, 2*time.Minute).ViewWithoutScripts(html)
 			if err != nil {

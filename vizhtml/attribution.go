@@ -135,13 +135,26 @@ func SanityChart(lines []SanityLine, threshold float64) (Fragment, error) {
 	if len(flagged) > 0 {
 		sub += ". Flagged: " + strings.Join(flagged, ", ")
 	}
+	// Each step randomises one more layer: label it by that layer (the full cumulative list
+	// is in the tooltip's step name), every label shown, tilted.
+	labels := make([]string, len(steps))
+	for i, st := range steps {
+		labels[i] = st
+		if j := strings.LastIndex(st, "+"); j >= 0 {
+			labels[i] = "+" + st[j+1:]
+		}
+		if len([]rune(labels[i])) > 18 {
+			labels[i] = string([]rune(labels[i])[:17]) + "…"
+		}
+	}
 	line.SetGlobalOptions(title("Model-parameter randomisation (cascading, top layer first)", sub),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: tf(true), Top: "45", Type: "scroll"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: steps, Name: "randomised", NameLocation: "middle", NameGap: 30}),
+		charts.WithLegendOpts(opts.Legend{Show: tf(true), Type: "scroll"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: labels, Name: "layers randomised, from the top", NameLocation: "middle",
+			NameGap: 62, AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 30}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Min: -1, Max: 1, Name: "Spearman ρ"}),
-		charts.WithGridOpts(opts.Grid{Top: "90", ContainLabel: tf(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "90", Bottom: "70", ContainLabel: tf(true)}),
 	)
-	line.SetXAxis(steps)
+	line.SetXAxis(labels)
 	return render(line, "100%", "380px")
 }

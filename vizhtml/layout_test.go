@@ -92,6 +92,13 @@ func TestChartTextDoesNotOverlap(t *testing.T) {
 	p.Add(Section{Title: "Twenty classes", Body: f, Err: err})
 	f, err = UnitValues("fc1 (after ReLU), one bar per unit", logits, nil)
 	p.Add(Section{Title: "Units", Body: f, Err: err})
+	steps := []string{"logits", "logits+fc2", "logits+fc2+fc1", "logits+fc2+fc1+conv2", "logits+fc2+fc1+conv2+conv1"}
+	var sanity []SanityLine
+	for k, m := range []string{"saliency", "gradient×input", "smoothgrad(saliency)", "integrated gradients", "grad-cam", "grad-cam++", "occlusion"} {
+		sanity = append(sanity, SanityLine{Method: m, Steps: steps, Similarity: []float64{0.9, 0.5, 0.3, 0.2, float64(k) / 7}, Flagged: k > 3})
+	}
+	f, err = SanityChart(sanity, 0.5)
+	p.Add(Section{Title: "Sanity", Body: f, Err: err})
 	var buf bytes.Buffer
 	if err := p.Render(&buf); err != nil {
 		t.Fatal(err)

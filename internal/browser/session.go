@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -133,3 +134,15 @@ document.querySelectorAll(".cl-chart").forEach(function(el){
   if(why){out.Missing.push((el.id||"?")+": "+why);}else{out.Shown++;}
 });
 return out;})()`
+
+// Screenshot opens a local file and writes a picture of the whole page (JPEG) to out.
+func (s *Session) Screenshot(file, out string) error {
+	if err := s.Load(file); err != nil {
+		return err
+	}
+	buf, err := chromedp.Run(s.Ctx, chromedp.FullScreenshot(70))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, buf, 0o644)
+}
