@@ -21,6 +21,8 @@ const (
 	archBoxW, archBoxH = 168, 52
 	archGapX, archGapY = 28, 26
 	archMaxRows        = 2000
+	archWrapRows       = 14   // ranks per column before a graph wraps
+	archMaxWidth       = 1400 // px a wrapped graph may take
 )
 
 // archGraph lays the layers out top to bottom by rank (the longest path from the input),
@@ -67,31 +69,57 @@ func archGraph(input []int, rows []ArchLayer) (string, error) {
 		lanes[boxes[i].rank]++
 		maxLane, maxRank = max(maxLane, boxes[i].lane), max(maxRank, boxes[i].rank)
 	}
-	x := func(b box) int { return 10 + b.lane*(archBoxW+archGapX) }
-	y := func(b box) int { return 10 + b.rank*(archBoxH+archGapY) }
-	arcRoom := 60 // right margin for skip connections
-	width := 20 + (maxLane+1)*(archBoxW+archGapX) + arcRoom
-	height := 20 + (maxRank+1)*(archBoxH+archGapY)
+	// A tall graph wraps into columns of perCol ranks each (a snake read top to bottom, then
+	// left to right), so that it fits a page instead of a long scroll.
+	arcRoom := 60 // right margin of each column for skip connections and wrapped edges
+	colW := (maxLane+1)*(archBoxW+archGapX) + arcRoom
+	ranks, perCol := maxRank+1, maxRank+1
+	if ranks > archWrapRows {
+		cols := min((ranks+archWrapRows-1)/archWrapRows, max(1, archMaxWidth/colW))
+		perCol = max(archWrapRows, (ranks+cols-1)/cols)
+	}
+	col := func(b box) int { return b.rank / perCol }
+	x := func(b box) int { return 10 + col(b)*colW + b.lane*(archBoxW+archGapX) }
+	y := func(b box) int { return 10 + (b.rank%perCol)*(archBoxH+archGapY) }
+	width := 20 + ((maxRank)/perCol+1)*colW
+	height := 20 + min(perCol, ranks)*(archBoxH+archGapY)
 	var s strings.Builder
-	fmt.Fprintf(&s, `<div style="overflow:auto;max-height:900px"><svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="model graph" font-family="sans-serif" font-size="11">`, width, height, width, height)
+	fmt.Fprintf(&s, `<div style="overflow-x:auto"><svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="model graph" font-family="sans-serif" font-size="11">`, width, height, width, height)
 	s.WriteString(`<defs><marker id="cl-arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#777"/></marker></defs>`)
-	skips := 0
+	skips, wrapped := 0, 0
 	for _, e := range edges {
 		a, b := boxes[e[0]], boxes[e[1]]
 		x1, y1 := x(a)+archBoxW/2, y(a)+archBoxH
 		x2, y2 := x(b)+archBoxW/2, y(b)
-		if b.rank-a.rank > 1 && a.lane == b.lane {
-			// A skip connection: an arc out to the right of the boxes it passes.
+		skip := b.rank-a.rank > 1 && a.lane == b.lane
+		if skip {
 			skips++
+		}
+		stroke := `stroke="#777" stroke-width="1.3"`
+		if skip {
+			stroke = `stroke="#c60" stroke-width="1.5" stroke-dasharray="5,3"`
+		}
+		if col(a) != col(b) {
+			// Into a later column: down out of the source, along the gutter to the top, over
+			// to the target's right side and into it.
+			wrapped++
+			gutter := 10 + (col(a)+1)*colW - arcRoom/2 - (wrapped%4)*6
+			side := x(b) + archBoxW + 12 + (wrapped%4)*6
+			fmt.Fprintf(&s, `<path data-from="%s" data-to="%s" d="M%d,%d L%d,%d L%d,%d L%d,%d L%d,%d L%d,%d L%d,%d" fill="none" %s marker-end="url(#cl-arrowhead)"/>`,
+				esc(a.name), esc(b.name), x1, y1, x1, y1+archGapY/3, gutter, y1+archGapY/3, gutter, 4, side, 4, side, y2+archBoxH/2, x(b)+archBoxW, y2+archBoxH/2, stroke)
+			continue
+		}
+		if skip {
+			// A skip connection: an arc out to the right of the boxes it passes.
 			out := x(a) + archBoxW + 14 + 10*(skips%4)
-			fmt.Fprintf(&s, `<path d="M%d,%d C%d,%d %d,%d %d,%d" fill="none" stroke="#c60" stroke-width="1.5" stroke-dasharray="5,3" marker-end="url(#cl-arrowhead)"/>`,
-				x(a)+archBoxW, y(a)+archBoxH/2, out+40, y(a)+archBoxH/2, out+40, y2-archGapY/2, x2+archBoxW/4, y2)
+			fmt.Fprintf(&s, `<path data-from="%s" data-to="%s" d="M%d,%d C%d,%d %d,%d %d,%d" fill="none" %s marker-end="url(#cl-arrowhead)"/>`,
+				esc(a.name), esc(b.name), x(a)+archBoxW, y(a)+archBoxH/2, out+40, y(a)+archBoxH/2, out+40, y2-archGapY/2, x2+archBoxW/4, y2, stroke)
 			continue
 		}
 		// Down the source's lane, then across into the target.
 		ym := max(y1, y2-archGapY-archBoxH/2)
-		fmt.Fprintf(&s, `<path d="M%d,%d L%d,%d C%d,%d %d,%d %d,%d" fill="none" stroke="#777" stroke-width="1.3" marker-end="url(#cl-arrowhead)"/>`,
-			x1, y1, x1, ym, x1, ym+archGapY/2+archBoxH/4, x2, y2-archGapY/2, x2, y2)
+		fmt.Fprintf(&s, `<path data-from="%s" data-to="%s" d="M%d,%d L%d,%d C%d,%d %d,%d %d,%d" fill="none" %s marker-end="url(#cl-arrowhead)"/>`,
+			esc(a.name), esc(b.name), x1, y1, x1, ym, x1, ym+archGapY/2+archBoxH/4, x2, y2-archGapY/2, x2, y2, stroke)
 	}
 	for _, b := range boxes {
 		fill := "#f3f4ff"
@@ -110,6 +138,9 @@ func archGraph(input []int, rows []ArchLayer) (string, error) {
 	s.WriteString(`</svg></div>`)
 	if skips > 0 {
 		fmt.Fprintf(&s, `<p class="cl-note">Dashed orange arcs are skip connections (%d); orange boxes merge branches.</p>`, skips)
+	}
+	if perCol < ranks {
+		fmt.Fprintf(&s, `<p class="cl-note">Read top to bottom, then the next column: %d columns of %d steps; lines along the top carry a layer's output into the next column.</p>`, (maxRank)/perCol+1, perCol)
 	}
 	return s.String(), nil
 }
