@@ -339,14 +339,14 @@ var claims = map[string]func(c *claimed) error{
 		}
 		return nil
 	},
-	// 07: "The branch only adds a correction, smaller than the shortcut it is added to, so
-	// block1 still looks like the stem's maps".
-	"residual-branch-is-a-correction": func(c *claimed) error {
+	// 07: "its branch is larger than the shortcut it is added to, and block1's maps correlate
+	// only about half with the stem's".
+	"residual-branch-is-not-small": func(c *claimed) error {
 		v, err := c.all("branch-to-shortcut", "block1-stem-correlation")
 		if err != nil {
 			return err
 		}
-		if v[0] >= 1 || v[1] <= 0.5 {
+		if v[0] <= 1 || v[1] < 0.3 || v[1] > 0.7 {
 			return fmt.Errorf("branch %.2f the size of the shortcut; block1 vs stem correlation %.2f", v[0], v[1])
 		}
 		return nil
