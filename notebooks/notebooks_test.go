@@ -215,9 +215,21 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 			if drawn := browser.DrawnCharts(dom); drawn != charts {
 				t.Errorf("%d of %d charts drew in the HTML export", drawn, charts)
 			}
-			// A picture of the whole export, kept beside it for reading (out/notebooks in make test).
+			// No chart text overlaps another or is cut off; a picture of the whole export is
+			// kept beside it for reading (out/notebooks in make test).
+			view := browser.Open(t, 3*time.Minute)
+			if err := view.Load(html); err != nil {
+				t.Fatal(err)
+			}
+			problems, err := view.ChartTextProblems()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				t.Errorf("chart %q: %s", p.Chart, p.Problem)
+			}
 			if os.Getenv("CONVLENS_NB_OUT") != "" {
-				if err := browser.Open(t, 2*time.Minute).Screenshot(html, filepath.Join(outDir, name+".jpg")); err != nil {
+				if err := view.Screenshot(html, filepath.Join(outDir, name+".jpg")); err != nil {
 					t.Logf("screenshot of %s: %v", name, err)
 				}
 			}

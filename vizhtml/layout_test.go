@@ -11,67 +11,6 @@ import (
 	"github.com/convlens/convlens/internal/browser"
 )
 
-// textBoxesJS redraws every chart of the page with ECharts' SVG renderer (same option,
-// same size) and returns, per chart, the text boxes that overlap another text of the chart
-// or stick out of its container.
-const textBoxesJS = `(() => {
-  const out = [];
-  // A text's outline on the screen: its box corners through its transform (rotated labels).
-  const quad = t => {
-    const b = t.getBBox(), m = t.getScreenCTM();
-    return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
-      .map(([x, y]) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f]);
-  };
-  // Separating axes: two convex outlines overlap by more than 2 px along every edge normal.
-  const overlap = (p, q) => {
-    for (const poly of [p, q]) {
-      for (let i = 0; i < 4; i++) {
-        const [x1, y1] = poly[i], [x2, y2] = poly[(i + 1) % 4];
-        const len = Math.hypot(x2 - x1, y2 - y1) || 1;
-        const nx = (y1 - y2) / len, ny = (x2 - x1) / len;
-        const proj = r => r.map(([x, y]) => x * nx + y * ny);
-        const a = proj(p), b = proj(q);
-        if (Math.min(Math.max(...a), Math.max(...b)) - Math.max(Math.min(...a), Math.min(...b)) <= 2) return false;
-      }
-    }
-    return true;
-  };
-  for (const el of document.querySelectorAll('.cl-chart')) {
-    const old = echarts.getInstanceByDom(el);
-    if (!old) { out.push({chart: el.id, problem: 'not drawn'}); continue; }
-    const option = old.getOption();
-    old.dispose();
-    const c = echarts.init(el, null, {renderer: 'svg'});
-    option.animation = false;
-    c.setOption(option);
-    const title = (option.title && option.title[0] && option.title[0].text) || el.id;
-    const frame = el.getBoundingClientRect();
-    const boxes = [];
-    for (const t of el.querySelectorAll('svg text')) {
-      const s = (t.textContent || '').trim();
-      const r = t.getBoundingClientRect();
-      if (!s || r.width === 0 || r.height === 0) continue;
-      boxes.push({s, q: quad(t)});
-    }
-    for (const b of boxes) {
-      if (b.q.some(([x, y]) => x < frame.left - 1 || y < frame.top - 1 || x > frame.right + 1 || y > frame.bottom + 1)) {
-        out.push({chart: title, problem: 'clipped: "' + b.s + '"'});
-      }
-    }
-    for (let i = 0; i < boxes.length; i++) {
-      for (let j = i + 1; j < boxes.length; j++) {
-        if (overlap(boxes[i].q, boxes[j].q)) out.push({chart: title, problem: 'overlap: "' + boxes[i].s + '" / "' + boxes[j].s + '"'});
-      }
-    }
-  }
-  return out;
-})()`
-
-type textProblem struct {
-	Chart   string `json:"chart"`
-	Problem string `json:"problem"`
-}
-
 // No text of any chart (titles, subtitles, legends, axis names, tick labels, colour-scale
 // ends) overlaps another or is cut off by its container, at a notebook's width (900 px)
 // and a narrow one (600 px).
@@ -114,7 +53,7 @@ func TestChartTextDoesNotOverlap(t *testing.T) {
 		if err := s.Load(page); err != nil {
 			t.Fatal(err)
 		}
-		problems, err := browser.Eval[[]textProblem](s, textBoxesJS)
+		problems, err := s.ChartTextProblems()
 		if err != nil {
 			t.Fatal(err)
 		}
