@@ -131,6 +131,7 @@ func (m *Model) Build(ctx *context.Context, images *graph.Node, training bool) *
 	}
 	values := map[string]*graph.Node{InputName: m.normalize(images)}
 	f := &Forward{Taps: make(map[string]*graph.Node, 2*len(t.Nodes))}
+	chain := map[string]int{} // pointwise layers since the last contraction, per value
 	for _, n := range t.Nodes {
 		in := make([]*graph.Node, len(n.Inputs))
 		for i, name := range n.Inputs {
@@ -143,11 +144,39 @@ func (m *Model) Build(ctx *context.Context, images *graph.Node, training bool) *
 			f.Taps[n.Name+PreSuffix] = x
 			x = activate(x, n.Layer)
 		}
+		if d := postOpChain(n, chain); d >= maxPostOpChain && m.Backend != nil && m.Backend.Kind == backend.XLACPU {
+			x = storedOnce(x)
+			chain[n.Name] = 0
+		}
 		f.Taps[n.Name] = x
 		values[n.Name] = x
 	}
 	f.Logits = values[t.Logits]
 	return f
+}
+
+// maxPostOpChain bounds the pointwise layers (activations, adds, affine maps) that follow a
+// convolution or dense layer unbroken. XLA CPU hands such a chain (in the forward pass or,
+// as seen, in its gradient) to oneDNN as the contraction's post-ops, and oneDNN aborts the
+// whole process (SIGILL, "could not append a binary post-op") beyond the number it
+// supports; real networks have 2–4. Past the bound the value is stored once (storedOnce:
+// the identity, and the identity's gradient), which ends the chain.
+const maxPostOpChain = 12
+
+// postOpChain records and returns the length of the pointwise chain n ends.
+func postOpChain(n Node, chain map[string]int) int {
+	d := 0
+	if KindGeometry(n.Kind) == Pointwise {
+		for _, in := range n.Inputs {
+			d = max(d, chain[in])
+		}
+		d++
+	}
+	if n.HasActivation() {
+		d++
+	}
+	chain[n.Name] = d
+	return d
 }
 
 // normalize applies the spec's per-channel input normalisation.

@@ -54,6 +54,10 @@ func (s source) onnxOptions() (onnx.Options, error) {
 	return o, nil
 }
 
+// slowXLALayers is the model length beyond which XLA's compiler, whose time grows faster
+// than the graph (a 10,000-layer chain: about a minute), is worth a notice.
+const slowXLALayers = 3000
+
 // opened is a model with what is known of its origin.
 type opened struct {
 	model    *layers.Model
@@ -84,6 +88,9 @@ func (s source) open() (*opened, error) {
 		}
 		if imp.Probabilities {
 			fmt.Fprintf(os.Stderr, "notice: the model outputs probabilities (a softmax); explanations target the logits before it\n")
+		}
+		if n := len(m.Spec.Layers); n > slowXLALayers && !b.IsGo() {
+			fmt.Fprintf(os.Stderr, "notice: %d layers: XLA takes minutes to compile a graph this long (convlens' own work is linear); -backend go starts at once\n", n)
 		}
 		return &opened{model: m, imported: imp}, nil
 	}
