@@ -292,20 +292,19 @@ func decodeAll(name string, files []imageFile, classes []string, h, w, c int) (*
 
 // decodeInto decodes one image, resized bilinearly to h×w, into dst (HWC, [0, 1]).
 func decodeInto(path string, dst []float32, h, w, c int) error {
-	src, sh, sw, err := decodePixels(path, c)
+	px, sh, sw, err := decodePixels(path, c)
 	if err != nil {
 		return err
 	}
-	if sh == h && sw == w {
-		copy(dst, src)
-		return nil
-	}
-	Resize(src, sh, sw, c, dst, h, w)
+	resizeFrom(px, sh, sw, c, dst, h, w)
 	return nil
 }
 
-// decodePixels decodes an image file into HWC values in [0, 1] with c channels (1: gray).
-func decodePixels(path string, c int) ([]float32, int, int, error) {
+// decodePixels decodes an image file (after checking its header against the pixel budget)
+// and returns a reader of its values in [0, 1] — gray (c 1) or RGB (c 3) — and its size.
+// The values are read from the decoded image where needed, never copied at full size: the
+// peak memory of a large photo is its decoded size.
+func decodePixels(path string, c int) (func(y, x, k int) float32, int, int, error) {
 	if _, err := decodeConfig(path); err != nil { // the header first: size and pixel budget
 		return nil, 0, 0, err
 	}
@@ -319,21 +318,16 @@ func decodePixels(path string, c int) ([]float32, int, int, error) {
 		return nil, 0, 0, fmt.Errorf("image %s: %w", path, err)
 	}
 	b := img.Bounds()
-	sh, sw := b.Dy(), b.Dx()
-	src := make([]float32, sh*sw*c)
-	for y := 0; y < sh; y++ {
-		for x := 0; x < sw; x++ {
-			px := img.At(b.Min.X+x, b.Min.Y+y)
-			o := (y*sw + x) * c
-			if c == 1 {
-				src[o] = float32(color.Gray16Model.Convert(px).(color.Gray16).Y) / 65535
-				continue
-			}
-			r, g, bl, _ := color.NRGBA64Model.Convert(px).RGBA()
-			src[o], src[o+1], src[o+2] = float32(r)/65535, float32(g)/65535, float32(bl)/65535
+	at := func(y, x, k int) float32 {
+		px := img.At(b.Min.X+x, b.Min.Y+y)
+		if c == 1 {
+			return float32(color.Gray16Model.Convert(px).(color.Gray16).Y) / 65535
 		}
+		rgb := [3]uint32{}
+		rgb[0], rgb[1], rgb[2], _ = color.NRGBA64Model.Convert(px).RGBA()
+		return float32(rgb[k]) / 65535
 	}
-	return src, sh, sw, nil
+	return at, b.Dy(), b.Dx(), nil
 }
 
 // LoadImage reads one PNG or JPEG as [1, h, w, c] (c 1 or 3), values in [0, 1]: the
@@ -342,7 +336,7 @@ func LoadImage(path string, h, w, c int) (nd.Array, error) {
 	if h < 1 || w < 1 || h > 4096 || w > 4096 || (c != 1 && c != 3) {
 		return nd.Array{}, fmt.Errorf("image %s: target %dx%dx%d (want sides 1..4096 and 1 or 3 channels)", path, h, w, c)
 	}
-	src, sh, sw, err := decodePixels(path, c)
+	px, sh, sw, err := decodePixels(path, c)
 	if err != nil {
 		return nd.Array{}, err
 	}
@@ -351,12 +345,8 @@ func LoadImage(path string, h, w, c int) (nd.Array, error) {
 		ch, cw = sw*h/w, sw
 	}
 	y0, x0 := (sh-ch)/2, (sw-cw)/2
-	crop := make([]float32, 0, ch*cw*c)
-	for y := y0; y < y0+ch; y++ {
-		crop = append(crop, src[(y*sw+x0)*c:(y*sw+x0+cw)*c]...)
-	}
 	out := nd.New(1, h, w, c)
-	Resize(crop, ch, cw, c, out.Data, h, w)
+	resizeFrom(func(y, x, k int) float32 { return px(y0+y, x0+x, k) }, ch, cw, c, out.Data, h, w)
 	return out, nil
 }
 
@@ -373,6 +363,21 @@ func PhotosDir() string {
 // Resize resamples an HWC image bilinearly with half-pixel centres (as OpenCV's
 // INTER_LINEAR and PyTorch's align_corners=False), no antialiasing.
 func Resize(src []float32, sh, sw, c int, dst []float32, h, w int) {
+	resizeFrom(func(y, x, k int) float32 { return src[(y*sw+x)*c+k] }, sh, sw, c, dst, h, w)
+}
+
+// resizeFrom is Resize reading the source through at(y, x, channel); an equal size copies.
+func resizeFrom(at func(y, x, k int) float32, sh, sw, c int, dst []float32, h, w int) {
+	if sh == h && sw == w {
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				for k := 0; k < c; k++ {
+					dst[(y*w+x)*c+k] = at(y, x, k)
+				}
+			}
+		}
+		return
+	}
 	for y := 0; y < h; y++ {
 		fy := max((float64(y)+0.5)*float64(sh)/float64(h)-0.5, 0)
 		y0 := min(int(fy), sh-1)
@@ -382,9 +387,8 @@ func Resize(src []float32, sh, sw, c int, dst []float32, h, w int) {
 			x0 := min(int(fx), sw-1)
 			x1, ax := min(x0+1, sw-1), float32(fx-float64(x0))
 			for k := 0; k < c; k++ {
-				at := func(yy, xx int) float32 { return src[(yy*sw+xx)*c+k] }
-				top := at(y0, x0)*(1-ax) + at(y0, x1)*ax
-				bot := at(y1, x0)*(1-ax) + at(y1, x1)*ax
+				top := at(y0, x0, k)*(1-ax) + at(y0, x1, k)*ax
+				bot := at(y1, x0, k)*(1-ax) + at(y1, x1, k)*ax
 				dst[(y*w+x)*c+k] = top*(1-ay) + bot*ay
 			}
 		}
