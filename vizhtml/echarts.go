@@ -97,10 +97,22 @@ func heatmapChart(t, sub, xName, yName string, xs, ys []string, values [][]float
 		charts.WithVisualMapOpts(visualMap(cmap, rng.Lo, rng.Hi)),
 		charts.WithGridOpts(opts.Grid{Right: "90", Left: "60", Top: "60", Bottom: "40", ContainLabel: tf(true)}),
 	)
+	// Values to three digits of the chart's largest magnitude (not of each value): a cell
+	// label of -0.0000223 beside -0.364 would run into its neighbours.
+	step := 0.0
+	if m := math.Max(math.Abs(rng.Lo), math.Abs(rng.Hi)); m > 0 && !math.IsInf(m, 0) {
+		step = math.Pow(10, math.Floor(math.Log10(m))-2)
+	}
 	var data []opts.HeatMapData
 	for y, row := range values {
 		for x, v := range row {
-			data = append(data, opts.HeatMapData{Value: [3]any{x, y, finite(round(v, 3))}})
+			if step > 0 && !math.IsNaN(v) && !math.IsInf(v, 0) {
+				v = round(math.Round(v/step)*step, 3)
+				if v == 0 {
+					v = 0 // never -0
+				}
+			}
+			data = append(data, opts.HeatMapData{Value: [3]any{x, y, finite(v)}})
 		}
 	}
 	hm.SetXAxis(xs)
@@ -118,7 +130,10 @@ func lineChart(t, sub, xName, yName string, series [][2][]float64, names []strin
 	line.SetGlobalOptions(title(t, sub),
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: tf(true), Top: "30", Type: "scroll"}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, NameLocation: "middle", NameGap: 25, Scale: tf(true), Min: "dataMin", Max: "dataMax"}), // from the first point to the last
+		// From the first point to the last; the ends' own labels (-4.95) are left out, as they
+		// would run into the round ticks and the y axis' lowest label.
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, NameLocation: "middle", NameGap: 25, Scale: tf(true), Min: "dataMin", Max: "dataMax",
+			AxisLabel: &opts.AxisLabel{ShowMinLabel: tf(false), ShowMaxLabel: tf(false)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: yType, Name: yName, Scale: tf(true)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}, opts.DataZoom{Type: "slider"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Left: "60", Right: "30", Bottom: "70", ContainLabel: tf(true)}),

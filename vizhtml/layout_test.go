@@ -3,12 +3,14 @@ package vizhtml
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/convlens/convlens/internal/browser"
+	"github.com/convlens/convlens/nd"
 )
 
 // No text of any chart (titles, subtitles, legends, axis names, tick labels, colour-scale
@@ -29,8 +31,27 @@ func TestChartTextDoesNotOverlap(t *testing.T) {
 	}
 	f, err = ClassProbabilities("twenty long class names", many, names)
 	p.Add(Section{Title: "Twenty classes", Body: f, Err: err})
-	f, err = UnitValues("fc1 (after ReLU), one bar per unit", logits, nil)
+	units := make([]float32, 120)
+	for i := range units {
+		units[i] = float32(i%9) - 2
+	}
+	f, err = UnitValues("fc1 (after ReLU), one bar per unit", units, nil)
 	p.Add(Section{Title: "Units", Body: f, Err: err})
+	var slope nd.Series
+	for i := 1; i < 200; i++ {
+		x := -5 + float64(i)*0.05
+		slope.X, slope.Y = append(slope.X, x), append(slope.Y, 1/(1+math.Exp(-x)))
+	}
+	slope.Name = "Sigmoid"
+	f, err = LineChart("Their slopes (derivatives)", "input", "slope", []nd.Series{slope})
+	p.Add(Section{Title: "Slopes", Body: f, Err: err})
+	k := nd.Array{Shape: []int{5, 5}, Data: make([]float32, 25)}
+	for i := range k.Data {
+		k.Data[i] = float32(i%7-3) * 0.121
+	}
+	k.Data[3] = -0.0000223
+	f, err = KernelHeatmap(k, "conv1 filter 0, input channel 0")
+	p.Add(Section{Title: "Kernel", Body: f, Err: err})
 	steps := []string{"logits", "logits+fc2", "logits+fc2+fc1", "logits+fc2+fc1+conv2", "logits+fc2+fc1+conv2+conv1"}
 	var sanity []SanityLine
 	for k, m := range []string{"saliency", "gradient×input", "smoothgrad(saliency)", "integrated gradients", "grad-cam", "grad-cam++", "occlusion"} {

@@ -61,7 +61,7 @@ func UnitValues(titleText string, values []float32, labels []string) (Fragment, 
 		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true)}),
 		charts.WithLegendOpts(opts.Legend{Show: tf(false)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "unit", NameLocation: "middle", NameGap: 28, Data: labels,
-			AxisLabel: &opts.AxisLabel{Rotate: rotation(k)}}),
+			AxisLabel: &opts.AxisLabel{Rotate: rotation(k), Interval: fmt.Sprint((k+29)/30 - 1)}}), // at most 30 labels
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "output"}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Left: "50", Right: "20", Bottom: "40", ContainLabel: tf(true)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside"}),
