@@ -8,13 +8,7 @@ import (
 // Correlation is the Pearson correlation of two equally long vectors: 1 when b is a
 // positive multiple of a plus a constant, 0 when unrelated. Constant vectors have none.
 func Correlation(a, b []float32) (float64, error) {
-	if len(a) != len(b) || len(a) < 2 {
-		return 0, fmt.Errorf("correlation needs two vectors of equal length ≥ 2, got %d and %d", len(a), len(b))
-	}
-	if err := CheckFinite("correlation", a); err != nil {
-		return 0, err
-	}
-	if err := CheckFinite("correlation", b); err != nil {
+	if err := checkPair("correlation", a, b, 2); err != nil {
 		return 0, err
 	}
 	var ma, mb float64
@@ -40,13 +34,7 @@ func Correlation(a, b []float32) (float64, error) {
 // RelativeChange is ‖to − from‖₂ / ‖from‖₂: how far to has moved from from, in units of
 // from's own size (0: unchanged; 1: moved as far as from is long).
 func RelativeChange(from, to []float32) (float64, error) {
-	if len(from) != len(to) || len(from) == 0 {
-		return 0, fmt.Errorf("relative change needs two vectors of equal, non-zero length, got %d and %d", len(from), len(to))
-	}
-	if err := CheckFinite("relative change", from); err != nil {
-		return 0, err
-	}
-	if err := CheckFinite("relative change", to); err != nil {
+	if err := checkPair("relative change", from, to, 1); err != nil {
 		return 0, err
 	}
 	var d, n float64
@@ -59,6 +47,17 @@ func RelativeChange(from, to []float32) (float64, error) {
 		return 0, fmt.Errorf("relative change from an all-zero vector is undefined")
 	}
 	return math.Sqrt(d / n), nil
+}
+
+// checkPair accepts two finite vectors of one length, at least least long.
+func checkPair(what string, a, b []float32, least int) error {
+	if len(a) != len(b) || len(a) < least {
+		return fmt.Errorf("%s needs two vectors of equal length ≥ %d, got %d and %d", what, least, len(a), len(b))
+	}
+	if err := CheckFinite(what, a); err != nil {
+		return err
+	}
+	return CheckFinite(what, b)
 }
 
 // Difference is b − a, element by element, for arrays of one shape.

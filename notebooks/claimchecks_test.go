@@ -59,28 +59,16 @@ var claims = map[string]func(c *claimed) error{
 		return nil
 	},
 	// 01: "The convolutions do most of the arithmetic; the dense layer holds most of the parameters."
-	"conv-arithmetic-dense-parameters": func(c *claimed) error {
-		v, err := c.all("shapes-conv-flops-share", "shapes-dense-params-share")
-		if err != nil {
-			return err
-		}
-		if v[0] <= 0.5 || v[1] <= 0.5 {
-			return fmt.Errorf("convolutions' share of FLOPs %.2f, dense layer's share of parameters %.2f", v[0], v[1])
-		}
-		return nil
-	},
+	"conv-arithmetic-dense-parameters": fails([]string{"shapes-conv-flops-share", "shapes-dense-params-share"},
+		func(v []float64) bool { return v[0] <= 0.5 || v[1] <= 0.5 },
+		"convolutions' share of FLOPs %.2f, dense layer's share of parameters %.2f"),
 	// 02: both models keep most parameters in dense layers and most arithmetic in
 	// convolutions; TinyVGG "more strongly" (a larger share of its arithmetic).
-	"lenet-tinyvgg-same-pattern": func(c *claimed) error {
-		v, err := c.all("lenet-conv-flops-share", "lenet-dense-params-share", "tinyvgg-conv-flops-share", "tinyvgg-dense-params-share")
-		if err != nil {
-			return err
-		}
-		if v[0] <= 0.5 || v[1] <= 0.5 || v[2] <= 0.5 || v[3] <= 0.5 || v[2] < v[0] || v[2] < 0.9 {
-			return fmt.Errorf("LeNet: conv FLOPs %.2f, dense params %.2f; TinyVGG: %.2f, %.2f", v[0], v[1], v[2], v[3])
-		}
-		return nil
-	},
+	"lenet-tinyvgg-same-pattern": fails([]string{"lenet-conv-flops-share", "lenet-dense-params-share", "tinyvgg-conv-flops-share", "tinyvgg-dense-params-share"},
+		func(v []float64) bool {
+			return v[0] <= 0.5 || v[1] <= 0.5 || v[2] <= 0.5 || v[3] <= 0.5 || v[2] < v[0] || v[2] < 0.9
+		},
+		"LeNet: conv FLOPs %.2f, dense params %.2f; TinyVGG: %.2f, %.2f"),
 	// 02: "conv1's filters still correlate about 0.98 with their random start, and the
 	// difference picture is faint": it moved least of all layers, by under 0.3 of its size.
 	"lenet-conv1-barely-moves": func(c *claimed) error {
@@ -98,83 +86,34 @@ var claims = map[string]func(c *claimed) error{
 		return leastOrMost(c, "lenet-", "fc1", []string{"conv1", "conv2", "fc1", "fc2", "logits"}, true, 0)
 	},
 	// 02: "the held-out accuracy follows the training accuracy closely: not overfitting".
-	"lenet-not-overfitting": func(c *claimed) error {
-		v, err := c.all("lenet-train-accuracy", "lenet-heldout-accuracy")
-		if err != nil {
-			return err
-		}
-		if v[0]-v[1] > 0.02 || v[1] < 0.95 {
-			return fmt.Errorf("training accuracy %.3f, held-out %.3f", v[0], v[1])
-		}
-		return nil
-	},
+	"lenet-not-overfitting": fails([]string{"lenet-train-accuracy", "lenet-heldout-accuracy"},
+		func(v []float64) bool { return v[0]-v[1] > 0.02 || v[1] < 0.95 },
+		"training accuracy %.3f, held-out %.3f"),
 	// 02: "Gradient norms of all layers stay within an order of magnitude of each other".
-	"lenet-gradients-within-10x": func(c *claimed) error {
-		v, err := c.m("lenet-gradient-spread")
-		if err != nil {
-			return err
-		}
-		if v >= 10 {
-			return fmt.Errorf("two layers' gradient norms differ %.1f×", v)
-		}
-		return nil
-	},
+	"lenet-gradients-within-10x": fails([]string{"lenet-gradient-spread"},
+		func(v []float64) bool { return v[0] >= 10 },
+		"two layers' gradient norms differ %.1f×"),
 	// 04: "The trained filters are mostly their random start".
-	"conv1-mostly-random-start": func(c *claimed) error {
-		v, err := c.m("conv1-init-correlation")
-		if err != nil {
-			return err
-		}
-		if v < 0.9 {
-			return fmt.Errorf("conv1 correlates only %.3f with its start", v)
-		}
-		return nil
-	},
+	"conv1-mostly-random-start": fails([]string{"conv1-init-correlation"},
+		func(v []float64) bool { return v[0] < 0.9 },
+		"conv1 correlates only %.3f with its start"),
 	// 04: "With Sigmoid ... its first layer gets a far smaller share of the gradient than with ReLU".
-	"sigmoid-starves-first-layer": func(c *claimed) error {
-		v, err := c.all("sigmoid-first-to-last-gradient", "relu-first-to-last-gradient")
-		if err != nil {
-			return err
-		}
-		if v[0] >= v[1]/2 {
-			return fmt.Errorf("conv1's share of the gradient: sigmoid %.3f, ReLU %.3f", v[0], v[1])
-		}
-		return nil
-	},
+	"sigmoid-starves-first-layer": fails([]string{"sigmoid-first-to-last-gradient", "relu-first-to-last-gradient"},
+		func(v []float64) bool { return v[0] >= v[1]/2 },
+		"conv1's share of the gradient: sigmoid %.3f, ReLU %.3f"),
 	// 04: "With a learning rate that is too high, the loss jumps and stays high."
-	"high-lr-loss-stays-high": func(c *claimed) error {
-		v, err := c.all("lr-too-high-final-loss", "relu-final-loss")
-		if err != nil {
-			return err
-		}
-		if v[0] < 5*v[1] {
-			return fmt.Errorf("final loss %.3f with the high rate, %.3f with the baseline", v[0], v[1])
-		}
-		return nil
-	},
+	"high-lr-loss-stays-high": fails([]string{"lr-too-high-final-loss", "relu-final-loss"},
+		func(v []float64) bool { return v[0] < 5*v[1] },
+		"final loss %.3f with the high rate, %.3f with the baseline"),
 	// 04: "Even the healthy baseline has dead units, all in the dense layers ... its
 	// convolutions lose none."
-	"healthy-dead-units-in-dense-only": func(c *claimed) error {
-		v, err := c.all("relu-dead-share", "relu-dead-conv-channels")
-		if err != nil {
-			return err
-		}
-		if v[0] <= 0 || v[0] >= 0.3 || v[1] != 0 {
-			return fmt.Errorf("baseline: dead share %.2f, dead convolution channels %.0f", v[0], v[1])
-		}
-		return nil
-	},
+	"healthy-dead-units-in-dense-only": fails([]string{"relu-dead-share", "relu-dead-conv-channels"},
+		func(v []float64) bool { return v[0] <= 0 || v[0] >= 0.3 || v[1] != 0 },
+		"baseline: dead share %.2f, dead convolution channels %.0f"),
 	// 04: "With the learning rate too high, most units die, in the convolutions as well."
-	"high-lr-kills-units": func(c *claimed) error {
-		v, err := c.all("lr-too-high-dead-share", "lr-too-high-dead-conv-channels")
-		if err != nil {
-			return err
-		}
-		if v[0] <= 0.5 || v[1] == 0 {
-			return fmt.Errorf("high rate: dead share %.2f, dead convolution channels %.0f", v[0], v[1])
-		}
-		return nil
-	},
+	"high-lr-kills-units": fails([]string{"lr-too-high-dead-share", "lr-too-high-dead-conv-channels"},
+		func(v []float64) bool { return v[0] <= 0.5 || v[1] == 0 },
+		"high rate: dead share %.2f, dead convolution channels %.0f"),
 	// 05: "Saliency, Grad-CAM and Grad-CAM++ pass. Gradient × input, integrated gradients and
 	// occlusion are flagged ... SmoothGrad is flagged too".
 	"model-randomisation-verdicts": func(c *claimed) error {
@@ -188,38 +127,17 @@ var claims = map[string]func(c *claimed) error{
 			[]string{"gradient×input", "integrated gradients", "occlusion"})
 	},
 	// 05: Grad-CAM at conv1 leaves "a blank map — for many of 100 test digits".
-	"gradcam-conv1-often-blank": func(c *claimed) error {
-		v, err := c.m("gradcam-blank-conv1")
-		if err != nil {
-			return err
-		}
-		if v < 10 {
-			return fmt.Errorf("only %.0f of 100 maps at conv1 are blank", v)
-		}
-		return nil
-	},
+	"gradcam-conv1-often-blank": fails([]string{"gradcam-blank-conv1"},
+		func(v []float64) bool { return v[0] < 10 },
+		"only %.0f of 100 maps at conv1 are blank"),
 	// 05: "At conv2 (10×10) the map is coarser but never blank".
-	"gradcam-conv2-not-blank": func(c *claimed) error {
-		v, err := c.m("gradcam-blank-conv2")
-		if err != nil {
-			return err
-		}
-		if v != 0 {
-			return fmt.Errorf("%.0f of 100 maps at conv2 are blank", v)
-		}
-		return nil
-	},
+	"gradcam-conv2-not-blank": fails([]string{"gradcam-blank-conv2"},
+		func(v []float64) bool { return v[0] != 0 },
+		"%.0f of 100 maps at conv2 are blank"),
 	// 05: integrated gradients add up to the logit difference "within 5 % with 32 steps".
-	"ig-completeness": func(c *claimed) error {
-		v, err := c.m("ig-completeness-error")
-		if err != nil {
-			return err
-		}
-		if v > 0.05 {
-			return fmt.Errorf("the maps' sums miss the logit difference by up to %.3f", v)
-		}
-		return nil
-	},
+	"ig-completeness": fails([]string{"ig-completeness-error"},
+		func(v []float64) bool { return v[0] > 0.05 },
+		"the maps' sums miss the logit difference by up to %.3f"),
 	// 06: "conv1 at the end still correlates above 0.95 with its random start".
 	"timelapse-conv1-stays": func(c *claimed) error {
 		v, step, err := c.last("conv1-correlation-at-")
@@ -233,16 +151,9 @@ var claims = map[string]func(c *claimed) error{
 	},
 	// 06: "the share of its mass on ink pixels stays close to the share of the image that is
 	// ink, at step 0 and at the end".
-	"gradcam-not-on-ink": func(c *claimed) error {
-		v, err := c.all("ink-share", "gradcam-on-ink-start", "gradcam-on-ink-end")
-		if err != nil {
-			return err
-		}
-		if math.Abs(v[1]-v[0]) > 0.08 || math.Abs(v[2]-v[0]) > 0.08 {
-			return fmt.Errorf("ink is %.3f of the pixels; Grad-CAM's mass on ink %.3f at the start, %.3f at the end", v[0], v[1], v[2])
-		}
-		return nil
-	},
+	"gradcam-not-on-ink": fails([]string{"ink-share", "gradcam-on-ink-start", "gradcam-on-ink-end"},
+		func(v []float64) bool { return math.Abs(v[1]-v[0]) > 0.08 || math.Abs(v[2]-v[0]) > 0.08 },
+		"ink is %.3f of the pixels; Grad-CAM's mass on ink %.3f at the start, %.3f at the end"),
 	// 06: "above 90 % held-out by step 200, the rest is refinement".
 	"accuracy-early": func(c *claimed) error {
 		at200, err := c.m("accuracy-at-200")
@@ -260,97 +171,41 @@ var claims = map[string]func(c *claimed) error{
 	},
 	// 08: the imported model's logits differ "at most at the level of float32 rounding (below
 	// 10⁻⁴ ...) and they predict the same class for every image".
-	"onnx-same-numbers": func(c *claimed) error {
-		v, err := c.all("onnx-logit-difference", "onnx-same-predictions")
-		if err != nil {
-			return err
-		}
-		if v[0] > 1e-4 || v[1] != 1 {
-			return fmt.Errorf("largest logit difference %.3g, same predictions for a share of %.3f", v[0], v[1])
-		}
-		return nil
-	},
+	"onnx-same-numbers": fails([]string{"onnx-logit-difference", "onnx-same-predictions"},
+		func(v []float64) bool { return v[0] > 1e-4 || v[1] != 1 },
+		"largest logit difference %.3g, same predictions for a share of %.3f"),
 	// 03: "most of fc1's [units] are exactly 0".
-	"fc1-mostly-zero": func(c *claimed) error {
-		v, err := c.m("fc1-zero-share")
-		if err != nil {
-			return err
-		}
-		if v <= 0.5 {
-			return fmt.Errorf("only %.2f of fc1's units are 0", v)
-		}
-		return nil
-	},
+	"fc1-mostly-zero": fails([]string{"fc1-zero-share"},
+		func(v []float64) bool { return v[0] <= 0.5 },
+		"only %.2f of fc1's units are 0"),
 	// 03: "conv2's maps are sparser: more of their values are zero".
-	"conv2-sparser": func(c *claimed) error {
-		v, err := c.all("conv1-zero-share", "conv2-zero-share")
-		if err != nil {
-			return err
-		}
-		if v[1] <= v[0] {
-			return fmt.Errorf("zeros: conv1 %.2f, conv2 %.2f", v[0], v[1])
-		}
-		return nil
-	},
+	"conv2-sparser": fails([]string{"conv1-zero-share", "conv2-zero-share"},
+		func(v []float64) bool { return v[1] <= v[0] },
+		"zeros: conv1 %.2f, conv2 %.2f"),
 	// 03: "In the full 84 dimensions, nearly every digit's nearest neighbour is a digit of its
 	// own class; in the two-dimensional picture far fewer are".
-	"embedding-neighbours": func(c *claimed) error {
-		v, err := c.all("fc2-same-class-neighbours", "pca-same-class-neighbours")
-		if err != nil {
-			return err
-		}
-		if v[0] < 0.9 || v[1] > v[0]-0.15 {
-			return fmt.Errorf("same-class nearest neighbours: %.3f in 84 dimensions, %.3f in two", v[0], v[1])
-		}
-		return nil
-	},
+	"embedding-neighbours": fails([]string{"fc2-same-class-neighbours", "pca-same-class-neighbours"},
+		func(v []float64) bool { return v[0] < 0.9 || v[1] > v[0]-0.15 },
+		"same-class nearest neighbours: %.3f in 84 dimensions, %.3f in two"),
 	// 07: "The training accuracy ends far above the test accuracy".
-	"resnet-overfits": func(c *claimed) error {
-		v, err := c.all("resnet-train-accuracy", "resnet-test-accuracy")
-		if err != nil {
-			return err
-		}
-		if v[0]-v[1] < 0.1 {
-			return fmt.Errorf("training accuracy %.3f, test %.3f", v[0], v[1])
-		}
-		return nil
-	},
+	"resnet-overfits": fails([]string{"resnet-train-accuracy", "resnet-test-accuracy"},
+		func(v []float64) bool { return v[0]-v[1] < 0.1 },
+		"training accuracy %.3f, test %.3f"),
 	// 07: "After ten epochs the stem's filters are still mostly their random start
 	// (correlation above 0.9)", measured against the step-0 checkpoint.
-	"resnet-stem-barely-moves": func(c *claimed) error {
-		v, err := c.all("resnet-checkpoint-first-step", "resnet-stem-init-correlation")
-		if err != nil {
-			return err
-		}
-		if v[0] != 0 || v[1] <= 0.9 {
-			return fmt.Errorf("first checkpoint at step %.0f; stem correlation %.3f", v[0], v[1])
-		}
-		return nil
-	},
+	"resnet-stem-barely-moves": fails([]string{"resnet-checkpoint-first-step", "resnet-stem-init-correlation"},
+		func(v []float64) bool { return v[0] != 0 || v[1] <= 0.9 },
+		"first checkpoint at step %.0f; stem correlation %.3f"),
 	// 07: with the higher rate "the stem's filters correlate only about half with their start
 	// ... while the test accuracy stays about two in three".
-	"fast-stem-learns": func(c *claimed) error {
-		v, err := c.all("fast-checkpoint-first-step", "fast-stem-init-correlation", "fast-test-accuracy")
-		if err != nil {
-			return err
-		}
-		if v[0] != 0 || v[1] > 0.65 || v[1] < 0.3 || v[2] < 0.6 || v[2] > 0.78 {
-			return fmt.Errorf("first checkpoint at step %.0f; stem correlation %.3f; test accuracy %.3f", v[0], v[1], v[2])
-		}
-		return nil
-	},
+	"fast-stem-learns": fails([]string{"fast-checkpoint-first-step", "fast-stem-init-correlation", "fast-test-accuracy"},
+		func(v []float64) bool { return v[0] != 0 || v[1] > 0.65 || v[1] < 0.3 || v[2] < 0.6 || v[2] > 0.78 },
+		"first checkpoint at step %.0f; stem correlation %.3f; test accuracy %.3f"),
 	// 07: "its branch is larger than the shortcut it is added to, and block1's maps correlate
 	// only about half with the stem's".
-	"residual-branch-is-not-small": func(c *claimed) error {
-		v, err := c.all("branch-to-shortcut", "block1-stem-correlation")
-		if err != nil {
-			return err
-		}
-		if v[0] <= 1 || v[1] < 0.3 || v[1] > 0.7 {
-			return fmt.Errorf("branch %.2f the size of the shortcut; block1 vs stem correlation %.2f", v[0], v[1])
-		}
-		return nil
-	},
+	"residual-branch-is-not-small": fails([]string{"branch-to-shortcut", "block1-stem-correlation"},
+		func(v []float64) bool { return v[0] <= 1 || v[1] < 0.3 || v[1] > 0.7 },
+		"branch %.2f the size of the shortcut; block1 vs stem correlation %.2f"),
 }
 
 // verdicts checks that the methods in pass have a similarity of at most 0.5 (the flag
@@ -371,6 +226,25 @@ func verdicts(c *claimed, prefix string, pass, flagged []string) error {
 		}
 	}
 	return nil
+}
+
+// fails is a claim's check on measured values: an error (format applied to the values, in
+// order) when bad says the measurements contradict the sentence.
+func fails(ids []string, bad func(v []float64) bool, format string) func(c *claimed) error {
+	return func(c *claimed) error {
+		v, err := c.all(ids...)
+		if err != nil {
+			return err
+		}
+		if bad(v) {
+			args := make([]any, len(v))
+			for i, x := range v {
+				args[i] = x
+			}
+			return fmt.Errorf(format, args...)
+		}
+		return nil
+	}
 }
 
 // leastOrMost checks that layer's relative change since initialisation is the largest
