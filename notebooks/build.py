@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Builds notebooks/NN-name.ipynb from notebooks/src/NN-name.go.md.
 
-Source format: cells separated by lines "# %% md" (markdown) or "# %%" (Go code for the
-GoNB kernel). Every notebook gets the same first cell, which pins GoNB's module to this
+Source format: cells separated by lines "# %% md" (markdown), "# %%" (Go code for the
+GoNB kernel) or "# %% setup" (Go code shown collapsed: imports and helpers a reader can skip). Every notebook gets the same first cell, which pins GoNB's module to this
 checkout of convlens (GoNB's autoget would ask the Go proxy for @latest, which is refused
 here). Run without arguments to rebuild all; with --check to fail if any is stale (cell
 types and sources differ; metadata, key order and outputs do not count); with
@@ -22,10 +22,10 @@ PIN_METADATA = {"jupyter": {"source_hidden": True}, "tags": ["convlens-setup"]}
 def cells_of(text):
     cells, kind, lines = [], None, []
     for line in text.splitlines():
-        if line.strip() in ("# %% md", "# %%"):
+        if line.strip() in ("# %% md", "# %%", "# %% setup"):
             if kind is not None:
                 cells.append((kind, "\n".join(lines).strip("\n")))
-            kind, lines = ("markdown" if line.strip() == "# %% md" else "code"), []
+            kind, lines = {"# %% md": "markdown", "# %%": "code", "# %% setup": "setup"}[line.strip()], []
         else:
             lines.append(line)
     if kind is not None:
@@ -33,10 +33,12 @@ def cells_of(text):
     return cells
 
 def build(src):
-    cells = [("code", PIN)] + cells_of(open(src).read())
+    cells = [("setup", PIN)] + cells_of(open(src).read())
     nb = {
         "cells": [
-            {"cell_type": k, "id": f"c{i:02d}", "metadata": PIN_METADATA if i == 0 else {}, "source": s.splitlines(True), **({"outputs": [], "execution_count": None} if k == "code" else {})}
+            {"cell_type": "markdown" if k == "markdown" else "code", "id": f"c{i:02d}",
+             "metadata": PIN_METADATA if k == "setup" else {}, "source": s.splitlines(True),
+             **({"outputs": [], "execution_count": None} if k != "markdown" else {})}
             for i, (k, s) in enumerate(cells)
         ],
         "metadata": {"kernelspec": {"display_name": "Go (gonb)", "language": "go", "name": "gonb"},

@@ -79,7 +79,7 @@ func claimsOf(src string) ([]string, error) {
 		case "# %% md":
 			markdown = true
 			continue
-		case "# %%":
+		case "# %%", "# %% setup":
 			markdown = false
 			continue
 		}
@@ -236,11 +236,11 @@ func TestNotebookCodeFitsTheScreen(t *testing.T) {
 		code, cellStart, cellLines := false, 0, 0
 		for i, line := range strings.Split(string(raw), "\n") {
 			switch strings.TrimSpace(line) {
-			case "# %% md", "# %%":
+			case "# %% md", "# %%", "# %% setup":
 				if code && cellLines > 60 {
 					t.Errorf("%s:%d: a code cell of %d lines (split it)", p, cellStart, cellLines)
 				}
-				code, cellStart, cellLines = strings.TrimSpace(line) == "# %%", i+1, 0
+				code, cellStart, cellLines = strings.TrimSpace(line) != "# %% md", i+1, 0
 				continue
 			}
 			if !code {
