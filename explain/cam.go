@@ -7,12 +7,43 @@ import (
 )
 
 // camWeights turns one image's layer activations and gradients, both [h*w][K] (position
-// major), into one weight per channel. CAM methods differ only here.
+// major), into one weight per channel: the CAM is then Σ_k w_k A_k.
 type camWeights func(acts, grads []float32, positions, channels int) []float64
 
-// camAttribute computes ReLU(Σ_k w_k A_k) at the layer's resolution, then upsamples it
-// bilinearly to the input's, shared by every CAM method.
-func camAttribute(ex *Explainer, name, layer string, weights camWeights, images nd.Array, targets []int) (*Maps, error) {
+// camMap turns one image's activations and gradients ([h*w][K]) into the map before its
+// ReLU, one value per position. CAM methods differ only here.
+type camMap func(acts, grads []float32, positions, channels int) []float64
+
+// weighted is the map Σ_k w_k A_k of per-channel weights.
+func weighted(weights camWeights) camMap {
+	return func(acts, grads []float32, positions, channels int) []float64 {
+		w := weights(acts, grads, positions, channels)
+		out := make([]float64, positions)
+		for p := range out {
+			for c := 0; c < channels; c++ {
+				out[p] += w[c] * float64(acts[p*channels+c])
+			}
+		}
+		return out
+	}
+}
+
+// elementwise is the map Σ_k f(g_k(p)) A_k(p), each position weighted by its own gradient.
+func elementwise(f func(g float64) float64) camMap {
+	return func(acts, grads []float32, positions, channels int) []float64 {
+		out := make([]float64, positions)
+		for p := range out {
+			for c := 0; c < channels; c++ {
+				out[p] += f(float64(grads[p*channels+c])) * float64(acts[p*channels+c])
+			}
+		}
+		return out
+	}
+}
+
+// camAttribute computes ReLU(map) at the layer's resolution, then upsamples it bilinearly
+// to the input's, shared by every CAM method.
+func camAttribute(ex *Explainer, name, layer string, camOf camMap, images nd.Array, targets []int) (*Maps, error) {
 	if layer == "" {
 		return nil, fmt.Errorf("%s: no layer given (want a conv or pool layer name)", name)
 	}
@@ -34,23 +65,11 @@ func camAttribute(ex *Explainer, name, layer string, weights camWeights, images 
 	for i := 0; i < n; i++ {
 		acts := g.Acts.Data[i*h*w*k : (i+1)*h*w*k]
 		grads := g.Grads.Data[i*h*w*k : (i+1)*h*w*k]
-		wts := weights(acts, grads, h*w, k)
-		cam := CAM(acts, wts, h, w)
+		cam := nd.New(h, w)
+		for p, v := range camOf(acts, grads, h*w, k) {
+			cam.Data[p] = float32(max(v, 0))
+		}
 		copy(out.Data[i*H*W:(i+1)*H*W], nd.ResizeBilinear(cam, H, W).Data)
 	}
 	return &Maps{Method: name, Pixels: out, Targets: targets}, nil
-}
-
-// CAM is ReLU(Σ_k weights[k]·acts[·,k]) over h×w positions; acts is [h*w][K].
-func CAM(acts []float32, weights []float64, h, w int) nd.Array {
-	k := len(weights)
-	cam := nd.New(h, w)
-	for p := 0; p < h*w; p++ {
-		s := 0.0
-		for c := 0; c < k; c++ {
-			s += weights[c] * float64(acts[p*k+c])
-		}
-		cam.Data[p] = float32(max(s, 0))
-	}
-	return cam
 }

@@ -12,7 +12,7 @@ type GradCAM struct {
 func (GradCAM) Name() string { return "grad-cam" }
 
 func (c GradCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
-	return camAttribute(ex, c.Name(), c.Layer, gradCAMWeights, images, targets)
+	return camAttribute(ex, c.Name(), c.Layer, weighted(gradCAMWeights), images, targets)
 }
 
 func gradCAMWeights(_, grads []float32, positions, channels int) []float64 {

@@ -21,7 +21,7 @@ func (c GradCAMPlusPlus) Attribute(ex *Explainer, images nd.Array, targets []int
 	if err := c.checkLayer(ex); err != nil {
 		return nil, err
 	}
-	return camAttribute(ex, c.Name(), c.Layer, gradCAMPPWeights, images, targets)
+	return camAttribute(ex, c.Name(), c.Layer, weighted(gradCAMPPWeights), images, targets)
 }
 
 func gradCAMPPWeights(acts, grads []float32, positions, channels int) []float64 {

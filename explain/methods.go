@@ -8,7 +8,7 @@ import (
 )
 
 // MethodNames lists the names MethodByName accepts.
-var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "occlusion"}
+var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "occlusion"}
 
 // MethodByName returns a method with default settings; layer is used by CAM methods.
 func MethodByName(name, layer string) (Method, error) {
@@ -25,6 +25,12 @@ func MethodByName(name, layer string) (Method, error) {
 		return GradCAM{Layer: layer}, nil
 	case "gradcam++", "grad-cam++", "gradcampp":
 		return GradCAMPlusPlus{Layer: layer}, nil
+	case "hirescam":
+		return HiResCAM{Layer: layer}, nil
+	case "xgradcam", "xgrad-cam":
+		return XGradCAM{Layer: layer}, nil
+	case "layercam":
+		return LayerCAM{Layer: layer}, nil
 	case "occlusion":
 		return Occlusion{}, nil
 	}
@@ -61,8 +67,8 @@ func LastConvLayer(s *layers.Spec) string {
 func (ex *Explainer) Check(methods ...Method) error {
 	for _, m := range methods {
 		switch c := m.(type) {
-		case GradCAM:
-			if _, err := ex.checkSpatialLayer(c.Layer); err != nil {
+		case GradCAM, HiResCAM, XGradCAM, LayerCAM:
+			if _, err := ex.checkSpatialLayer(CAMLayer(c)); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}
 		case GradCAMPlusPlus:
@@ -78,4 +84,21 @@ func (ex *Explainer) Check(methods ...Method) error {
 		}
 	}
 	return nil
+}
+
+// CAMLayer is the layer a CAM method explains from ("" for other methods).
+func CAMLayer(m Method) string {
+	switch c := m.(type) {
+	case GradCAM:
+		return c.Layer
+	case GradCAMPlusPlus:
+		return c.Layer
+	case HiResCAM:
+		return c.Layer
+	case XGradCAM:
+		return c.Layer
+	case LayerCAM:
+		return c.Layer
+	}
+	return ""
 }

@@ -197,16 +197,21 @@ func TestZooExplanationsMatchReferences(t *testing.T) {
 				t.Fatal("no global average pooling")
 			}
 			ex := explain.New(m)
-			cam, err := explain.GradCAM{Layer: layer}.Attribute(ex, images, targets)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := read("gradcam")
-			n := len(targets)
-			for i := range n {
-				got := minMax(cam.Image(i).Data)
-				if c := testutil.Correlation(got, want.Sub(i).Data); c < 0.9999 {
-					t.Errorf("image %d: Grad-CAM at %s correlates %.6f with pytorch-grad-cam's", i, layer, c)
+			for _, c := range []struct {
+				file   string
+				method explain.Method
+			}{{"gradcam", explain.GradCAM{Layer: layer}}, {"hirescam", explain.HiResCAM{Layer: layer}},
+				{"xgradcam", explain.XGradCAM{Layer: layer}}, {"layercam", explain.LayerCAM{Layer: layer}}} {
+				cam, err := c.method.Attribute(ex, images, targets)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := read(c.file)
+				for i := range targets {
+					got := minMax(cam.Image(i).Data)
+					if r := testutil.Correlation(got, want.Sub(i).Data); r < 0.9999 {
+						t.Errorf("image %d: %s at %s correlates %.6f with pytorch-grad-cam's", i, c.method.Name(), layer, r)
+					}
 				}
 			}
 			sal, err := explain.Saliency{}.Attribute(ex, images, targets)

@@ -1,0 +1,86 @@
+package explain_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/convlens/convlens/explain"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+)
+
+// HiResCAM, XGrad-CAM and LayerCAM equal their formulas computed by hand on a 1×1 conv of
+// two filters feeding a dense layer, where dS/dA[p,k] is the dense weight D[p,k,target]
+// (as TestGradCAMMatchesHandComputation), on both backends.
+func TestCAMFamilyMatchesHandComputation(t *testing.T) {
+	for bname, b := range testutil.Both(t) {
+		spec := layers.NewSpec("tiny", 3, 3, 1, 2).
+			Conv("conv", 2, 1, layers.WithActivation(layers.ReLU)).
+			Flatten("flat").Dense("logits", 2)
+		m, err := layers.New(spec, b, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cw, cb := []float32{1, -0.5}, []float32{0, 0.6}
+		m.SetVariable("conv", layers.VarWeights, nd.Array{Shape: []int{1, 1, 1, 2}, Data: cw})
+		m.SetVariable("conv", layers.VarBiases, nd.Array{Shape: []int{2}, Data: cb})
+		dense := testutil.RandomArray(8, -1, 1, 18, 2)
+		m.SetVariable("logits", layers.VarWeights, dense)
+		img := nd.Array{Shape: []int{1, 3, 3, 1}, Data: []float32{0.1, 0.9, 0.3, 0.5, 0.7, 0.2, 0.8, 0.4, 0.6}}
+		const target = 1
+		act := func(p, k int) float64 { return math.Max(0, float64(cw[k]*img.Data[p]+cb[k])) }
+		grad := func(p, k int) float64 { return float64(dense.Data[(p*2+k)*2+target]) }
+		var xw [2]float64
+		for k := 0; k < 2; k++ {
+			num, den := 0.0, 0.0
+			for p := 0; p < 9; p++ {
+				num += grad(p, k) * act(p, k)
+				den += act(p, k)
+			}
+			xw[k] = num / (den + 1e-7)
+		}
+		for _, c := range []struct {
+			method explain.Method
+			at     func(p int) float64
+		}{
+			{explain.HiResCAM{Layer: "conv"}, func(p int) float64 { return grad(p, 0)*act(p, 0) + grad(p, 1)*act(p, 1) }},
+			{explain.LayerCAM{Layer: "conv"}, func(p int) float64 {
+				return math.Max(grad(p, 0), 0)*act(p, 0) + math.Max(grad(p, 1), 0)*act(p, 1)
+			}},
+			{explain.XGradCAM{Layer: "conv"}, func(p int) float64 { return xw[0]*act(p, 0) + xw[1]*act(p, 1) }},
+		} {
+			maps, err := c.method.Attribute(explain.New(m), img, []int{target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p := 0; p < 9; p++ {
+				want := math.Max(0, c.at(p))
+				if got := float64(maps.Pixels.Data[p]); math.Abs(got-want) > 1e-5 {
+					t.Errorf("%s %s: map[%d] = %.6f, by hand %.6f", bname, c.method.Name(), p, got, want)
+				}
+			}
+		}
+	}
+}
+
+// Every CAM method resolves its layer in one place and refuses a non-spatial one.
+func TestCAMFamilyChecksItsLayer(t *testing.T) {
+	m, err := layers.New(layers.LeNet(), testutil.Go(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := explain.New(m)
+	for _, name := range []string{"gradcam", "gradcam++", "hirescam", "xgradcam", "layercam"} {
+		method, err := explain.MethodByName(name, "fc1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if explain.CAMLayer(method) != "fc1" {
+			t.Errorf("%s: CAMLayer %q", name, explain.CAMLayer(method))
+		}
+		if err := ex.Check(method); err == nil {
+			t.Errorf("%s accepts the dense layer fc1", name)
+		}
+	}
+}
