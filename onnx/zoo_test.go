@@ -200,7 +200,8 @@ func TestZooExplanationsMatchReferences(t *testing.T) {
 			for _, c := range []struct {
 				file   string
 				method explain.Method
-			}{{"gradcam", explain.GradCAM{Layer: layer}}, {"hirescam", explain.HiResCAM{Layer: layer}},
+			}{{"gradcam", explain.GradCAM{Layer: layer}}, {"gradcampp", explain.GradCAMPlusPlus{Layer: layer}},
+				{"hirescam", explain.HiResCAM{Layer: layer}},
 				{"xgradcam", explain.XGradCAM{Layer: layer}}, {"layercam", explain.LayerCAM{Layer: layer}}} {
 				cam, err := c.method.Attribute(ex, images, targets)
 				if err != nil {
