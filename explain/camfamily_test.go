@@ -10,9 +10,8 @@ import (
 	"github.com/convlens/convlens/nd"
 )
 
-// HiResCAM, XGrad-CAM and LayerCAM equal their formulas computed by hand on a 1×1 conv of
-// two filters feeding a dense layer, where dS/dA[p,k] is the dense weight D[p,k,target]
-// (as TestGradCAMMatchesHandComputation), on both backends.
+// Every CAM method equals its formula computed by hand on a 1×1 conv of two filters feeding
+// a dense layer, where dS/dA[p,k] is the dense weight D[p,k,target], on both backends.
 func TestCAMFamilyMatchesHandComputation(t *testing.T) {
 	for bname, b := range testutil.Both(t) {
 		spec := layers.NewSpec("tiny", 3, 3, 1, 2).
@@ -31,24 +30,35 @@ func TestCAMFamilyMatchesHandComputation(t *testing.T) {
 		const target = 1
 		act := func(p, k int) float64 { return math.Max(0, float64(cw[k]*img.Data[p]+cb[k])) }
 		grad := func(p, k int) float64 { return float64(dense.Data[(p*2+k)*2+target]) }
-		var xw [2]float64
+		var mean, xw, pp [2]float64 // Grad-CAM's, XGrad-CAM's and Grad-CAM++'s channel weights
 		for k := 0; k < 2; k++ {
-			num, den := 0.0, 0.0
+			num, sumA := 0.0, 0.0
 			for p := 0; p < 9; p++ {
+				mean[k] += grad(p, k) / 9
 				num += grad(p, k) * act(p, k)
-				den += act(p, k)
+				sumA += act(p, k)
 			}
-			xw[k] = num / (den + 1e-7)
+			xw[k] = num / (sumA + 1e-7)
+			for p := 0; p < 9; p++ {
+				if g := grad(p, k); g > 0 {
+					pp[k] += g * g / (2*g*g + sumA*g*g*g + 1e-6) * g
+				}
+			}
+		}
+		channels := func(w [2]float64) func(p int) float64 {
+			return func(p int) float64 { return w[0]*act(p, 0) + w[1]*act(p, 1) }
 		}
 		for _, c := range []struct {
 			method explain.Method
 			at     func(p int) float64
 		}{
+			{explain.GradCAM{Layer: "conv"}, channels(mean)},
+			{explain.GradCAMPlusPlus{Layer: "conv"}, channels(pp)},
 			{explain.HiResCAM{Layer: "conv"}, func(p int) float64 { return grad(p, 0)*act(p, 0) + grad(p, 1)*act(p, 1) }},
 			{explain.LayerCAM{Layer: "conv"}, func(p int) float64 {
 				return math.Max(grad(p, 0), 0)*act(p, 0) + math.Max(grad(p, 1), 0)*act(p, 1)
 			}},
-			{explain.XGradCAM{Layer: "conv"}, func(p int) float64 { return xw[0]*act(p, 0) + xw[1]*act(p, 1) }},
+			{explain.XGradCAM{Layer: "conv"}, channels(xw)},
 		} {
 			maps, err := c.method.Attribute(explain.New(m), img, []int{target})
 			if err != nil {

@@ -178,50 +178,6 @@ func TestAttributionStaysInTheRegionThatMatters(t *testing.T) {
 	}
 }
 
-// Grad-CAM equals the value computed by hand: with a 1×1 conv of two filters feeding a
-// dense layer, dS/dA[p,k] is the dense weight D[p,k,target], α_k its mean over positions,
-// and CAM[p] = ReLU(Σ_k α_k A[p,k]).
-func TestGradCAMMatchesHandComputation(t *testing.T) {
-	for bname, b := range testutil.Both(t) {
-		spec := layers.NewSpec("tiny", 3, 3, 1, 2).
-			Conv("conv", 2, 1, layers.WithActivation(layers.ReLU)).
-			Flatten("flat").Dense("logits", 2)
-		m, err := layers.New(spec, b, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cw := []float32{1, -0.5} // filter weights
-		cb := []float32{0, 0.6}  // biases
-		m.SetVariable("conv", layers.VarWeights, nd.Array{Shape: []int{1, 1, 1, 2}, Data: cw})
-		m.SetVariable("conv", layers.VarBiases, nd.Array{Shape: []int{2}, Data: cb})
-		dense := testutil.RandomArray(8, -1, 1, 18, 2)
-		m.SetVariable("logits", layers.VarWeights, dense)
-		img := nd.Array{Shape: []int{1, 3, 3, 1}, Data: []float32{0.1, 0.9, 0.3, 0.5, 0.7, 0.2, 0.8, 0.4, 0.6}}
-		const target = 1
-		maps, err := explain.GradCAM{Layer: "conv"}.Attribute(explain.New(m), img, []int{target})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var alpha [2]float64
-		for p := 0; p < 9; p++ {
-			for k := 0; k < 2; k++ {
-				alpha[k] += float64(dense.Data[(p*2+k)*2+target]) / 9
-			}
-		}
-		for p := 0; p < 9; p++ {
-			want := 0.0
-			for k := 0; k < 2; k++ {
-				a := math.Max(0, float64(cw[k]*img.Data[p]+cb[k]))
-				want += alpha[k] * a
-			}
-			want = math.Max(0, want)
-			if got := float64(maps.Pixels.Data[p]); math.Abs(got-want) > 1e-5 {
-				t.Errorf("%s: CAM[%d] = %.6f, by hand %.6f", bname, p, got, want)
-			}
-		}
-	}
-}
-
 func trainedLeNet(t *testing.T, b *backend.Backend, steps int) (*layers.Model, *data.Dataset) {
 	t.Helper()
 	train, err := data.LoadMNIST("", data.Train)
