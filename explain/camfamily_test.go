@@ -45,6 +45,27 @@ func TestCAMFamilyMatchesHandComputation(t *testing.T) {
 				}
 			}
 		}
+		// ScoreCAM: each channel's map (3×3 as the input: no resize) scaled to [0, 1] masks the
+		// input; the target logit of each masked input, softmaxed over the channels, weighs it.
+		bias, _ := m.Variable("logits", layers.VarBiases)
+		var sw [2]float64
+		for k := 0; k < 2; k++ {
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for p := 0; p < 9; p++ {
+				lo, hi = math.Min(lo, act(p, k)), math.Max(hi, act(p, k))
+			}
+			score := float64(bias.Data[target])
+			for p := 0; p < 9; p++ {
+				x := float64(img.Data[p]) * (act(p, k) - lo) / (hi - lo + 1e-8)
+				for j := 0; j < 2; j++ {
+					score += grad(p, j) * math.Max(0, float64(cw[j])*x+float64(cb[j]))
+				}
+			}
+			sw[k] = score
+		}
+		m0 := math.Max(sw[0], sw[1])
+		e0, e1 := math.Exp(sw[0]-m0), math.Exp(sw[1]-m0)
+		sw[0], sw[1] = e0/(e0+e1), e1/(e0+e1)
 		channels := func(w [2]float64) func(p int) float64 {
 			return func(p int) float64 { return w[0]*act(p, 0) + w[1]*act(p, 1) }
 		}
@@ -59,6 +80,7 @@ func TestCAMFamilyMatchesHandComputation(t *testing.T) {
 				return math.Max(grad(p, 0), 0)*act(p, 0) + math.Max(grad(p, 1), 0)*act(p, 1)
 			}},
 			{explain.XGradCAM{Layer: "conv"}, channels(xw)},
+			{explain.ScoreCAM{Layer: "conv", Batch: 1}, channels(sw)},
 		} {
 			maps, err := c.method.Attribute(explain.New(m), img, []int{target})
 			if err != nil {
@@ -81,7 +103,7 @@ func TestCAMFamilyChecksItsLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ex := explain.New(m)
-	for _, name := range []string{"gradcam", "gradcam++", "hirescam", "xgradcam", "layercam"} {
+	for _, name := range []string{"gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam"} {
 		method, err := explain.MethodByName(name, "fc1")
 		if err != nil {
 			t.Fatal(err)
@@ -92,5 +114,17 @@ func TestCAMFamilyChecksItsLayer(t *testing.T) {
 		if err := ex.Check(method); err == nil {
 			t.Errorf("%s accepts the dense layer fc1", name)
 		}
+	}
+	all, err := explain.Methods("all", "conv2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if _, costly := m.(explain.ScoreCAM); costly {
+			t.Error(`"all" includes ScoreCAM, a forward pass per channel and image`)
+		}
+	}
+	if len(all) != len(explain.MethodNames)-1 {
+		t.Errorf(`"all" has %d methods, want every one but ScoreCAM (%d)`, len(all), len(explain.MethodNames)-1)
 	}
 }

@@ -8,7 +8,11 @@ import (
 )
 
 // MethodNames lists the names MethodByName accepts.
-var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "occlusion"}
+var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam", "occlusion"}
+
+// byNameOnly are the methods "all" leaves out for their cost: ScoreCAM runs one forward pass
+// per channel of its layer for every image (2,048 for ResNet-50's last block).
+var byNameOnly = map[string]bool{"scorecam": true}
 
 // MethodByName returns a method with default settings; layer is used by CAM methods.
 func MethodByName(name, layer string) (Method, error) {
@@ -31,16 +35,25 @@ func MethodByName(name, layer string) (Method, error) {
 		return XGradCAM{Layer: layer}, nil
 	case "layercam":
 		return LayerCAM{Layer: layer}, nil
+	case "scorecam", "score-cam":
+		return ScoreCAM{Layer: layer}, nil
 	case "occlusion":
 		return Occlusion{}, nil
 	}
 	return nil, fmt.Errorf("unknown method %q (known: %s, all)", name, strings.Join(MethodNames, ", "))
 }
 
-// Methods parses a comma-separated list of method names ("all" for every method).
+// Methods parses a comma-separated list of method names ("all" for every method but the
+// costly ones of byNameOnly, which are asked for by name).
 func Methods(list, layer string) ([]Method, error) {
 	if list == "all" {
-		list = strings.Join(MethodNames, ",")
+		var names []string
+		for _, n := range MethodNames {
+			if !byNameOnly[n] {
+				names = append(names, n)
+			}
+		}
+		list = strings.Join(names, ",")
 	}
 	var out []Method
 	for _, name := range strings.Split(list, ",") {
@@ -67,7 +80,7 @@ func LastConvLayer(s *layers.Spec) string {
 func (ex *Explainer) Check(methods ...Method) error {
 	for _, m := range methods {
 		switch c := m.(type) {
-		case GradCAM, HiResCAM, XGradCAM, LayerCAM:
+		case GradCAM, HiResCAM, XGradCAM, LayerCAM, ScoreCAM:
 			if _, err := ex.checkSpatialLayer(CAMLayer(c)); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}
@@ -98,6 +111,8 @@ func CAMLayer(m Method) string {
 	case XGradCAM:
 		return c.Layer
 	case LayerCAM:
+		return c.Layer
+	case ScoreCAM:
 		return c.Layer
 	}
 	return ""

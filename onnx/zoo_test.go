@@ -202,7 +202,8 @@ func TestZooExplanationsMatchReferences(t *testing.T) {
 				method explain.Method
 			}{{"gradcam", explain.GradCAM{Layer: layer}}, {"gradcampp", explain.GradCAMPlusPlus{Layer: layer}},
 				{"hirescam", explain.HiResCAM{Layer: layer}},
-				{"xgradcam", explain.XGradCAM{Layer: layer}}, {"layercam", explain.LayerCAM{Layer: layer}}} {
+				{"xgradcam", explain.XGradCAM{Layer: layer}}, {"layercam", explain.LayerCAM{Layer: layer}},
+				{"scorecam", explain.ScoreCAM{Layer: layer}}} {
 				cam, err := c.method.Attribute(ex, images, targets)
 				if err != nil {
 					t.Fatal(err)

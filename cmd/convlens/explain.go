@@ -23,7 +23,7 @@ func runExplain(args []string) error {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	src := modelFlags(fs)
 	in := inputFlags(fs)
-	method := fs.String("method", "all", "comma-separated methods: "+strings.Join(explain.MethodNames, ", ")+", or all")
+	method := fs.String("method", "all", "comma-separated methods: "+strings.Join(explain.MethodNames, ", ")+", or all (every one but scorecam, which runs a forward pass per channel)")
 	layer := fs.String("layer", "", "layer for Grad-CAM / Grad-CAM++ (default: the last conv layer)")
 	sanity := autoBool{auto: true}
 	fs.Var(&sanity, "sanity", "run the model-parameter randomisation sanity check: true, false or auto (run it where it takes a few seconds)")
@@ -199,10 +199,31 @@ func sanitySeconds(s *layers.Spec, methods []explain.Method, images int) float64
 				p, st = m.Patch, max(m.Stride, max(1, m.Patch/2))
 			}
 			passes += float64(((s.Height-p)/st+2)*((s.Width-p)/st+2)) / 3
+		case explain.ScoreCAM:
+			passes += float64(layerChannels(s, m.Layer)) / 3 // a forward pass per channel
 		default:
 			passes++
 		}
 	}
 	steps := float64(min(len(s.ParamLayers()), 8) + 1)
 	return steps * passes * float64(images) * 3 * float64(sum.TotalFLOPs) / 50e9
+}
+
+// layerChannels is the channel count of a CAM layer's output (0 when it cannot be resolved).
+func layerChannels(s *layers.Spec, layer string) int {
+	name, err := explain.ResolveLayer(s, layer)
+	if err != nil {
+		return 0
+	}
+	t, err := s.Topology()
+	if err != nil {
+		return 0
+	}
+	name = strings.TrimSuffix(name, layers.PreSuffix)
+	for _, n := range t.Nodes {
+		if n.Name == name && len(n.OutShape) == 3 {
+			return n.OutShape[2]
+		}
+	}
+	return 0
 }

@@ -8,9 +8,9 @@ dynamo=False, opset 17): OUTDIR/NAME.E.onnx (with its .data file for dynamo),
 OUTDIR/NAME.E.input.npy ([2, 3, S, S], or [1, ...] for a static batch) and
 OUTDIR/NAME.E.logits.npy (onnxruntime). OUTDIR/index.json lists them with the input size.
 A failed export is recorded with its error; the Go test reports it. For the models of
-CAM_LAYERS: OUTDIR/NAME.E.gradcam.npy, .gradcampp.npy, .hirescam.npy, .xgradcam.npy and
-.layercam.npy ([N, H, W], pytorch-grad-cam 1.5.7's GradCAM, GradCAMPlusPlus, HiResCAM,
-XGradCAM and LayerCAM at that layer, its own normalisation), OUTDIR/NAME.E.saliency.npy ([N, C, H, W], Captum 0.9.0's
+CAM_LAYERS: OUTDIR/NAME.E.gradcam.npy, .gradcampp.npy, .hirescam.npy, .xgradcam.npy,
+.layercam.npy and .scorecam.npy ([N, H, W], pytorch-grad-cam 1.5.7's GradCAM, GradCAMPlusPlus,
+HiResCAM, XGradCAM, LayerCAM and ScoreCAM at that layer, its own normalisation), OUTDIR/NAME.E.saliency.npy ([N, C, H, W], Captum 0.9.0's
 Saliency with abs=False: the input gradient) and OUTDIR/NAME.E.targets.npy (the classes).
 """
 import json
@@ -53,11 +53,11 @@ def build(name):
 
 def explanations(model, layer, images, targets, prefix):
     from captum.attr import Saliency
-    from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, XGradCAM
+    from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, ScoreCAM, XGradCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
     for tag, method in (("gradcam", GradCAM), ("gradcampp", GradCAMPlusPlus), ("hirescam", HiResCAM),
-                        ("xgradcam", XGradCAM), ("layercam", LayerCAM)):
+                        ("xgradcam", XGradCAM), ("layercam", LayerCAM), ("scorecam", ScoreCAM)):
         with method(model=model, target_layers=[layer]) as cam:
             maps = cam(input_tensor=images, targets=[ClassifierOutputTarget(int(t)) for t in targets])
         np.save(prefix + "." + tag + ".npy", np.asarray(maps, dtype=np.float32))

@@ -1,0 +1,139 @@
+package explain
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/convlens/convlens/nd"
+)
+
+// ScoreCAM weighs each channel by how much the class score keeps when the input is seen
+// only through that channel's map (Wang et al., 2020), with no gradient: each channel's map
+// is upsampled to the input (bilinear, corners aligned), scaled to [0, 1], multiplied into
+// the normalised input, and the target scores of all channels' masked inputs, softmaxed
+// over the channels, are the weights — pytorch-grad-cam's ScoreCAM. One forward pass per
+// channel and image, in batches.
+type ScoreCAM struct {
+	Layer string
+	// Batch is how many masked images one forward call takes (default: the model's
+	// forward batch).
+	Batch int
+}
+
+func (ScoreCAM) Name() string { return "scorecam" }
+
+func (c ScoreCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
+	layer, err := ex.checkSpatialLayer(c.Layer)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Name(), err)
+	}
+	targets, err = ex.prepare(images, targets)
+	if err != nil {
+		return nil, err
+	}
+	taps, err := ex.Model.Taps(images, layer)
+	if err != nil {
+		return nil, err
+	}
+	acts := taps.Outputs[layer]
+	n, h, w, k := acts.Shape[0], acts.Shape[1], acts.Shape[2], acts.Shape[3]
+	H, W, C := images.Shape[1], images.Shape[2], images.Shape[3]
+	batch := c.Batch
+	if batch <= 0 {
+		batch = ex.Model.Spec.ForwardBatch()
+	}
+	mean := make([]float32, C) // masks multiply the normalised input: x' = (x − mean)·m + mean
+	if s := ex.Model.Spec; len(s.InputMean) > 0 {
+		for ch := range mean {
+			mean[ch] = float32(s.InputMean[min(ch, len(s.InputMean)-1)])
+		}
+	}
+	out := nd.New(n, H, W)
+	for i := 0; i < n; i++ {
+		a := acts.Sub(i)
+		img := images.Sub(i)
+		scores := make([]float64, k)
+		for start := 0; start < k; start += batch {
+			end := min(start+batch, k)
+			masked := nd.New(end-start, H, W, C)
+			for ch := start; ch < end; ch++ {
+				mask := upsampleCorners(a.Channel(ch), H, W)
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for _, v := range mask {
+					lo, hi = math.Min(lo, v), math.Max(hi, v)
+				}
+				dst := masked.Data[(ch-start)*H*W*C : (ch-start+1)*H*W*C]
+				for p, v := range mask {
+					m := float32((v - lo) / (hi - lo + 1e-8))
+					for q := 0; q < C; q++ {
+						dst[p*C+q] = (img.Data[p*C+q]-mean[q])*m + mean[q]
+					}
+				}
+			}
+			logits, err := ex.Model.Logits(masked)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.Name(), err)
+			}
+			for j := 0; j < end-start; j++ {
+				scores[start+j] = float64(logits.Sub(j).Data[targets[i]])
+			}
+		}
+		weights := softmax(scores)
+		cam := nd.New(h, w)
+		for p := 0; p < h*w; p++ {
+			s := 0.0
+			for ch := 0; ch < k; ch++ {
+				s += weights[ch] * float64(a.Data[p*k+ch])
+			}
+			cam.Data[p] = float32(max(s, 0))
+		}
+		copy(out.Data[i*H*W:(i+1)*H*W], nd.ResizeBilinear(cam, H, W).Data)
+	}
+	return &Maps{Method: c.Name(), Pixels: out, Targets: targets}, nil
+}
+
+// upsampleCorners resizes a [h,w] map to H×W bilinearly with the corner pixels aligned
+// (PyTorch's UpsamplingBilinear2d).
+func upsampleCorners(a nd.Array, H, W int) []float64 {
+	h, w := a.Shape[0], a.Shape[1]
+	out := make([]float64, H*W)
+	scale := func(n, N int) float64 {
+		if N <= 1 {
+			return 0
+		}
+		return float64(n-1) / float64(N-1)
+	}
+	sy, sx := scale(h, H), scale(w, W)
+	for y := 0; y < H; y++ {
+		fy := float64(y) * sy
+		y0 := min(int(fy), h-1)
+		y1, ay := min(y0+1, h-1), fy-float64(y0)
+		for x := 0; x < W; x++ {
+			fx := float64(x) * sx
+			x0 := min(int(fx), w-1)
+			x1, ax := min(x0+1, w-1), fx-float64(x0)
+			at := func(yy, xx int) float64 { return float64(a.Data[yy*w+xx]) }
+			top := at(y0, x0)*(1-ax) + at(y0, x1)*ax
+			bot := at(y1, x0)*(1-ax) + at(y1, x1)*ax
+			out[y*W+x] = top*(1-ay) + bot*ay
+		}
+	}
+	return out
+}
+
+// softmax of v, shifted by its largest value.
+func softmax(v []float64) []float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = math.Max(m, x)
+	}
+	out, z := make([]float64, len(v)), 0.0
+	for i, x := range v {
+		out[i] = math.Exp(x - m)
+		z += out[i]
+	}
+	for i := range out {
+		out[i] /= z
+	}
+	return out
+}
