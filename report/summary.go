@@ -107,4 +107,3 @@ func Summary(m *layers.Model, ds *data.Dataset, e *Evaluation, step int64, shown
 	return vizhtml.Section{Title: title, Body: f, Err: err,
 		Note: "Accuracy and loss on every held-out image; green frames are right, red wrong."}
 }
-
