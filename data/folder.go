@@ -292,7 +292,7 @@ func decodeAll(name string, files []imageFile, classes []string, h, w, c int) (*
 
 // decodeInto decodes one image, resized bilinearly to h×w, into dst (HWC, [0, 1]).
 func decodeInto(path string, dst []float32, h, w, c int) error {
-	px, sh, sw, err := decodePixels(path, c)
+	px, sh, sw, err := decodePixels(path, c, samples(h, w))
 	if err != nil {
 		return err
 	}
@@ -300,11 +300,16 @@ func decodeInto(path string, dst []float32, h, w, c int) error {
 	return nil
 }
 
+// samples is how many source pixels a resize to h×w reads at most (four per output pixel).
+func samples(h, w int) int { return 4 * h * w }
+
 // decodePixels decodes an image file (after checking its header against the pixel budget)
 // and returns a reader of its values in [0, 1] — gray (c 1) or RGB (c 3) — and its size.
-// The values are read from the decoded image where needed, never copied at full size: the
-// peak memory of a large photo is its decoded size.
-func decodePixels(path string, c int) (func(y, x, k int) float32, int, int, error) {
+// An image with more pixels than the reader will be asked for (a large photo shrunk for a
+// model) is read where needed, each pixel converted when first read (all its channels at
+// once), never copied at full size: its peak memory is its decoded size. A smaller one is
+// converted once, whole.
+func decodePixels(path string, c, reads int) (func(y, x, k int) float32, int, int, error) {
 	if _, err := decodeConfig(path); err != nil { // the header first: size and pixel budget
 		return nil, 0, 0, err
 	}
@@ -318,16 +323,33 @@ func decodePixels(path string, c int) (func(y, x, k int) float32, int, int, erro
 		return nil, 0, 0, fmt.Errorf("image %s: %w", path, err)
 	}
 	b := img.Bounds()
-	at := func(y, x, k int) float32 {
+	sh, sw := b.Dy(), b.Dx()
+	convert := func(y, x int, dst []float32) {
 		px := img.At(b.Min.X+x, b.Min.Y+y)
 		if c == 1 {
-			return float32(color.Gray16Model.Convert(px).(color.Gray16).Y) / 65535
+			dst[0] = float32(color.Gray16Model.Convert(px).(color.Gray16).Y) / 65535
+			return
 		}
-		rgb := [3]uint32{}
-		rgb[0], rgb[1], rgb[2], _ = color.NRGBA64Model.Convert(px).RGBA()
-		return float32(rgb[k]) / 65535
+		r, g, bl, _ := color.NRGBA64Model.Convert(px).RGBA()
+		dst[0], dst[1], dst[2] = float32(r)/65535, float32(g)/65535, float32(bl)/65535
 	}
-	return at, b.Dy(), b.Dx(), nil
+	if reads >= sh*sw {
+		all := make([]float32, sh*sw*c)
+		for y := 0; y < sh; y++ {
+			for x := 0; x < sw; x++ {
+				convert(y, x, all[(y*sw+x)*c:])
+			}
+		}
+		return func(y, x, k int) float32 { return all[(y*sw+x)*c+k] }, sh, sw, nil
+	}
+	lastY, lastX, last := -1, -1, make([]float32, c)
+	return func(y, x, k int) float32 {
+		if y != lastY || x != lastX {
+			convert(y, x, last)
+			lastY, lastX = y, x
+		}
+		return last[k]
+	}, sh, sw, nil
 }
 
 // LoadImage reads one PNG or JPEG as [1, h, w, c] (c 1 or 3), values in [0, 1]: the
@@ -336,7 +358,7 @@ func LoadImage(path string, h, w, c int) (nd.Array, error) {
 	if h < 1 || w < 1 || h > 4096 || w > 4096 || (c != 1 && c != 3) {
 		return nd.Array{}, fmt.Errorf("image %s: target %dx%dx%d (want sides 1..4096 and 1 or 3 channels)", path, h, w, c)
 	}
-	px, sh, sw, err := decodePixels(path, c)
+	px, sh, sw, err := decodePixels(path, c, samples(h, w))
 	if err != nil {
 		return nd.Array{}, err
 	}
@@ -366,7 +388,8 @@ func Resize(src []float32, sh, sw, c int, dst []float32, h, w int) {
 	resizeFrom(func(y, x, k int) float32 { return src[(y*sw+x)*c+k] }, sh, sw, c, dst, h, w)
 }
 
-// resizeFrom is Resize reading the source through at(y, x, channel); an equal size copies.
+// resizeFrom is Resize reading the source through at(y, x, channel), every channel of a
+// pixel in a row; an equal size copies.
 func resizeFrom(at func(y, x, k int) float32, sh, sw, c int, dst []float32, h, w int) {
 	if sh == h && sw == w {
 		for y := 0; y < h; y++ {
@@ -378,6 +401,7 @@ func resizeFrom(at func(y, x, k int) float32, sh, sw, c int, dst []float32, h, w
 		}
 		return
 	}
+	corner := make([]float32, 4*c) // the four neighbours' channels: (y0,x0) (y0,x1) (y1,x0) (y1,x1)
 	for y := 0; y < h; y++ {
 		fy := max((float64(y)+0.5)*float64(sh)/float64(h)-0.5, 0)
 		y0 := min(int(fy), sh-1)
@@ -386,9 +410,14 @@ func resizeFrom(at func(y, x, k int) float32, sh, sw, c int, dst []float32, h, w
 			fx := max((float64(x)+0.5)*float64(sw)/float64(w)-0.5, 0)
 			x0 := min(int(fx), sw-1)
 			x1, ax := min(x0+1, sw-1), float32(fx-float64(x0))
+			for i, p := range [4][2]int{{y0, x0}, {y0, x1}, {y1, x0}, {y1, x1}} {
+				for k := 0; k < c; k++ {
+					corner[i*c+k] = at(p[0], p[1], k)
+				}
+			}
 			for k := 0; k < c; k++ {
-				top := at(y0, x0, k)*(1-ax) + at(y0, x1, k)*ax
-				bot := at(y1, x0, k)*(1-ax) + at(y1, x1, k)*ax
+				top := corner[k]*(1-ax) + corner[c+k]*ax
+				bot := corner[2*c+k]*(1-ax) + corner[3*c+k]*ax
 				dst[(y*w+x)*c+k] = top*(1-ay) + bot*ay
 			}
 		}
