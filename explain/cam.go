@@ -17,15 +17,29 @@ type camMap func(acts, grads []float32, positions, channels int) []float64
 // weighted is the map Σ_k w_k A_k of per-channel weights.
 func weighted(weights camWeights) camMap {
 	return func(acts, grads []float32, positions, channels int) []float64 {
-		w := weights(acts, grads, positions, channels)
-		out := make([]float64, positions)
-		for p := range out {
-			for c := 0; c < channels; c++ {
-				out[p] += w[c] * float64(acts[p*channels+c])
-			}
-		}
-		return out
+		return weightedSum(acts, weights(acts, grads, positions, channels), positions, channels)
 	}
+}
+
+// weightedSum is Σ_k w_k A_k at each of the positions; acts is [positions][K].
+func weightedSum(acts []float32, w []float64, positions, channels int) []float64 {
+	out := make([]float64, positions)
+	for p := range out {
+		for c := 0; c < channels; c++ {
+			out[p] += w[c] * float64(acts[p*channels+c])
+		}
+	}
+	return out
+}
+
+// upsampledReLU is ReLU(m) for a map at the layer's h×w, resized bilinearly to H×W: the
+// last step of every CAM method.
+func upsampledReLU(m []float64, h, w, H, W int) []float32 {
+	cam := nd.New(h, w)
+	for p, v := range m {
+		cam.Data[p] = float32(max(v, 0))
+	}
+	return nd.ResizeBilinear(cam, H, W).Data
 }
 
 // elementwise is the map Σ_k f(g_k(p)) A_k(p), each position weighted by its own gradient.
@@ -65,11 +79,7 @@ func camAttribute(ex *Explainer, name, layer string, camOf camMap, images nd.Arr
 	for i := 0; i < n; i++ {
 		acts := g.Acts.Data[i*h*w*k : (i+1)*h*w*k]
 		grads := g.Grads.Data[i*h*w*k : (i+1)*h*w*k]
-		cam := nd.New(h, w)
-		for p, v := range camOf(acts, grads, h*w, k) {
-			cam.Data[p] = float32(max(v, 0))
-		}
-		copy(out.Data[i*H*W:(i+1)*H*W], nd.ResizeBilinear(cam, H, W).Data)
+		copy(out.Data[i*H*W:(i+1)*H*W], upsampledReLU(camOf(acts, grads, h*w, k), h, w, H, W))
 	}
 	return &Maps{Method: name, Pixels: out, Targets: targets}, nil
 }

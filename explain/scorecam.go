@@ -78,16 +78,8 @@ func (c ScoreCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 				scores[start+j] = float64(logits.Sub(j).Data[targets[i]])
 			}
 		}
-		weights := softmax(scores)
-		cam := nd.New(h, w)
-		for p := 0; p < h*w; p++ {
-			s := 0.0
-			for ch := 0; ch < k; ch++ {
-				s += weights[ch] * float64(a.Data[p*k+ch])
-			}
-			cam.Data[p] = float32(max(s, 0))
-		}
-		copy(out.Data[i*H*W:(i+1)*H*W], nd.ResizeBilinear(cam, H, W).Data)
+		cam := weightedSum(a.Data, nd.Softmax(scores), h*w, k)
+		copy(out.Data[i*H*W:(i+1)*H*W], upsampledReLU(cam, h, w, H, W))
 	}
 	return &Maps{Method: c.Name(), Pixels: out, Targets: targets}, nil
 }
@@ -117,23 +109,6 @@ func upsampleCorners(a nd.Array, H, W int) []float64 {
 			bot := at(y1, x0)*(1-ax) + at(y1, x1)*ax
 			out[y*W+x] = top*(1-ay) + bot*ay
 		}
-	}
-	return out
-}
-
-// softmax of v, shifted by its largest value.
-func softmax(v []float64) []float64 {
-	m := math.Inf(-1)
-	for _, x := range v {
-		m = math.Max(m, x)
-	}
-	out, z := make([]float64, len(v)), 0.0
-	for i, x := range v {
-		out[i] = math.Exp(x - m)
-		z += out[i]
-	}
-	for i := range out {
-		out[i] /= z
 	}
 	return out
 }

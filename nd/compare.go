@@ -76,3 +76,21 @@ func Difference(a, b Array) (Array, error) {
 	}
 	return out, nil
 }
+
+// Softmax turns scores into probabilities, shifted by the largest score so that large ones
+// do not overflow.
+func Softmax(v []float64) []float64 {
+	top := math.Inf(-1)
+	for _, x := range v {
+		top = math.Max(top, x)
+	}
+	out, sum := make([]float64, len(v)), 0.0
+	for i, x := range v {
+		out[i] = math.Exp(x - top)
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	return out
+}

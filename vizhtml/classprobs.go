@@ -4,27 +4,18 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/convlens/convlens/nd"
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 )
 
-// Softmax turns logits into probabilities (shifted by the largest logit, so large logits do
-// not overflow).
+// Softmax turns logits into probabilities (nd.Softmax of their float64 values).
 func Softmax(logits []float32) []float64 {
-	p := make([]float64, len(logits))
-	top := math.Inf(-1)
-	for _, v := range logits {
-		top = math.Max(top, float64(v))
+	v := make([]float64, len(logits))
+	for i, x := range logits {
+		v[i] = float64(x)
 	}
-	sum := 0.0
-	for i, v := range logits {
-		p[i] = math.Exp(float64(v) - top)
-		sum += p[i]
-	}
-	for i := range p {
-		p[i] /= sum
-	}
-	return p
+	return nd.Softmax(v)
 }
 
 // ClassProbabilities charts one image's logits as the softmax probability of each class,
