@@ -100,7 +100,6 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	preds := layers.ArgMax(taps.Logits)
 	page := &vizhtml.Page{Title: opt.Title}
 	if page.Title == "" {
 		page.Title = "convlens report: " + s.Name
@@ -112,6 +111,7 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	page.Subtitle = fmt.Sprintf("model %s on %s, step %d, backend %s; accuracy on all %d held-out images: %.2f%%",
 		s.Name, ds.Name, in.Step, m.Backend.Kind, eval.N, 100*eval.Accuracy())
 	page.Add(Summary(m, ds, eval, in.Step, min(opt.Images+1, 4), opt.Links))
+	preds := eval.Preds[:n] // the first n, whose taps the other views show
 
 	sum, err := s.Summarize()
 	if err != nil {

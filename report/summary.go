@@ -43,11 +43,8 @@ func Evaluate(m *layers.Model, ds *data.Dataset) (*Evaluation, error) {
 			if label < 0 || label >= len(row) {
 				return nil, fmt.Errorf("evaluate: example %d has label %d, the model has %d classes", start+i, label, len(row))
 			}
-			var z float64
-			for _, v := range row {
-				z += math.Exp(float64(v - row[best]))
-			}
-			e.Loss += (math.Log(z) - float64(row[label]-row[best])) / float64(ds.N)
+			// −log softmax(label) = log Σ exp(v − best) − (label − best), and conf = 1 / Σ.
+			e.Loss += (-math.Log(conf) - float64(row[label]-row[best])) / float64(ds.N)
 			if best == label {
 				e.Correct++
 			}
