@@ -272,31 +272,11 @@ var optionRE = regexp.MustCompile(`c\.setOption\((\{.*?\})\);`)
 // chartSeries returns the points of a named series of the chart titled title.
 func chartSeries(t *testing.T, html, title, series string) [][2]float64 {
 	t.Helper()
-	for _, m := range optionRE.FindAllStringSubmatch(html, -1) {
-		var opt struct {
-			Title  struct{ Text string } `json:"title"`
-			Series []struct {
-				Name string
-				Data []struct{ Value []float64 } `json:"data"`
-			} `json:"series"`
-		}
-		if err := json.Unmarshal([]byte(m[1]), &opt); err != nil || opt.Title.Text != title {
-			continue
-		}
-		for _, s := range opt.Series {
-			if s.Name == series {
-				var pts [][2]float64
-				for _, d := range s.Data {
-					if len(d.Value) == 2 {
-						pts = append(pts, [2]float64{d.Value[0], d.Value[1]})
-					}
-				}
-				return pts
-			}
-		}
+	pts := seriesOf(html, title, series)
+	if pts == nil {
+		t.Errorf("no series %q in a chart titled %q", series, title)
 	}
-	t.Errorf("no series %q in a chart titled %q", series, title)
-	return nil
+	return pts
 }
 
 // barValues returns the values of the first series of the bar chart titled title.

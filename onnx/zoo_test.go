@@ -24,24 +24,6 @@ var (
 	zooErr  error
 )
 
-// torchPython is the interpreter of the PyTorch environment (make test installs it).
-func torchPython(t *testing.T) string {
-	t.Helper()
-	venv := os.Getenv("CONVLENS_TORCH_VENV")
-	if venv == "" {
-		home, _ := os.UserHomeDir()
-		venv = filepath.Join(home, ".cache", "convlens", "torch-venv")
-	}
-	py := filepath.Join(venv, "bin", "python")
-	if _, err := os.Stat(py); err != nil {
-		if os.Getenv("CONVLENS_REQUIRE_TORCH") != "" {
-			t.Fatalf("PyTorch tools missing (%v); run scripts/install-torch-tools.sh", err)
-		}
-		t.Skip("PyTorch tools not installed (scripts/install-torch-tools.sh)")
-	}
-	return py
-}
-
 // zoo exports torchvision's CNNs with both exporters once per test binary
 // (CONVLENS_ZOO_DIR reuses an earlier export).
 func zoo(t *testing.T) string {
@@ -51,7 +33,7 @@ func zoo(t *testing.T) string {
 			return d
 		}
 	}
-	py := torchPython(t)
+	py := testutil.TorchPython(t)
 	zooOnce.Do(func() {
 		if zooDir, zooErr = os.MkdirTemp("", "convlens-zoo-"); zooErr != nil {
 			return

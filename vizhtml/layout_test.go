@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -67,7 +68,7 @@ func TestChartTextDoesNotOverlap(t *testing.T) {
 	s := browser.Open(t, 2*time.Minute)
 	for _, width := range []int{900, 600} {
 		page := filepath.Join(dir, "page.html")
-		html := bytes.Replace(buf.Bytes(), []byte("<body"), []byte(`<body style="width:`+itoa(width)+`px"`), 1)
+		html := bytes.Replace(buf.Bytes(), []byte("<body"), []byte(`<body style="width:`+strconv.Itoa(width)+`px"`), 1)
 		if err := os.WriteFile(page, html, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -82,12 +83,4 @@ func TestChartTextDoesNotOverlap(t *testing.T) {
 			t.Errorf("%d px: %s: %s", width, pr.Chart, pr.Problem)
 		}
 	}
-}
-
-func itoa(n int) string {
-	b := []byte{}
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }

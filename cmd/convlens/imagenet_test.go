@@ -25,24 +25,6 @@ m = torchvision.models.resnet50(weights=None).eval()
 torch.onnx.export(m, (torch.randn(1, 3, 224, 224),), sys.argv[1], opset_version=17)
 `
 
-// torchPython is the PyTorch tools' interpreter (make test installs it), or skips.
-func torchPython(t *testing.T) string {
-	t.Helper()
-	venv := os.Getenv("CONVLENS_TORCH_VENV")
-	if venv == "" {
-		home, _ := os.UserHomeDir()
-		venv = filepath.Join(home, ".cache", "convlens", "torch-venv")
-	}
-	py := filepath.Join(venv, "bin", "python")
-	if _, err := os.Stat(py); err != nil {
-		if os.Getenv("CONVLENS_REQUIRE_TORCH") != "" {
-			t.Fatalf("PyTorch tools missing (%v); run scripts/install-torch-anchor.sh", err)
-		}
-		t.Skip("PyTorch tools not installed (scripts/install-torch-anchor.sh)")
-	}
-	return py
-}
-
 // Every command, with its defaults, on an ImageNet-size model as a user brings it: exits
 // cleanly, writes pages within their budgets, and the pages open in Chromium without
 // script errors. (Timings are in bench/imagenet.sh and docs/PERFORMANCE.md.)
@@ -50,7 +32,7 @@ func TestImageNetSizeCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("exports and explains ResNet-50")
 	}
-	py := torchPython(t)
+	py := testutil.TorchPython(t)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "resnet50.onnx")
 	if out, err := exec.Command(py, "-c", resnet50Script, model).CombinedOutput(); err != nil {

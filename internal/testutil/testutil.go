@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -103,4 +104,24 @@ func Correlation(a, b []float32) float64 {
 		sab, saa, sbb = sab+x*y, saa+x*x, sbb+y*y
 	}
 	return sab / math.Sqrt(saa*sbb)
+}
+
+// TorchPython is the interpreter of the PyTorch tools' environment ($CONVLENS_TORCH_VENV,
+// else ~/.cache/convlens/torch-venv, which make test installs); a test without it skips, or
+// fails under CONVLENS_REQUIRE_TORCH.
+func TorchPython(t testing.TB) string {
+	t.Helper()
+	venv := os.Getenv("CONVLENS_TORCH_VENV")
+	if venv == "" {
+		home, _ := os.UserHomeDir()
+		venv = filepath.Join(home, ".cache", "convlens", "torch-venv")
+	}
+	py := filepath.Join(venv, "bin", "python")
+	if _, err := os.Stat(py); err != nil {
+		if os.Getenv("CONVLENS_REQUIRE_TORCH") != "" {
+			t.Fatalf("PyTorch tools missing (%v); run scripts/install-torch-anchor.sh", err)
+		}
+		t.Skip("PyTorch tools not installed (scripts/install-torch-anchor.sh)")
+	}
+	return py
 }
