@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/training"
@@ -110,7 +111,10 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	}
 	page.Subtitle = fmt.Sprintf("model %s on %s, step %d, backend %s; accuracy on all %d held-out images: %.2f%%",
 		s.Name, ds.Name, in.Step, m.Backend.Kind, eval.N, 100*eval.Accuracy())
-	page.Add(Summary(m, ds, eval, in.Step, min(opt.Images+1, 4), opt.Links))
+	shown := min(opt.Images+1, 4)
+	ex := explain.New(m)
+	cams, camErr := firstGradCAMs(ex, ds, max(shown, opt.Images))
+	page.Add(Summary(ds, eval, in.Step, shown, opt.Links, cams, camErr))
 	preds := eval.Preds[:n] // the first n, whose taps the other views show
 
 	sum, err := s.Summarize()
@@ -128,7 +132,7 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	page.Add(Filters(m))
 	page.Add(FeatureMaps(m, ds, taps, opt))
 	page.Add(ActivationStats(m, taps, statLayers...))
-	page.Add(Attributions(m, ds, opt.Images))
+	page.Add(Attributions(ex, ds, opt.Images, cams, camErr))
 	classes := ds.Classes
 	truth := make([]int, n)
 	for i := range truth {

@@ -56,8 +56,9 @@ func Evaluate(m *layers.Model, ds *data.Dataset) (*Evaluation, error) {
 }
 
 // Summary is a report's first section: accuracy and loss on the whole held-out set, a few
-// predictions with Grad-CAM, the most confident mistakes and links to related pages.
-func Summary(m *layers.Model, ds *data.Dataset, e *Evaluation, step int64, shown int, links []vizhtml.Link) vizhtml.Section {
+// predictions with Grad-CAM (cams, of at least the first shown images, or nil for none; a
+// camErr is shown instead), the most confident mistakes and links to related pages.
+func Summary(ds *data.Dataset, e *Evaluation, step int64, shown int, links []vizhtml.Link, cams *explain.Maps, camErr error) vizhtml.Section {
 	const title = "Summary"
 	name := func(c int) string { return className(ds.Classes, c) }
 	figures := []vizhtml.SummaryFigure{
@@ -65,15 +66,10 @@ func Summary(m *layers.Model, ds *data.Dataset, e *Evaluation, step int64, shown
 		{Name: "loss", Value: fmt.Sprintf("%.4f", e.Loss), Detail: "mean cross-entropy, held out"},
 		{Name: "step", Value: fmt.Sprint(step), Detail: "training steps"},
 	}
-	shown = min(shown, ds.N)
-	images := ds.Batch(0, shown)
-	var cams *explain.Maps
-	if l, err := explain.ResolveLayer(m.Spec, ""); err == nil {
-		var err error
-		if cams, err = (explain.GradCAM{Layer: l}).Attribute(explain.New(m), images, nil); err != nil {
-			return vizhtml.Section{Title: title, Err: err}
-		}
+	if camErr != nil {
+		return vizhtml.Section{Title: title, Err: camErr}
 	}
+	shown = min(shown, ds.N)
 	var preds []vizhtml.SummaryPrediction
 	for i := 0; i < shown; i++ {
 		p := vizhtml.SummaryPrediction{Wrong: e.Preds[i] != int(ds.Labels[i]),
@@ -103,4 +99,15 @@ func Summary(m *layers.Model, ds *data.Dataset, e *Evaluation, step int64, shown
 	f, err := vizhtml.SummaryCard(figures, preds, mistakes, links)
 	return vizhtml.Section{Title: title, Body: f, Err: err,
 		Note: "Accuracy and loss on every held-out image; green frames are right, red wrong."}
+}
+
+// firstGradCAMs is Grad-CAM at the model's last convolution for the first n held-out
+// images, computed once for the summary and the attribution section (nil, nil without a
+// spatial layer).
+func firstGradCAMs(ex *explain.Explainer, ds *data.Dataset, n int) (*explain.Maps, error) {
+	l, err := explain.ResolveLayer(ex.Model.Spec, "")
+	if err != nil {
+		return nil, nil
+	}
+	return explain.GradCAM{Layer: l}.Attribute(ex, ds.Batch(0, min(n, ds.N)), nil)
 }

@@ -339,24 +339,25 @@ func className(classes []string, c int) string {
 	return fmt.Sprintf("class %d", c)
 }
 
-// Attributions overlays saliency and Grad-CAM (on the last conv layer) on the first
-// example images; convlens explain has every method and the sanity checks.
-func Attributions(m *layers.Model, ds *data.Dataset, n int) vizhtml.Section {
+// Attributions overlays saliency and Grad-CAM (cams: at the last conv layer, of at least
+// the first n images, or nil without one; a camErr is shown instead) on the first example
+// images; convlens explain has every method and the sanity checks.
+func Attributions(ex *explain.Explainer, ds *data.Dataset, n int, cams *explain.Maps, camErr error) vizhtml.Section {
 	const title = "Saliency and Grad-CAM"
+	if camErr != nil {
+		return vizhtml.Section{Title: title, Err: camErr}
+	}
 	n = min(n, ds.N)
-	images := ds.Batch(0, n)
-	ex := explain.New(m)
-	methods := []explain.Method{explain.Saliency{}}
-	if l, err := explain.ResolveLayer(m.Spec, ""); err == nil {
-		methods = append(methods, explain.GradCAM{Layer: l})
+	saliency, err := explain.Saliency{}.Attribute(ex, ds.Batch(0, n), nil)
+	if err != nil {
+		return vizhtml.Section{Title: title, Err: err}
 	}
 	var cols []vizhtml.AttributionColumn
-	for _, method := range methods {
-		maps, err := method.Attribute(ex, images, nil)
-		if err != nil {
-			return vizhtml.Section{Title: title, Err: err}
+	for _, maps := range []*explain.Maps{saliency, cams} {
+		if maps == nil {
+			continue
 		}
-		col := vizhtml.AttributionColumn{Method: method.Name(), Signed: maps.Signed}
+		col := vizhtml.AttributionColumn{Method: maps.Method, Signed: maps.Signed}
 		for i := 0; i < n; i++ {
 			col.Maps = append(col.Maps, maps.Image(i))
 		}
