@@ -219,11 +219,8 @@ func layerChannels(s *layers.Spec, layer string) int {
 	if err != nil {
 		return 0
 	}
-	name = strings.TrimSuffix(name, layers.PreSuffix)
-	for _, n := range t.Nodes {
-		if n.Name == name && len(n.OutShape) == 3 {
-			return n.OutShape[2]
-		}
+	if n, ok := t.Node(strings.TrimSuffix(name, layers.PreSuffix)); ok && len(n.OutShape) == 3 {
+		return n.OutShape[2]
 	}
 	return 0
 }
