@@ -66,6 +66,47 @@ func TestCAMFamilyMatchesHandComputation(t *testing.T) {
 		m0 := math.Max(sw[0], sw[1])
 		e0, e1 := math.Exp(sw[0]-m0), math.Exp(sw[1]-m0)
 		sw[0], sw[1] = e0/(e0+e1), e1/(e0+e1)
+		// AblationCAM: the score lost without channel k, Σ_p g_k(p)A_k(p), over the score.
+		var aw [2]float64
+		y := float64(bias.Data[target])
+		for p := 0; p < 9; p++ {
+			for k := 0; k < 2; k++ {
+				aw[k] += grad(p, k) * act(p, k)
+				y += grad(p, k) * act(p, k)
+			}
+		}
+		aw[0], aw[1] = aw[0]/y, aw[1]/y
+		// EigenCAM: the centred activations projected on the top eigenvector of their 2×2
+		// scatter matrix, signed so that the largest value outweighs the most negative.
+		var mu [2]float64
+		for p := 0; p < 9; p++ {
+			mu[0], mu[1] = mu[0]+act(p, 0)/9, mu[1]+act(p, 1)/9
+		}
+		var sxx, sxy, syy float64
+		for p := 0; p < 9; p++ {
+			dx, dy := act(p, 0)-mu[0], act(p, 1)-mu[1]
+			sxx, sxy, syy = sxx+dx*dx, sxy+dx*dy, syy+dy*dy
+		}
+		top := (sxx+syy)/2 + math.Sqrt((sxx-syy)*(sxx-syy)/4+sxy*sxy)
+		ev := [2]float64{sxy, top - sxx}
+		if math.Abs(sxy) < 1e-12 {
+			ev = [2]float64{1, 0}
+			if syy > sxx {
+				ev = [2]float64{0, 1}
+			}
+		}
+		norm := math.Hypot(ev[0], ev[1])
+		eigen := make([]float64, 9)
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for p := range eigen {
+			eigen[p] = ((act(p, 0)-mu[0])*ev[0] + (act(p, 1)-mu[1])*ev[1]) / norm
+			lo, hi = math.Min(lo, eigen[p]), math.Max(hi, eigen[p])
+		}
+		if math.Abs(lo) > math.Abs(hi) {
+			for p := range eigen {
+				eigen[p] = -eigen[p]
+			}
+		}
 		channels := func(w [2]float64) func(p int) float64 {
 			return func(p int) float64 { return w[0]*act(p, 0) + w[1]*act(p, 1) }
 		}
@@ -81,6 +122,8 @@ func TestCAMFamilyMatchesHandComputation(t *testing.T) {
 			}},
 			{explain.XGradCAM{Layer: "conv"}, channels(xw)},
 			{explain.ScoreCAM{Layer: "conv", Batch: 1}, channels(sw)},
+			{explain.AblationCAM{Layer: "conv"}, channels(aw)},
+			{explain.EigenCAM{Layer: "conv"}, func(p int) float64 { return eigen[p] }},
 		} {
 			maps, err := c.method.Attribute(explain.New(m), img, []int{target})
 			if err != nil {
@@ -103,7 +146,7 @@ func TestCAMFamilyChecksItsLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ex := explain.New(m)
-	for _, name := range []string{"gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam"} {
+	for _, name := range []string{"gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "eigencam", "scorecam", "ablationcam"} {
 		method, err := explain.MethodByName(name, "fc1")
 		if err != nil {
 			t.Fatal(err)
@@ -120,11 +163,12 @@ func TestCAMFamilyChecksItsLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range all {
-		if _, costly := m.(explain.ScoreCAM); costly {
-			t.Error(`"all" includes ScoreCAM, a forward pass per channel and image`)
+		switch m.(type) {
+		case explain.ScoreCAM, explain.AblationCAM:
+			t.Errorf(`"all" includes %s, a forward pass per channel and image`, m.Name())
 		}
 	}
-	if len(all) != len(explain.MethodNames)-1 {
-		t.Errorf(`"all" has %d methods, want every one but ScoreCAM (%d)`, len(all), len(explain.MethodNames)-1)
+	if len(all) != len(explain.MethodNames)-2 {
+		t.Errorf(`"all" has %d methods, want every one but ScoreCAM and AblationCAM (%d)`, len(all), len(explain.MethodNames)-2)
 	}
 }

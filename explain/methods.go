@@ -8,11 +8,12 @@ import (
 )
 
 // MethodNames lists the names MethodByName accepts.
-var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam", "occlusion"}
+var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "eigencam", "scorecam", "ablationcam", "occlusion"}
 
 // byNameOnly are the methods "all" leaves out for their cost: ScoreCAM runs one forward pass
-// per channel of its layer for every image (2,048 for ResNet-50's last block).
-var byNameOnly = map[string]bool{"scorecam": true}
+// per channel of its layer for every image (2,048 for ResNet-50's last block), and so does
+// AblationCAM.
+var byNameOnly = map[string]bool{"scorecam": true, "ablationcam": true}
 
 // MethodByName returns a method with default settings; layer is used by CAM methods.
 func MethodByName(name, layer string) (Method, error) {
@@ -35,8 +36,12 @@ func MethodByName(name, layer string) (Method, error) {
 		return XGradCAM{Layer: layer}, nil
 	case "layercam":
 		return LayerCAM{Layer: layer}, nil
+	case "eigencam", "eigen-cam":
+		return EigenCAM{Layer: layer}, nil
 	case "scorecam", "score-cam":
 		return ScoreCAM{Layer: layer}, nil
+	case "ablationcam", "ablation-cam":
+		return AblationCAM{Layer: layer}, nil
 	case "occlusion":
 		return Occlusion{}, nil
 	}
@@ -80,7 +85,7 @@ func LastConvLayer(s *layers.Spec) string {
 func (ex *Explainer) Check(methods ...Method) error {
 	for _, m := range methods {
 		switch c := m.(type) {
-		case GradCAM, HiResCAM, XGradCAM, LayerCAM, ScoreCAM:
+		case GradCAM, HiResCAM, XGradCAM, LayerCAM, EigenCAM, ScoreCAM, AblationCAM:
 			if _, err := ex.checkSpatialLayer(CAMLayer(c)); err != nil {
 				return fmt.Errorf("%s: %w", c.Name(), err)
 			}
@@ -112,7 +117,11 @@ func CAMLayer(m Method) string {
 		return c.Layer
 	case LayerCAM:
 		return c.Layer
+	case EigenCAM:
+		return c.Layer
 	case ScoreCAM:
+		return c.Layer
+	case AblationCAM:
 		return c.Layer
 	}
 	return ""

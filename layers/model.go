@@ -120,6 +120,16 @@ type Forward struct {
 // mode dropout is active and batch norm uses (and updates) batch statistics. It panics on
 // graph errors, like every GoMLX graph-building function; wrap callers with Safe.
 func (m *Model) Build(ctx *context.Context, images *graph.Node, training bool) *Forward {
+	return m.BuildEdited(ctx, images, training, nil)
+}
+
+// Edit replaces a layer's output (after its activation) by a value computed from it, in
+// the graph: ablations, interventions. It returns x itself for the layers it leaves alone.
+type Edit func(layer string, x *graph.Node) *graph.Node
+
+// BuildEdited is Build with edit (nil: none) applied to every layer's output; the layers
+// after it see the edited value, and so does its tap.
+func (m *Model) BuildEdited(ctx *context.Context, images *graph.Node, training bool, edit Edit) *Forward {
 	s := m.Spec
 	t, err := s.Topology()
 	if err != nil {
@@ -143,6 +153,9 @@ func (m *Model) Build(ctx *context.Context, images *graph.Node, training bool) *
 		if n.HasActivation() {
 			f.Taps[n.Name+PreSuffix] = x
 			x = activate(x, n.Layer)
+		}
+		if edit != nil {
+			x = edit(n.Name, x)
 		}
 		if d := postOpChain(n, chain); d >= maxPostOpChain && m.Backend != nil && m.Backend.Kind == backend.XLACPU {
 			x = storedOnce(x)

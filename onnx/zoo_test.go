@@ -21,8 +21,20 @@ import (
 var (
 	zooOnce sync.Once
 	zooDir  string
+	zooTemp string // the exported zoo (2.3 GB), removed when the package's tests end
 	zooErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if zooTemp != "" {
+		os.RemoveAll(zooTemp)
+	}
+	if modelsDir != "" && modelsErr == nil {
+		os.RemoveAll(modelsDir)
+	}
+	os.Exit(code)
+}
 
 // zoo exports torchvision's CNNs with both exporters once per test binary
 // (CONVLENS_ZOO_DIR reuses an earlier export).
@@ -38,6 +50,7 @@ func zoo(t *testing.T) string {
 		if zooDir, zooErr = os.MkdirTemp("", "convlens-zoo-"); zooErr != nil {
 			return
 		}
+		zooTemp = zooDir
 		out, err := exec.Command(py, "testdata/zoo.py", zooDir).CombinedOutput()
 		if err != nil {
 			zooErr, zooDir = err, string(out)
@@ -185,7 +198,8 @@ func TestZooExplanationsMatchReferences(t *testing.T) {
 			}{{"gradcam", explain.GradCAM{Layer: layer}}, {"gradcampp", explain.GradCAMPlusPlus{Layer: layer}},
 				{"hirescam", explain.HiResCAM{Layer: layer}},
 				{"xgradcam", explain.XGradCAM{Layer: layer}}, {"layercam", explain.LayerCAM{Layer: layer}},
-				{"scorecam", explain.ScoreCAM{Layer: layer}}} {
+				{"scorecam", explain.ScoreCAM{Layer: layer}}, {"ablationcam", explain.AblationCAM{Layer: layer}},
+				{"eigencam", explain.EigenCAM{Layer: layer}}} {
 				cam, err := c.method.Attribute(ex, images, targets)
 				if err != nil {
 					t.Fatal(err)

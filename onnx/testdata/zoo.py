@@ -9,8 +9,10 @@ OUTDIR/NAME.E.input.npy ([2, 3, S, S], or [1, ...] for a static batch) and
 OUTDIR/NAME.E.logits.npy (onnxruntime). OUTDIR/index.json lists them with the input size.
 A failed export is recorded with its error; the Go test reports it. For the models of
 CAM_LAYERS: OUTDIR/NAME.E.gradcam.npy, .gradcampp.npy, .hirescam.npy, .xgradcam.npy,
-.layercam.npy and .scorecam.npy ([N, H, W], pytorch-grad-cam 1.5.7's GradCAM, GradCAMPlusPlus,
-HiResCAM, XGradCAM, LayerCAM and ScoreCAM at that layer, its own normalisation), OUTDIR/NAME.E.saliency.npy ([N, C, H, W], Captum 0.9.0's
+.layercam.npy, .scorecam.npy, .ablationcam.npy and .eigencam.npy ([N, H, W], pytorch-grad-cam
+1.5.7's GradCAM, GradCAMPlusPlus, HiResCAM, XGradCAM, LayerCAM, ScoreCAM, AblationCAM and
+EigenCAM at that layer, its own normalisation; EigenCAM with its sign-corrected projection,
+get_2d_projection_with_sign_correction), OUTDIR/NAME.E.saliency.npy ([N, C, H, W], Captum 0.9.0's
 Saliency with abs=False: the input gradient) and OUTDIR/NAME.E.targets.npy (the classes).
 """
 import json
@@ -53,11 +55,18 @@ def build(name):
 
 def explanations(model, layer, images, targets, prefix):
     from captum.attr import Saliency
-    from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, ScoreCAM, XGradCAM
+    from pytorch_grad_cam import (AblationCAM, EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM,
+                                  ScoreCAM, XGradCAM)
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    from pytorch_grad_cam.utils.svd_on_activations import get_2d_projection_with_sign_correction
+
+    class SignedEigenCAM(EigenCAM):
+        def get_cam_image(self, input_tensor, target_layer, target_category, activations, grads, eigen_smooth):
+            return get_2d_projection_with_sign_correction(activations)
 
     for tag, method in (("gradcam", GradCAM), ("gradcampp", GradCAMPlusPlus), ("hirescam", HiResCAM),
-                        ("xgradcam", XGradCAM), ("layercam", LayerCAM), ("scorecam", ScoreCAM)):
+                        ("xgradcam", XGradCAM), ("layercam", LayerCAM), ("scorecam", ScoreCAM),
+                        ("ablationcam", AblationCAM), ("eigencam", SignedEigenCAM)):
         with method(model=model, target_layers=[layer]) as cam:
             maps = cam(input_tensor=images, targets=[ClassifierOutputTarget(int(t)) for t in targets])
         np.save(prefix + "." + tag + ".npy", np.asarray(maps, dtype=np.float32))
