@@ -159,7 +159,7 @@ func maxDiffOfLargest(got, want []float32) float64 {
 func TestZooExplanationsMatchReferences(t *testing.T) {
 	dir := zoo(t)
 	xla := testutil.XLA(t)
-	for _, key := range []string{"resnet18.dynamo", "mobilenet_v2.legacy"} {
+	for _, key := range []string{"resnet18.dynamo", "resnet18.legacy", "mobilenet_v2.legacy"} {
 		t.Run(key, func(t *testing.T) {
 			m, imp, err := onnx.Open(filepath.Join(dir, key+".onnx"), xla)
 			if err != nil {

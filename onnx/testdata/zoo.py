@@ -14,6 +14,12 @@ CAM_LAYERS: OUTDIR/NAME.E.gradcam.npy, .gradcampp.npy, .hirescam.npy, .xgradcam.
 EigenCAM at that layer, its own normalisation; EigenCAM with its sign-corrected projection,
 get_2d_projection_with_sign_correction), OUTDIR/NAME.E.saliency.npy ([N, C, H, W], Captum 0.9.0's
 Saliency with abs=False: the input gradient) and OUTDIR/NAME.E.targets.npy (the classes).
+Faithfulness references on the same model: OUTDIR/NAME.E.rank.npy ([N, H, W], Σ_c |saliency|,
+a map without ties), .grey.npy (the input's first channel in every channel), .deletion.npy and
+.insertion.npy ([N, 16], Quantus 0.6.0's PixelFlipping curve of softmax probabilities on the
+grey input in 16 steps: deletion to 0, and insertion from 0 with a perturbation that restores
+the image's pixels), and .road_morf.npy / .road_lerf.npy ([N],
+pytorch-grad-cam's ROAD at 10, 20, …, 90 %, on its GradCAM maps, noise 0, softmax target).
 """
 import json
 import os
@@ -32,7 +38,8 @@ import torchvision
 
 ort.set_default_logger_severity(3)
 # Where pytorch-grad-cam looks: the block whose output feeds global average pooling.
-CAM_LAYERS = {"resnet18.dynamo": lambda m: m.layer4[-1], "mobilenet_v2.legacy": lambda m: m.features[-1]}
+CAM_LAYERS = {"resnet18.dynamo": lambda m: m.layer4[-1], "resnet18.legacy": lambda m: m.layer4[-1],
+              "mobilenet_v2.legacy": lambda m: m.features[-1]}
 MODELS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "squeezenet1_1",
           "densenet121", "vgg11_bn", "googlenet", "shufflenet_v2_x0_5", "mnasnet0_5", "regnet_y_400mf",
           "convnext_tiny", "alexnet"]
@@ -73,6 +80,55 @@ def explanations(model, layer, images, targets, prefix):
     sal = Saliency(model).attribute(images.clone().requires_grad_(True), target=torch.tensor(targets), abs=False)
     np.save(prefix + ".saliency.npy", sal.detach().numpy().astype(np.float32))
     np.save(prefix + ".targets.npy", np.asarray(targets, dtype=np.float32))
+    rank = sal.detach().abs().sum(1).numpy().astype(np.float32)
+    np.save(prefix + ".rank.npy", rank)
+    faithfulness(model, images, targets, rank, np.load(prefix + ".gradcam.npy"), prefix)
+
+
+def faithfulness(model, images, targets, rank, cams, prefix):
+    import quantus
+    from pytorch_grad_cam.metrics.perturbation_confidence import (PerturbationConfidenceMetric,
+                                                                  RemoveLeastRelevantFirst,
+                                                                  RemoveMostRelevantFirst)
+    from pytorch_grad_cam.metrics.road import NoisyLinearImputer
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget
+
+    # Quantus perturbs channel values one by one and wants its step to divide H·W: a grey
+    # image (the first channel, repeated for the model) makes a feature one pixel.
+    gray = images[:, :1].contiguous()
+    np.save(prefix + ".grey.npy", gray.expand(-1, images.shape[1], -1, -1).numpy().astype(np.float32))
+
+    class Grey(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, v):
+            return self.m(v.expand(-1, images.shape[1], -1, -1))
+
+    x = gray.numpy()
+    y = np.asarray(targets)
+    n, h, w = x.shape[0], x.shape[2], x.shape[3]
+    a = rank[:, None]
+
+    def restore(arr, indices, source, **kwargs):
+        out = arr.copy()
+        for b in range(arr.shape[0]):
+            out[b, indices[b]] = source[b, indices[b]]
+        return out
+
+    runs = (("deletion", x, dict(perturb_baseline=0.0)),
+            ("insertion", np.zeros_like(x), dict(perturb_func=restore,
+                                                  perturb_func_kwargs={"source": x.reshape(n, -1)})))
+    for tag, start, kw in runs:
+        metric = quantus.PixelFlipping(features_in_step=h * w // 16, disable_warnings=True, **kw)
+        curves = metric(model=Grey(model).eval(), x_batch=start, y_batch=y, a_batch=a, softmax=True, device="cpu")
+        np.save(prefix + "." + tag + ".npy", np.asarray(curves, dtype=np.float32))
+    softmax = [ClassifierOutputSoftmaxTarget(int(t)) for t in targets]
+    for tag, remove in (("road_morf", RemoveMostRelevantFirst), ("road_lerf", RemoveLeastRelevantFirst)):
+        scores = [PerturbationConfidenceMetric(remove(p, NoisyLinearImputer(noise=0)))(images, cams, softmax, model)
+                  for p in (10, 20, 30, 40, 50, 60, 70, 80, 90)]
+        np.save(prefix + "." + tag + ".npy", np.mean(np.float32(scores), axis=0))
 
 
 def main():

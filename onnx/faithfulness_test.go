@@ -1,0 +1,93 @@
+package onnx_test
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/convlens/convlens/explain"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/onnx"
+)
+
+// Faithfulness scores equal their references on the same model, images and maps: deletion
+// and insertion curves equal Quantus 0.6.0's PixelFlipping (16 steps, softmax, on a grey
+// input so that a Quantus feature is a pixel), and ROAD's MoRF and LeRF equal
+// pytorch-grad-cam's (percentiles 10–90, no imputation noise, on its Grad-CAM maps); all
+// within 1e-4 of the reference's value.
+func TestZooFaithfulnessMatchesReferences(t *testing.T) {
+	dir := zoo(t)
+	xla := testutil.XLA(t)
+	// MobileNetV2 with random weights answers the same for every input: no test of a metric.
+	for _, key := range []string{"resnet18.dynamo", "resnet18.legacy"} {
+		t.Run(key, func(t *testing.T) {
+			m, _, err := onnx.Open(filepath.Join(dir, key+".onnx"), xla)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := func(what string) nd.Array {
+				a, err := nd.ReadNpy(filepath.Join(dir, key+"."+what+".npy"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			nhwc := func(a nd.Array) nd.Array {
+				b, err := nd.NCHWToNHWC(a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			images, grey := nhwc(read("input")), nhwc(read("grey"))
+			tf := read("targets")
+			targets := make([]int, len(tf.Data))
+			for i, v := range tf.Data {
+				targets[i] = int(v)
+			}
+			ex := explain.New(m)
+			rank := read("rank")
+			for _, c := range []struct {
+				name   string
+				curves func() ([][]float64, error)
+			}{
+				{"deletion", func() ([][]float64, error) {
+					return explain.Deletion{Steps: 16}.Curves(ex, grey, targets, rank)
+				}},
+				{"insertion", func() ([][]float64, error) {
+					return explain.Insertion{Steps: 16, Mean: true}.Curves(ex, grey, targets, rank)
+				}},
+			} {
+				got, err := c.curves()
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := read(c.name)
+				for i := range targets {
+					if len(got[i]) != 17 {
+						t.Fatalf("%s: %d points, want 17", c.name, len(got[i]))
+					}
+					for s, w := range want.Sub(i).Data {
+						if d := math.Abs(got[i][s+1] - float64(w)); d > 1e-4*math.Abs(float64(w)) {
+							t.Errorf("image %d: %s step %d: probability %.6f, Quantus %.6f", i, c.name, s+1, got[i][s+1], w)
+						}
+					}
+				}
+			}
+			cams := read("gradcam")
+			for _, order := range []string{"morf", "lerf"} {
+				got, err := explain.ROAD{Order: order, Noise: -1}.Score(ex, images, targets, cams)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := read("road_" + order)
+				for i := range targets {
+					if w := float64(want.Data[i]); w == 0 || math.Abs(got[i]-w) > 1e-4*math.Abs(w) {
+						t.Errorf("image %d: ROAD %s %.6f, pytorch-grad-cam %.6f", i, order, got[i], want.Data[i])
+					}
+				}
+			}
+		})
+	}
+}
