@@ -81,7 +81,7 @@ const (
 	// for a model without one): zero after the model's normalisation.
 	FillMean Fill = iota
 	// FillBlur is the image blurred with a Gaussian of σ = 5 pixels at 224 wide, scaled
-	// with the width (RISE's insertion start).
+	// with the width, at least 1 (RISE's insertion start).
 	FillBlur
 )
 

@@ -182,7 +182,7 @@ func TestDeletionAndInsertionCurves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ins, err := explain.Insertion{Steps: 8, Mean: true}.Curves(ex, images, targets, share)
+	ins, err := explain.Insertion{Steps: 8}.Curves(ex, images, targets, share)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,3 +126,52 @@ func CAMLayer(m Method) string {
 	}
 	return ""
 }
+
+// AutoCandidates are the methods "-method auto" compares: every method of "all", the CAM
+// methods each at the default layer and at the model's last two resolutions' outputs.
+func AutoCandidates(s *layers.Spec) ([]Method, error) {
+	var camLayers []string
+	seen := map[string]bool{}
+	add := func(name string) {
+		if l, err := ResolveLayer(s, name); err == nil && !seen[l] {
+			seen[l] = true
+			camLayers = append(camLayers, l)
+		}
+	}
+	add("")
+	stages := s.StageOutputs()
+	for i := len(stages) - 1; i >= 0 && i >= len(stages)-2; i-- {
+		add(stages[i])
+	}
+	var out []Method
+	for _, name := range MethodNames {
+		if byNameOnly[name] {
+			continue
+		}
+		m, err := MethodByName(name, "")
+		if err != nil {
+			return nil, err
+		}
+		if !isCAM(m) {
+			out = append(out, m)
+			continue
+		}
+		for _, l := range camLayers {
+			m, err := MethodByName(name, l)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// isCAM reports whether m explains from a layer's activations.
+func isCAM(m Method) bool {
+	switch m.(type) {
+	case GradCAM, GradCAMPlusPlus, HiResCAM, XGradCAM, LayerCAM, EigenCAM, ScoreCAM, AblationCAM:
+		return true
+	}
+	return false
+}

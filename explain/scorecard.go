@@ -177,11 +177,11 @@ func Auto(ex *Explainer, images nd.Array, targets []int, candidates []Method, me
 	var layers []string
 	for _, m := range candidates {
 		if progress != nil {
-			progress("%s", describe(m))
+			progress("%s", Describe(m))
 		}
 		mp, err := m.Attribute(ex, images, targets)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", describe(m), err)
+			return nil, nil, fmt.Errorf("%s: %w", Describe(m), err)
 		}
 		maps = append(maps, mp)
 		layers = append(layers, CAMLayer(m))
@@ -193,7 +193,8 @@ func Auto(ex *Explainer, images nd.Array, targets []int, candidates []Method, me
 	return card, maps, err
 }
 
-func describe(m Method) string {
+// Describe names a method with its CAM layer ("grad-cam @ conv2").
+func Describe(m Method) string {
 	if l := CAMLayer(m); l != "" {
 		return m.Name() + " @ " + l
 	}

@@ -56,7 +56,7 @@ func TestZooFaithfulnessMatchesReferences(t *testing.T) {
 					return explain.Deletion{Steps: 16}.Curves(ex, grey, targets, rank)
 				}},
 				{"insertion", func() ([][]float64, error) {
-					return explain.Insertion{Steps: 16, Mean: true}.Curves(ex, grey, targets, rank)
+					return explain.Insertion{Steps: 16}.Curves(ex, grey, targets, rank)
 				}},
 			} {
 				got, err := c.curves()

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/explain"
@@ -23,7 +24,15 @@ type ExplainOptions struct {
 	// predicted and true classes.
 	ClassVisualizations bool
 	VisClasses          []int
-	Seed                int64
+	// Scores adds the faithfulness scores of every method (deletion, insertion, ROAD) with
+	// the random and edge baselines, ranked.
+	Scores bool
+	// Auto treats Methods as candidates: all are scored, and the page shows the best three
+	// (implies Scores).
+	Auto bool
+	// Chosen, when set, hears which method Auto chose.
+	Chosen func(explain.Method)
+	Seed   int64
 	// Progress, when set, hears about each step that takes a while.
 	Progress func(format string, args ...any)
 }
@@ -81,18 +90,55 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 		rows = append(rows, fmt.Sprintf("true %s, predicted %s (%.0f%%)", className(ds.Classes, int(ds.Labels[i])), className(ds.Classes, pred), 100*p))
 		imgs = append(imgs, ds.ImageArray(i))
 	}
-	var cols []vizhtml.AttributionColumn
 	var errs []error
-	for _, m := range opt.Methods {
-		progress("%s on %d images", m.Name(), n)
-		maps, err := m.Attribute(ex, images, nil)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", m.Name(), err))
-			continue
+	var maps []*explain.Maps
+	var shown []explain.Method
+	var card *explain.Scorecard
+	var cardErr error
+	if opt.Auto {
+		progress("choosing among %d methods on %d images", len(opt.Methods), n)
+		var all []*explain.Maps
+		card, all, cardErr = explain.Auto(ex, images, nil, opt.Methods, nil, uint64(opt.Seed), progress)
+		if cardErr != nil {
+			return nil, cardErr
 		}
-		col := vizhtml.AttributionColumn{Method: m.Name(), Signed: maps.Signed}
+		for _, i := range card.Ranked()[:min(3, len(card.Ranked()))] {
+			maps, shown = append(maps, all[i]), append(shown, opt.Methods[i])
+		}
+		best := card.Rows[card.Best()]
+		if opt.Chosen != nil {
+			opt.Chosen(opt.Methods[card.Best()])
+		}
+		page.Subtitle += fmt.Sprintf(". Chosen: %s, the best mean rank (%.2g) over %s", best.Label(), best.Rank, strings.Join(card.Metrics, ", "))
+		progress("chose %s: mean rank %.2g over %s, %s", best.Label(), best.Rank, strings.Join(card.Metrics, ", "), informativeText(best))
+	} else {
+		for _, m := range opt.Methods {
+			progress("%s on %d images", m.Name(), n)
+			mp, err := m.Attribute(ex, images, nil)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", m.Name(), err))
+				continue
+			}
+			maps, shown = append(maps, mp), append(shown, m)
+		}
+		if opt.Scores && len(maps) > 0 {
+			progress("faithfulness scores of %d methods and 2 baselines", len(maps))
+			camLayers := make([]string, len(shown))
+			for i, m := range shown {
+				camLayers[i] = explain.CAMLayer(m)
+			}
+			card, cardErr = explain.Score(ex, images, maps, camLayers, nil, uint64(opt.Seed))
+		}
+	}
+	var cols []vizhtml.AttributionColumn
+	for i, mp := range maps {
+		name := mp.Method
+		if opt.Auto {
+			name = explain.Describe(shown[i])
+		}
+		col := vizhtml.AttributionColumn{Method: name, Signed: mp.Signed}
 		for i := 0; i < n; i++ {
-			col.Maps = append(col.Maps, maps.Image(i))
+			col.Maps = append(col.Maps, mp.Image(i))
 		}
 		cols = append(cols, col)
 	}
@@ -100,7 +146,17 @@ func Explain(ex *explain.Explainer, ds *data.Dataset, opt ExplainOptions) (*vizh
 	if len(errs) > 0 { // the methods' own errors say why, not the empty grid's
 		err = errors.Join(errs...)
 	}
-	page.Add(vizhtml.Section{Title: "Attributions", Note: "Rows: images; columns: methods. Diverging colours (red positive, blue negative) for signed maps.", Body: f, Err: err})
+	note := "Rows: images; columns: methods. Diverging colours (red positive, blue negative) for signed maps."
+	if opt.Auto {
+		note = "The three methods whose maps scored best (see Faithfulness), best first. " + note
+	}
+	page.Add(vizhtml.Section{Title: "Attributions", Note: note, Body: f, Err: err})
+	if card != nil || cardErr != nil {
+		page.Add(ScoreSection(card, cardErr))
+	}
+	if opt.Auto {
+		opt.Methods = shown
+	}
 	if opt.ClassVisualizations {
 		which := opt.VisClasses
 		if which == nil {
@@ -146,4 +202,41 @@ func ClassVisualizations(ex *explain.Explainer, classes []string, which []int, s
 	}
 	f, err := vizhtml.Tiles(tiles, 96)
 	return vizhtml.Section{Title: "Class visualisations", Note: "Inputs synthesised to maximise each class logit (gradient ascent with jitter, L2 decay and blur).", Body: f, Err: err}
+}
+
+// ScoreSection shows a scorecard: each method's faithfulness scores, ranked, beside the
+// baselines.
+func ScoreSection(card *explain.Scorecard, err error) vizhtml.Section {
+	sec := vizhtml.Section{Title: "Faithfulness", Note: "How much the model's answer depends on the pixels each map ranks first. " +
+		"Deletion: area under the class probability as the top pixels are replaced by the mean colour (lower is better). " +
+		"Insertion: the same as they are revealed on the mean colour (higher is better). " +
+		"ROAD: probability change when the least relevant pixels are removed minus when the most relevant are, " +
+		"each filled in from their neighbours, halved (higher is better). Methods are ranked by their mean place over the three.", Err: err}
+	if err != nil {
+		return sec
+	}
+	metrics := make([]vizhtml.ScoreMetric, len(card.Metrics))
+	for k, m := range card.Metrics {
+		metrics[k] = vizhtml.ScoreMetric{Name: m, HigherIsBetter: card.HigherIsBetter[k]}
+	}
+	var rows []vizhtml.ScoreRow
+	order := card.Ranked()
+	for i, r := range card.Rows {
+		if r.Baseline {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		r := card.Rows[i]
+		rows = append(rows, vizhtml.ScoreRow{Label: r.Label(), Baseline: r.Baseline, Values: r.Mean, Beats: r.Beats, Rank: r.Rank})
+	}
+	sec.Body, sec.Err = vizhtml.ScorePanel(metrics, rows, card.Images)
+	return sec
+}
+
+func informativeText(r explain.ScoreRow) string {
+	if r.Informative() {
+		return "informative (beats the random and edge maps on every metric)"
+	}
+	return "but not better than the random or edge map on every metric"
 }

@@ -23,8 +23,12 @@ func runExplain(args []string) error {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	src := modelFlags(fs)
 	in := inputFlags(fs)
-	method := fs.String("method", "all", "comma-separated methods: "+strings.Join(explain.MethodNames, ", ")+", or all (every one but scorecam, which runs a forward pass per channel)")
+	method := fs.String("method", "all", "comma-separated methods: "+strings.Join(explain.MethodNames, ", ")+
+		", all (every one but scorecam and ablationcam, which run a forward pass per channel), or auto (score every method of all, "+
+		"the CAM ones at three layers, on the images and show the best three)")
 	layer := fs.String("layer", "", "layer for Grad-CAM / Grad-CAM++ (default: the last conv layer)")
+	scores := autoBool{auto: true}
+	fs.Var(&scores, "scores", "score each method's faithfulness (deletion, insertion, ROAD) beside a random and an edge map: true, false or auto (where it takes a few seconds)")
 	sanity := autoBool{auto: true}
 	fs.Var(&sanity, "sanity", "run the model-parameter randomisation sanity check: true, false or auto (run it where it takes a few seconds)")
 	classes := autoBool{auto: true}
@@ -59,7 +63,16 @@ func runExplain(args []string) error {
 	if err != nil && *layer != "" {
 		return fmt.Errorf("-layer: %w", err)
 	}
-	methods, err := explain.Methods(*method, l)
+	auto := *method == "auto"
+	var methods []explain.Method
+	switch {
+	case auto && *layer == "":
+		methods, err = explain.AutoCandidates(model.Spec)
+	case auto:
+		methods, err = explain.Methods("all", l)
+	default:
+		methods, err = explain.Methods(*method, l)
+	}
 	if err != nil {
 		return err
 	}
@@ -74,9 +87,17 @@ func runExplain(args []string) error {
 		return err
 	}
 	start := time.Now()
-	if *saveMaps != "" {
+	if *saveMaps != "" && !auto {
 		if err := writeMaps(ex, methods[0], test, count, *saveMaps); err != nil {
 			return err
+		}
+	}
+	runScores := scores.on || auto
+	if scores.auto && !auto {
+		secs := scoreSeconds(model.Spec, len(methods), count)
+		runScores = secs <= 5
+		if !runScores {
+			fmt.Fprintf(os.Stderr, "notice: faithfulness scores skipped (about %.0f s for this model); run them with -scores\n", secs)
 		}
 	}
 	runSanity := sanity.on
@@ -108,10 +129,17 @@ func runExplain(args []string) error {
 		vis = report.VisClassesFor(preds, labels, model.Spec.Classes, *visCount)
 	}
 	progress := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "… "+format+"\n", args...) }
+	var chosen explain.Method
 	page, err := report.Explain(ex, test, report.ExplainOptions{Methods: methods, Images: count, Sanity: runSanity,
-		ClassVisualizations: runVis, VisClasses: vis, Seed: seed, Progress: progress})
+		ClassVisualizations: runVis, VisClasses: vis, Seed: seed, Progress: progress, Scores: runScores, Auto: auto,
+		Chosen: func(m explain.Method) { chosen = m }})
 	if err != nil {
 		return err
+	}
+	if *saveMaps != "" && chosen != nil {
+		if err := writeMaps(ex, chosen, test, count, *saveMaps); err != nil {
+			return err
+		}
 	}
 	return writePage(page, *out, start)
 }
@@ -207,6 +235,20 @@ func sanitySeconds(s *layers.Spec, methods []explain.Method, images int) float64
 	}
 	steps := float64(min(len(s.ParamLayers()), 8) + 1)
 	return steps * passes * float64(images) * 3 * float64(sum.TotalFLOPs) / 50e9
+}
+
+// scoreSeconds estimates the faithfulness scores on the CPU: for each of the methods and
+// the two baselines, 53 forward passes per image (17 deletion and 17 insertion steps, 18
+// ROAD imputations, the original) at ~50 GFLOP/s, and ROAD's 18 imputations at about
+// 2,000 operations per pixel and channel each, at ~1 G a second.
+func scoreSeconds(s *layers.Spec, methods, images int) float64 {
+	sum, err := s.Summarize()
+	if err != nil {
+		return math.Inf(1)
+	}
+	forward := 53 * float64(sum.TotalFLOPs) / 50e9
+	impute := 18 * 2000 * float64(s.Height*s.Width*s.Chans) / 1e9
+	return float64((methods+2)*images) * (forward + impute)
 }
 
 // layerChannels is the channel count of a CAM layer's output (0 when it cannot be resolved).

@@ -229,7 +229,7 @@ func TestExplainPage(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	html, _ := os.ReadFile(page)
-	for _, want := range []string{"<th>saliency</th>", "<th>grad-cam</th>", "<th>occlusion</th>", "Class visualisations", "Sanity checks"} {
+	for _, want := range []string{"<th>saliency</th>", "<th>grad-cam</th>", "<th>occlusion</th>", "Class visualisations", "Sanity checks", "Faithfulness", `data-method="sobel"`} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("explain page lacks %q", want)
 		}
