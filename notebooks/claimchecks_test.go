@@ -126,6 +126,19 @@ var claims = map[string]func(c *claimed) error{
 		return verdicts(c, "data-randomisation ", []string{"saliency", "grad-cam"},
 			[]string{"gradient×input", "integrated gradients", "occlusion"})
 	},
+	// 05: "Occlusion ranks first, and it beats both baselines on all three scores".
+	"faithfulness-occlusion-first": fails([]string{"faithfulness-best-informative occlusion"},
+		func(v []float64) bool { return v[0] != 1 },
+		"occlusion ranks first but is informative: %.0f"),
+	// 05: "The image's edges beat every CAM map at conv2 on every score".
+	"faithfulness-edges-beat-cams": fails([]string{"faithfulness-edges-beat-cams"},
+		func(v []float64) bool { return v[0] != 1 },
+		"the edges beat the CAMs in only %.2f of (method, score) pairs"),
+	// 05: "Gradient × input and integrated gradients ... delete better than both baselines".
+	"faithfulness-flagged-methods-delete-well": fails([]string{"faithfulness-deletion-margin gradient×input",
+		"faithfulness-deletion-margin integrated gradients"},
+		func(v []float64) bool { return v[0] <= 0 || v[1] <= 0 },
+		"deletion margins over the better baseline %.3f, %.3f"),
 	// 05: Grad-CAM at conv1 leaves "a blank map — for many of 100 test digits".
 	"gradcam-conv1-often-blank": fails([]string{"gradcam-blank-conv1"},
 		func(v []float64) bool { return v[0] < 10 },
