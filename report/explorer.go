@@ -22,6 +22,8 @@ type ExplorerOptions struct {
 	// CAMClasses how many of each image's top classes get a map (default 10).
 	CAMLayer   string
 	CAMClasses int
+	// Method makes the overlay maps (default: Grad-CAM at CAMLayer); any method works.
+	Method explain.Method
 	MaxBytes   int // see vizhtml.ExplorerOptions (default 24 MB)
 	// Layers picks the layers shown: names (or output tensor names), globs (* matches any
 	// text, / included), "stages" (Spec.StageOutputs) or "all"; the logits layer is always
@@ -206,7 +208,11 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 	if ex == nil {
 		ex = explain.New(m)
 	}
-	if err := ex.Check(explain.GradCAM{Layer: camLayer}); err != nil {
+	method := opt.Method
+	if method == nil {
+		method = explain.GradCAM{Layer: camLayer}
+	}
+	if err := ex.Check(method); err != nil {
 		return em, nil, vopt, fmt.Errorf("explorer: %w", err)
 	}
 	k := opt.CAMClasses
@@ -236,7 +242,7 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 		for i := range targets {
 			targets[i] = ranked[i][r]
 		}
-		maps, err := explain.GradCAM{Layer: camLayer}.Attribute(ex, images, targets)
+		maps, err := method.Attribute(ex, images, targets)
 		if err != nil {
 			return em, nil, vopt, fmt.Errorf("explorer: %w", err)
 		}
@@ -244,9 +250,12 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 			ims[i].CAMs = append(ims[i].CAMs, vizhtml.ExplorerCAM{Class: targets[i], Map: maps.Image(i)})
 		}
 	}
-	vopt.CAMLayer = camLayer
+	vopt.CAMLayer, vopt.CAMMethod = explain.CAMLayer(method), method.Name()
+	if opt.Method == nil {
+		vopt.CAMMethod = "Grad-CAM"
+	}
 	if k < s.Classes {
-		vopt.Note = strings.TrimSpace(vopt.Note + fmt.Sprintf(" Grad-CAM maps for each image's top %d classes.", k))
+		vopt.Note = strings.TrimSpace(vopt.Note + fmt.Sprintf(" %s maps for each image's top %d classes.", vopt.CAMMethod, k))
 	}
 	return em, ims, vopt, nil
 }

@@ -103,7 +103,9 @@ type ExplorerOptions struct {
 	MaxBytes int
 	// CAMLayer names the layer the Grad-CAM maps explain from (for the page's text).
 	CAMLayer string
-	Note     string
+	// CAMMethod names the method of the overlay maps (default "Grad-CAM").
+	CAMMethod string
+	Note      string
 }
 
 // Explorer caps.
@@ -174,6 +176,7 @@ type explorerJSON struct {
 	Input    []int               `json:"input"`
 	Logits   string              `json:"logits"`
 	CAMLayer string              `json:"camLayer,omitempty"`
+	Method   string              `json:"camMethod,omitempty"`
 	Note     string              `json:"note,omitempty"`
 	Layers   []explorerLayerJSON `json:"layers"`
 	Images   []explorerImageJSON `json:"images"`
@@ -259,7 +262,7 @@ func explorerPayload(m ExplorerModel, images []ExplorerImage, opt ExplorerOption
 	if len(images) == 0 || len(images) > explorerMaxImages {
 		return nil, fmt.Errorf("%d images (want 1 to %d)", len(images), explorerMaxImages)
 	}
-	p := &explorerJSON{Model: m.Name, Input: m.Input, Logits: m.Logits, CAMLayer: opt.CAMLayer, Note: opt.Note}
+	p := &explorerJSON{Model: m.Name, Input: m.Input, Logits: m.Logits, CAMLayer: opt.CAMLayer, Method: opt.CAMMethod, Note: opt.Note}
 	if p.Logits == "" {
 		p.Logits = m.Layers[len(m.Layers)-1].Name
 	}

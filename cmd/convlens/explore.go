@@ -16,8 +16,9 @@ func runExplore(args []string) error {
 	in := inputFlags(fs)
 	dataName := fs.String("data", "", "held-out dataset (default: the one it was trained on)")
 	dataDir := fs.String("data-dir", "", "folder with the IDX files")
-	layer := fs.String("layer", "", "layer Grad-CAM explains from (default: the last conv layer)")
-	camClasses := fs.Int("cam-classes", 10, "Grad-CAM maps for each image's top classes")
+	layer := fs.String("layer", "", "layer the overlay's CAM method explains from (default: the last conv layer)")
+	method := fs.String("method", "gradcam", "method of the overlay maps: "+strings.Join(explain.MethodNames, ", "))
+	camClasses := fs.Int("cam-classes", 10, "overlay maps for each image's top classes")
 	maxMB := fs.Int("max-mb", 24, "bound on the embedded values, in MB: images beyond it are left out, with a note")
 	layerList := fs.String("layers", "", "layers shown: comma-separated names, globs (* matches any text), stages (each resolution's output) "+
 		"or all (default: all, or the stages with as many channels as fit where all would not)")
@@ -52,6 +53,15 @@ func runExplore(args []string) error {
 	if *layer != "" {
 		if opt.CAMLayer, err = explain.ResolveLayer(o.model.Spec, *layer); err != nil {
 			return fmt.Errorf("-layer: %w", err)
+		}
+	}
+	if *method != "gradcam" {
+		camLayer, err := explain.ResolveLayer(o.model.Spec, opt.CAMLayer)
+		if err != nil {
+			camLayer = ""
+		}
+		if opt.Method, err = explain.MethodByName(*method, camLayer); err != nil {
+			return fmt.Errorf("-method: %w", err)
 		}
 	}
 	if names == nil || *in.labels != "" { // held-out images, or files with their true classes

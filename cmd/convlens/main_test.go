@@ -248,6 +248,14 @@ func TestExplainPage(t *testing.T) {
 		t.Fatalf("explore: %v\n%s", err, out)
 	}
 	checkExplorerPage(t, explore, 2, "image 1: true ")
+	// Any method makes the overlay: LayerCAM's maps, named on the page.
+	if out, err := convlens(t, "explore", "-checkpoint", ckpt, "-backend", "go", "-images", "2", "-method", "layercam", "-out", explore); err != nil {
+		t.Fatalf("explore -method layercam: %v\n%s", err, out)
+	}
+	checkExplorerPage(t, explore, 2, "image 1: true ")
+	if b, _ := os.ReadFile(explore); !strings.Contains(string(b), `"camMethod":"layercam"`) {
+		t.Error("explore -method layercam: the page does not name LayerCAM")
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -258,6 +266,7 @@ func TestExplainPage(t *testing.T) {
 		{[]string{"explain", "-checkpoint", ckpt, "-backend", "go", "-images", "0"}, "-images"},
 		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-layer", "conv9"}, `unknown layer "conv9"`},
 		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-images", "65"}, "-images"},
+		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-method", "lime"}, "unknown method"},
 	} {
 		out, err := convlens(t, c.args...)
 		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {

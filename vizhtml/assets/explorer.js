@@ -212,7 +212,7 @@ function convlensExplore(id) {
       if (state.cam && cam) {
         var heat = el("img", "cl-ex-cam");
         heat.src = cam.png;
-        heat.alt = "Grad-CAM for " + D.classes[cam.class];
+        heat.alt = camMethod() + " for " + D.classes[cam.class];
         wrap.appendChild(heat);
       }
       box.appendChild(wrap);
@@ -312,6 +312,8 @@ function convlensExplore(id) {
     ov.insertBefore(svg, ov.firstChild);
   }
 
+  function camMethod() { return D.camMethod || "Grad-CAM"; }
+
   function camFor(im) {
     var cams = im.cams || [];
     for (var i = 0; i < cams.length; i++) if (cams[i].class === state.camClass) return cams[i];
@@ -329,7 +331,7 @@ function convlensExplore(id) {
       var b = el("button", "cl-ex-prob");
       b.type = "button"; b.dataset.class = k;
       b.setAttribute("aria-pressed", String(k === state.camClass));
-      b.title = "show Grad-CAM for " + D.classes[k];
+      b.title = "show " + camMethod() + " for " + D.classes[k];
       b.appendChild(el("span", "", D.classes[k]));
       var bar = el("span", "cl-ex-bar"); bar.style.width = Math.max(1, Math.round(100 * p[k])) + "%";
       var track = el("span"); track.appendChild(bar);
@@ -343,8 +345,8 @@ function convlensExplore(id) {
     cb.onchange = function () { state.cam = cb.checked; drawOverview(); };
     lab.appendChild(cb);
     var cam = camFor(D.images[state.img]);
-    lab.appendChild(document.createTextNode(cam ? " Grad-CAM overlay for " + D.classes[state.camClass] + (D.camLayer ? " (from " + D.camLayer + ")" : "")
-      : " Grad-CAM: not computed for " + D.classes[state.camClass]));
+    lab.appendChild(document.createTextNode(cam ? " " + camMethod() + " overlay for " + D.classes[state.camClass] + (D.camLayer ? " (from " + D.camLayer + ")" : "")
+      : " " + camMethod() + ": not computed for " + D.classes[state.camClass]));
     cb.disabled = !cam;
     probs.appendChild(lab);
   }
