@@ -23,8 +23,8 @@ type ExplorerOptions struct {
 	CAMLayer   string
 	CAMClasses int
 	// Method makes the overlay maps (default: Grad-CAM at CAMLayer); any method works.
-	Method explain.Method
-	MaxBytes   int // see vizhtml.ExplorerOptions (default 24 MB)
+	Method   explain.Method
+	MaxBytes int // see vizhtml.ExplorerOptions (default 24 MB)
 	// Layers picks the layers shown: names (or output tensor names), globs (* matches any
 	// text, / included), "stages" (Spec.StageOutputs) or "all"; the logits layer is always
 	// shown. Default: every layer, or the stages where every layer would pass the budget.
