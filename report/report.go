@@ -34,6 +34,9 @@ type Options struct {
 	Title string
 	// Links are related pages (an explain or explore page) the summary links to.
 	Links []vizhtml.Link
+	// Method makes the maps beside saliency and on the summary's predictions (default:
+	// Grad-CAM at the last convolution).
+	Method explain.Method
 }
 
 // deepLayers is the number of spatial layers beyond which a report shows stage outputs.
@@ -113,7 +116,7 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 		s.Name, ds.Name, in.Step, m.Backend.Kind, eval.N, 100*eval.Accuracy())
 	shown := min(opt.Images+1, 4)
 	ex := explain.New(m)
-	cams, camErr := firstGradCAMs(ex, ds, max(shown, opt.Images))
+	cams, camErr := firstMaps(ex, ds, max(shown, opt.Images), opt.Method)
 	page.Add(Summary(ds, eval, in.Step, shown, opt.Links, cams, camErr))
 	preds := eval.Preds[:n] // the first n, whose taps the other views show
 

@@ -81,6 +81,9 @@ func Summary(ds *data.Dataset, e *Evaluation, step int64, shown int, links []viz
 				return vizhtml.Section{Title: title, Err: err}
 			}
 			p.Overlay = png
+			if cams.Method != (explain.GradCAM{}).Name() {
+				p.OverlayName = cams.Method
+			}
 		}
 		preds = append(preds, p)
 	}
@@ -101,13 +104,19 @@ func Summary(ds *data.Dataset, e *Evaluation, step int64, shown int, links []viz
 		Note: "Accuracy and loss on every held-out image; green frames are right, red wrong."}
 }
 
-// firstGradCAMs is Grad-CAM at the model's last convolution for the first n held-out
-// images, computed once for the summary and the attribution section (nil, nil without a
-// spatial layer).
-func firstGradCAMs(ex *explain.Explainer, ds *data.Dataset, n int) (*explain.Maps, error) {
-	l, err := explain.ResolveLayer(ex.Model.Spec, "")
-	if err != nil {
-		return nil, nil
+// firstMaps is method's maps (nil: Grad-CAM at the model's last convolution) of the first
+// n held-out images, computed once for the summary and the attribution section (nil, nil
+// for Grad-CAM without a spatial layer).
+func firstMaps(ex *explain.Explainer, ds *data.Dataset, n int, method explain.Method) (*explain.Maps, error) {
+	if method == nil {
+		l, err := explain.ResolveLayer(ex.Model.Spec, "")
+		if err != nil {
+			return nil, nil
+		}
+		method = explain.GradCAM{Layer: l}
 	}
-	return explain.GradCAM{Layer: l}.Attribute(ex, ds.Batch(0, min(n, ds.N)), nil)
+	if err := ex.Check(method); err != nil {
+		return nil, err
+	}
+	return method.Attribute(ex, ds.Batch(0, min(n, ds.N)), nil)
 }

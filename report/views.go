@@ -343,7 +343,10 @@ func className(classes []string, c int) string {
 // the first n images, or nil without one; a camErr is shown instead) on the first example
 // images; convlens explain has every method and the sanity checks.
 func Attributions(ex *explain.Explainer, ds *data.Dataset, n int, cams *explain.Maps, camErr error) vizhtml.Section {
-	const title = "Saliency and Grad-CAM"
+	title := "Saliency and Grad-CAM"
+	if cams != nil && cams.Method != (explain.GradCAM{}).Name() {
+		title = "Saliency and " + cams.Method
+	}
 	if camErr != nil {
 		return vizhtml.Section{Title: title, Err: camErr}
 	}
@@ -354,7 +357,7 @@ func Attributions(ex *explain.Explainer, ds *data.Dataset, n int, cams *explain.
 	}
 	var cols []vizhtml.AttributionColumn
 	for _, maps := range []*explain.Maps{saliency, cams} {
-		if maps == nil {
+		if maps == nil || (maps != saliency && maps.Method == saliency.Method) {
 			continue
 		}
 		col := vizhtml.AttributionColumn{Method: maps.Method, Signed: maps.Signed}

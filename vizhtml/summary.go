@@ -16,7 +16,9 @@ type SummaryFigure struct {
 type SummaryPrediction struct {
 	Image   Tile
 	Overlay []byte // PNG, or nil
-	Wrong   bool
+	// OverlayName names the overlay's method (default "Grad-CAM").
+	OverlayName string
+	Wrong       bool
 }
 
 // Link is a link to a related page.
@@ -38,7 +40,7 @@ func SummaryCard(figures []SummaryFigure, predictions, mistakes []SummaryPredict
 	for _, group := range []struct {
 		title string
 		items []SummaryPrediction
-	}{{"Predictions (with Grad-CAM)", predictions}, {"Most confident mistakes", mistakes}} {
+	}{{"Predictions (with " + overlayName(predictions) + ")", predictions}, {"Most confident mistakes", mistakes}} {
 		if len(group.items) == 0 {
 			continue
 		}
@@ -54,7 +56,7 @@ func SummaryCard(figures []SummaryFigure, predictions, mistakes []SummaryPredict
 			}
 			fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="84" height="84" alt="example" style="border:2px solid %s">`, DataURI(img), border)
 			if p.Overlay != nil {
-				fmt.Fprintf(&b, `<img src="%s" width="84" height="84" alt="Grad-CAM" style="border:2px solid %s">`, DataURI(p.Overlay), border)
+				fmt.Fprintf(&b, `<img src="%s" width="84" height="84" alt="%s" style="border:2px solid %s">`, DataURI(p.Overlay), esc(overlayName([]SummaryPrediction{p})), border)
 			}
 			fmt.Fprintf(&b, `<span>%s</span></div>`, esc(p.Image.Label))
 		}
@@ -72,6 +74,13 @@ func SummaryCard(figures []SummaryFigure, predictions, mistakes []SummaryPredict
 	}
 	b.WriteString(`</div>`)
 	return Fragment{HTML: b.String()}, nil
+}
+
+func overlayName(p []SummaryPrediction) string {
+	if len(p) > 0 && p[0].OverlayName != "" {
+		return p[0].OverlayName
+	}
+	return "Grad-CAM"
 }
 
 // safeHref keeps relative and http(s) links and turns anything else (javascript:, data:)

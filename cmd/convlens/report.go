@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/report"
 	"github.com/convlens/convlens/vizhtml"
 )
@@ -17,6 +18,8 @@ func runReport(args []string) error {
 	dataName := fs.String("data", "", "held-out dataset: mnist, fashion or synthetic (default: the one it was trained on)")
 	dataDir := fs.String("data-dir", "", "folder with the IDX files")
 	examples := fs.Int("examples", 1000, "held-out examples for the confusion matrix, embedding and activation statistics")
+	method := fs.String("method", "gradcam", "method of the maps beside saliency and on the summary: "+strings.Join(explain.MethodNames, ", "))
+	layer := fs.String("layer", "", "layer for a CAM -method (default: the last conv layer)")
 	out := fs.String("out", "report.html", "output HTML file")
 	var links linkFlag
 	fs.Var(&links, "link", "a related page for the summary to link to, as TEXT=URL (repeatable; e.g. \"explanations=explain.html\")")
@@ -37,12 +40,25 @@ func runReport(args []string) error {
 		return err
 	}
 	test, count := sel.data, sel.n
+	var m explain.Method
+	if *method != "gradcam" || *layer != "" {
+		l, err := explain.ResolveLayer(o.model.Spec, *layer)
+		if err != nil && *layer != "" {
+			return fmt.Errorf("-layer: %w", err)
+		}
+		if m, err = explain.MethodByName(*method, l); err != nil {
+			return fmt.Errorf("-method: %w", err)
+		}
+		if err := explain.New(o.model).Check(m); err != nil {
+			return err
+		}
+	}
 	rin := report.Input{Model: o.model, Data: test}
 	if o.loaded != nil {
 		rin.History, rin.Step = o.loaded.History, o.loaded.Step
 	}
 	start := time.Now()
-	page, err := report.Build(rin, report.Options{Images: count, Examples: *examples, Links: links})
+	page, err := report.Build(rin, report.Options{Images: count, Examples: *examples, Links: links, Method: m})
 	if err != nil {
 		return err
 	}

@@ -70,3 +70,26 @@ func TestExplainAutoChoosesByScore(t *testing.T) {
 		t.Errorf("-save-maps did not write the chosen method's maps:\n%s", out)
 	}
 }
+
+// report -method puts any method's maps beside saliency and on the summary's predictions.
+func TestReportTakesAnyMethod(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	if out, err := convlens(t, "train", "-data", "synthetic", "-steps", "20", "-batch", "32", "-backend", "go", "-checkpoint", ckpt, "-quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	page := filepath.Join(dir, "report.html")
+	if out, err := convlens(t, "report", "-checkpoint", ckpt, "-backend", "go", "-examples", "64", "-method", "eigencam", "-out", page); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(page)
+	for _, want := range []string{"Saliency and eigen-cam", "Predictions (with eigen-cam)", "<th>eigen-cam</th>"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report -method eigencam lacks %q", want)
+		}
+	}
+	out, err := convlens(t, "report", "-checkpoint", ckpt, "-backend", "go", "-method", "gradcam", "-layer", "nowhere", "-out", page)
+	if err == nil || !strings.Contains(out, `unknown layer "nowhere"`) {
+		t.Errorf("report -layer nowhere: %v %s", err, out)
+	}
+}
