@@ -168,7 +168,11 @@ func TestCAMFamilyChecksItsLayer(t *testing.T) {
 			t.Errorf(`"all" includes %s, a forward pass per channel and image`, m.Name())
 		}
 	}
-	if len(all) != len(explain.MethodNames)-2 {
-		t.Errorf(`"all" has %d methods, want every one but ScoreCAM and AblationCAM (%d)`, len(all), len(explain.MethodNames)-2)
+	if len(all) != len(explain.MethodNames)-3 {
+		t.Errorf(`"all" has %d methods, want every one but ScoreCAM, AblationCAM and LRP (%d)`, len(all), len(explain.MethodNames)-3)
+	}
+	withLRP, err := explain.MethodsFor(m.Spec, "all", "conv2")
+	if err != nil || len(withLRP) != len(all)+1 || withLRP[len(all)].Name() != "lrp" {
+		t.Errorf(`"all" for LeNet: %d methods, %v; want LRP added`, len(withLRP), err)
 	}
 }

@@ -8,12 +8,13 @@ import (
 )
 
 // MethodNames lists the names MethodByName accepts.
-var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "eigencam", "scorecam", "ablationcam", "occlusion"}
+var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "eigencam", "scorecam", "ablationcam", "occlusion", "lrp"}
 
 // byNameOnly are the methods "all" leaves out for their cost: ScoreCAM runs one forward pass
 // per channel of its layer for every image (2,048 for ResNet-50's last block), and so does
-// AblationCAM.
-var byNameOnly = map[string]bool{"scorecam": true, "ablationcam": true}
+// AblationCAM. LRP needs a rule for every layer of the model: MethodsFor adds it to "all"
+// where it has one.
+var byNameOnly = map[string]bool{"scorecam": true, "ablationcam": true, "lrp": true}
 
 // MethodByName returns a method with default settings; layer is used by CAM methods.
 func MethodByName(name, layer string) (Method, error) {
@@ -44,8 +45,17 @@ func MethodByName(name, layer string) (Method, error) {
 		return AblationCAM{Layer: layer}, nil
 	case "occlusion":
 		return Occlusion{}, nil
+	case "lrp":
+		return LRP{}, nil
 	}
-	return nil, fmt.Errorf("unknown method %q (known: %s, all)", name, strings.Join(MethodNames, ", "))
+	if c, ok := strings.CutPrefix(strings.ToLower(name), "lrp-"); ok {
+		comp, err := CompositeByName(c)
+		if err != nil {
+			return nil, err
+		}
+		return LRP{Composite: comp}, nil
+	}
+	return nil, fmt.Errorf("unknown method %q (known: %s, lrp-COMPOSITE, all)", name, strings.Join(MethodNames, ", "))
 }
 
 // Methods parses a comma-separated list of method names ("all" for every method but the
@@ -71,6 +81,17 @@ func Methods(list, layer string) ([]Method, error) {
 	return out, nil
 }
 
+// MethodsFor is Methods for a model: "all" also has LRP where every layer has a rule.
+func MethodsFor(s *layers.Spec, list, layer string) ([]Method, error) {
+	out, err := Methods(list, layer)
+	if err == nil && list == "all" {
+		if _, err := lrpPlanFor(s, EpsilonPlusFlat()); err == nil {
+			out = append(out, LRP{})
+		}
+	}
+	return out, err
+}
+
 // LastConvLayer returns the name of the model's last conv layer, the usual Grad-CAM layer.
 func LastConvLayer(s *layers.Spec) string {
 	if convs := s.ConvLayers(); len(convs) > 0 {
@@ -92,6 +113,10 @@ func (ex *Explainer) Check(methods ...Method) error {
 		case GradCAMPlusPlus:
 			if err := c.checkLayer(ex); err != nil {
 				return err
+			}
+		case LRP:
+			if _, err := lrpPlanFor(ex.Model.Spec, c.composite()); err != nil {
+				return fmt.Errorf("%s: %w", c.Name(), err)
 			}
 		case SmoothGrad:
 			if c.Base != nil {
@@ -144,6 +169,9 @@ func AutoCandidates(s *layers.Spec) ([]Method, error) {
 		add(stages[i])
 	}
 	var out []Method
+	if _, err := lrpPlanFor(s, EpsilonPlusFlat()); err == nil {
+		out = append(out, LRP{})
+	}
 	for _, name := range MethodNames {
 		if byNameOnly[name] {
 			continue

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 
@@ -130,6 +131,20 @@ type Edit func(layer string, x *graph.Node) *graph.Node
 // BuildEdited is Build with edit (nil: none) applied to every layer's output; the layers
 // after it see the edited value, and so does its tap.
 func (m *Model) BuildEdited(ctx *context.Context, images *graph.Node, training bool, edit Edit) *Forward {
+	var hook Hook
+	if edit != nil {
+		hook = func(n Node, _ []*graph.Node, _, out *graph.Node) *graph.Node { return edit(n.Name, out) }
+	}
+	return m.BuildHooked(ctx, images, training, hook)
+}
+
+// Hook sees each layer as the graph is built: the layer, its input nodes (the first layer's
+// is the normalised image), its output before the activation (pre) and after it (out, pre
+// itself without one). It returns the value the layers after it see: out for no change.
+type Hook func(n Node, in []*graph.Node, pre, out *graph.Node) *graph.Node
+
+// BuildHooked is Build with hook (nil: none) called on every layer.
+func (m *Model) BuildHooked(ctx *context.Context, images *graph.Node, training bool, hook Hook) *Forward {
 	s := m.Spec
 	t, err := s.Topology()
 	if err != nil {
@@ -150,12 +165,13 @@ func (m *Model) BuildEdited(ctx *context.Context, images *graph.Node, training b
 		b := &buildCtx{ctx: ctx, training: training, portable: m.Portable, layer: n.Name,
 			storeConvInputs: training && m.StoreConvInputs && !m.Portable}
 		x := kinds[n.Kind].def.build(b, n.Layer, in)
+		pre := x
 		if n.HasActivation() {
 			f.Taps[n.Name+PreSuffix] = x
 			x = activate(x, n.Layer)
 		}
-		if edit != nil {
-			x = edit(n.Name, x)
+		if hook != nil {
+			x = hook(n, in, pre, x)
 		}
 		if d := postOpChain(n, chain); d >= maxPostOpChain && m.Backend != nil && m.Backend.Kind == backend.XLACPU {
 			x = storedOnce(x)
@@ -166,6 +182,27 @@ func (m *Model) BuildEdited(ctx *context.Context, images *graph.Node, training b
 	}
 	f.Logits = values[t.Logits]
 	return f
+}
+
+// LinearWith applies a convolution's or dense layer's linear map with the given weights
+// (the layout of its VarWeights) to x, without its bias: what rules that modify the
+// weights (LRP's) need.
+func (m *Model) LinearWith(l Layer, x, weights *graph.Node) (*graph.Node, error) {
+	switch l.Kind {
+	case Conv2D:
+		return conv2d(x, weights, l, m.Portable), nil
+	case Dense:
+		dims := x.Shape().Dimensions
+		if len(dims) > 2 {
+			x = graph.Reshape(x, -1, dims[len(dims)-1])
+		}
+		x = matmul(x, weights)
+		if len(dims) > 2 {
+			x = graph.Reshape(x, append(slices.Clone(dims[:len(dims)-1]), l.Units)...)
+		}
+		return x, nil
+	}
+	return nil, fmt.Errorf("layer %q (%s) is not a convolution or dense layer", l.Name, l.Kind)
 }
 
 // maxPostOpChain bounds the pointwise layers (activations, adds, affine maps) that follow a

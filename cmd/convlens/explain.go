@@ -69,9 +69,9 @@ func runExplain(args []string) error {
 	case auto && *layer == "":
 		methods, err = explain.AutoCandidates(model.Spec)
 	case auto:
-		methods, err = explain.Methods("all", l)
+		methods, err = explain.MethodsFor(model.Spec, "all", l)
 	default:
-		methods, err = explain.Methods(*method, l)
+		methods, err = explain.MethodsFor(model.Spec, *method, l)
 	}
 	if err != nil {
 		return err
