@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
@@ -11,11 +12,13 @@ import (
 )
 
 // AblationCAM weighs each channel by the share of the class score lost when the channel is
-// set to zero: w_k = (y − y_k) / y (Desai and Ramaswamy, 2020), with no gradient. One
-// forward pass per channel and image, in batches, each image repeated with a different
-// channel switched off. pytorch-grad-cam's AblationCAM sets the channel to zero where the
-// layer's smallest value is 0 (after a ReLU, the usual CAM layer) and to that minimum −1e7
-// elsewhere; convlens always sets it to zero.
+// set to zero: w_k = (y − y_k) / y (Desai and Ramaswamy, 2020), with no gradient. One pass
+// per channel and image, in batches, each with a different channel switched off; the
+// layer's output is computed once and handed to the layers after it, so a pass costs only
+// what follows the layer (the layers before it run only where a skip connection passes it).
+// pytorch-grad-cam's AblationCAM sets the channel to zero where the layer's smallest value
+// is 0 (after a ReLU, the usual CAM layer) and to that minimum −1e7 elsewhere; convlens
+// always sets it to zero.
 type AblationCAM struct {
 	Layer string
 	// Batch is how many ablated copies one forward call takes (default: the model's
@@ -29,6 +32,9 @@ func (c AblationCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*
 	layer, err := ex.checkSpatialLayer(c.Layer)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name(), err)
+	}
+	if strings.HasSuffix(layer, layers.PreSuffix) {
+		return nil, fmt.Errorf("%s: layer %q is a pre-activation value; ablate the layer's output, %q", c.Name(), layer, strings.TrimSuffix(layer, layers.PreSuffix))
 	}
 	targets, err = ex.prepare(images, targets)
 	if err != nil {
@@ -61,16 +67,20 @@ func (c AblationCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*
 		for j := 0; j < batch; j++ {
 			copy(copies[j*size:], images.Data[i*size:(i+1)*size])
 		}
+		a := acts.Sub(i).Data
 		weights := make([]float64, k)
 		for start := 0; start < k; start += batch {
-			keep := make([]float32, batch*k) // the last call is padded with copies that ablate nothing
-			for j := range keep {
-				keep[j] = 1
+			ablated := make([]float32, batch*h*w*k) // the last call is padded with copies that ablate nothing
+			for j := 0; j < batch; j++ {
+				dst := ablated[j*h*w*k : (j+1)*h*w*k]
+				copy(dst, a)
+				if ch := start + j; ch < k {
+					for p := 0; p < h*w; p++ {
+						dst[p*k+ch] = 0
+					}
+				}
 			}
-			for j := 0; j < batch && start+j < k; j++ {
-				keep[j*k+start+j] = 0
-			}
-			logits, err := ex.runAblation(exec, copies, keep, batch, k)
+			logits, err := ex.runAblation(exec, copies, ablated, batch, []int{h, w, k})
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", c.Name(), err)
 			}
@@ -85,8 +95,7 @@ func (c AblationCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*
 	return &Maps{Method: c.Name(), Pixels: out, Targets: targets}, nil
 }
 
-// ablationExec compiles the forward pass with the layer's channels multiplied by a [B, K]
-// mask of ones and zeros.
+// ablationExec compiles the forward pass with the layer's output replaced by a given value.
 func (ex *Explainer) ablationExec(layer string) (*context.Exec, error) {
 	key := "ablate:" + layer
 	ex.mu.Lock()
@@ -98,13 +107,12 @@ func (ex *Explainer) ablationExec(layer string) (*context.Exec, error) {
 	var exec *context.Exec
 	err := layers.Safe("compiling ablations", func() error {
 		var err error
-		exec, err = context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x, keep *graph.Node) *graph.Node {
+		exec, err = context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x, value *graph.Node) *graph.Node {
 			return m.BuildEdited(ctx, x, false, func(name string, v *graph.Node) *graph.Node {
 				if name != layer {
 					return v
 				}
-				dims := keep.Shape().Dimensions
-				return graph.Mul(v, graph.Reshape(graph.ConvertDType(keep, v.DType()), dims[0], 1, 1, dims[1]))
+				return graph.ConvertDType(value, v.DType())
 			}).Logits
 		})
 		return err
@@ -116,12 +124,12 @@ func (ex *Explainer) ablationExec(layer string) (*context.Exec, error) {
 	return exec, nil
 }
 
-func (ex *Explainer) runAblation(exec *context.Exec, images, keep []float32, batch, k int) (nd.Array, error) {
+func (ex *Explainer) runAblation(exec *context.Exec, images, value []float32, batch int, shape []int) (nd.Array, error) {
 	s := ex.Model.Spec
 	var out nd.Array
 	err := layers.Safe("ablations", func() error {
 		res, err := exec.Exec(tensors.FromFlatDataAndDimensions(images, batch, s.Height, s.Width, s.Chans),
-			tensors.FromFlatDataAndDimensions(keep, batch, k))
+			tensors.FromFlatDataAndDimensions(value, append([]int{batch}, shape...)...))
 		if err != nil {
 			return err
 		}

@@ -176,3 +176,43 @@ func TestCAMFamilyChecksItsLayer(t *testing.T) {
 		t.Errorf(`"all" for LeNet: %d methods, %v; want LRP added`, len(withLRP), err)
 	}
 }
+
+// ScoreCAM scores a channel whose map is constant (dead after its ReLU) on the image masked
+// away entirely, as pytorch-grad-cam does; such channels share one forward pass.
+func TestScoreCAMDeadChannels(t *testing.T) {
+	spec := layers.NewSpec("dead", 3, 3, 1, 2).
+		Conv("conv", 3, 1, layers.WithActivation(layers.ReLU)).
+		Flatten("flat").Dense("logits", 2)
+	m, err := layers.New(spec, testutil.Go(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw, cb := []float32{1, -1, -2}, []float32{0, -0.1, -0.3} // channels 1 and 2 never fire on x ≥ 0
+	m.SetVariable("conv", layers.VarWeights, nd.Array{Shape: []int{1, 1, 1, 3}, Data: cw})
+	m.SetVariable("conv", layers.VarBiases, nd.Array{Shape: []int{3}, Data: cb})
+	img := nd.Array{Shape: []int{1, 3, 3, 1}, Data: []float32{0.1, 0.9, 0.3, 0.5, 0.7, 0.2, 0.8, 0.4, 0.6}}
+	const target = 1
+	masked := nd.New(1, 3, 3, 1) // channel 0's map scaled to [0, 1] times the image
+	lo, hi := float32(0.1), float32(0.9)
+	for p, v := range img.Data {
+		masked.Data[p] = v * (v - lo) / (hi - lo + 1e-8)
+	}
+	logits := func(x nd.Array) float64 {
+		l, err := m.Logits(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(l.Data[target])
+	}
+	s0, dead := logits(masked), logits(nd.New(1, 3, 3, 1))
+	w0 := 1 / (1 + 2*math.Exp(dead-s0))
+	maps, err := explain.ScoreCAM{Layer: "conv"}.Attribute(explain.New(m), img, []int{target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, v := range img.Data {
+		if want := w0 * float64(v); math.Abs(float64(maps.Pixels.Data[p])-want) > 1e-5 {
+			t.Errorf("map[%d] = %.6f, want %.6f", p, maps.Pixels.Data[p], want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package explain
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/convlens/convlens/nd"
 )
@@ -12,7 +13,8 @@ import (
 // is upsampled to the input (bilinear, corners aligned), scaled to [0, 1], multiplied into
 // the normalised input, and the target scores of all channels' masked inputs, softmaxed
 // over the channels, are the weights — pytorch-grad-cam's ScoreCAM. One forward pass per
-// channel and image, in batches.
+// channel and image, in batches; channels whose map is constant (all zero after a ReLU)
+// mask the whole image away alike, and share one pass.
 type ScoreCAM struct {
 	Layer string
 	// Batch is how many masked images one forward call takes (default: the model's
@@ -53,16 +55,29 @@ func (c ScoreCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 		a := acts.Sub(i)
 		img := images.Sub(i)
 		scores := make([]float64, k)
-		for start := 0; start < k; start += batch {
-			end := min(start+batch, k)
+		var live, constant []int // channels with a map that varies, and the others
+		for ch := 0; ch < k; ch++ {
+			m := a.Channel(ch).Data
+			if slices.Min(m) == slices.Max(m) {
+				constant = append(constant, ch)
+			} else {
+				live = append(live, ch)
+			}
+		}
+		if len(constant) > 0 { // the mask is 0 everywhere: one pass on the mean image serves all
+			live = append(live, constant[0])
+		}
+		for start := 0; start < len(live); start += batch {
+			end := min(start+batch, len(live))
 			masked := nd.New(end-start, H, W, C)
-			for ch := start; ch < end; ch++ {
+			for j := start; j < end; j++ {
+				ch := live[j]
 				mask := upsampleCorners(a.Channel(ch), H, W)
 				lo, hi := math.Inf(1), math.Inf(-1)
 				for _, v := range mask {
 					lo, hi = math.Min(lo, v), math.Max(hi, v)
 				}
-				dst := masked.Data[(ch-start)*H*W*C : (ch-start+1)*H*W*C]
+				dst := masked.Data[(j-start)*H*W*C : (j-start+1)*H*W*C]
 				for p, v := range mask {
 					m := float32((v - lo) / (hi - lo + 1e-8))
 					for q := 0; q < C; q++ {
@@ -75,8 +90,11 @@ func (c ScoreCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 				return nil, fmt.Errorf("%s: %w", c.Name(), err)
 			}
 			for j := 0; j < end-start; j++ {
-				scores[start+j] = float64(logits.Sub(j).Data[targets[i]])
+				scores[live[start+j]] = float64(logits.Sub(j).Data[targets[i]])
 			}
+		}
+		for _, ch := range constant {
+			scores[ch] = scores[constant[0]]
 		}
 		cam := weightedSum(a.Data, nd.Softmax(scores), h*w, k)
 		copy(out.Data[i*H*W:(i+1)*H*W], upsampledReLU(cam, h, w, H, W))
