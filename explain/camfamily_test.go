@@ -216,3 +216,64 @@ func TestScoreCAMDeadChannels(t *testing.T) {
 		}
 	}
 }
+
+// FullGrad is |x·∂S/∂x| plus, per channel of the convolution, |b_k · ∂S/∂z_k| scaled to
+// [0, 1], computed by hand on the 1×1 convolution before a dense layer, on both backends.
+func TestFullGradMatchesHandComputation(t *testing.T) {
+	for bname, b := range testutil.Both(t) {
+		spec := layers.NewSpec("tiny", 3, 3, 1, 2).
+			Conv("conv", 2, 1, layers.WithActivation(layers.ReLU)).
+			Flatten("flat").Dense("logits", 2)
+		m, err := layers.New(spec, b, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cw, cb := []float32{1, -0.5}, []float32{0.2, 0.6}
+		m.SetVariable("conv", layers.VarWeights, nd.Array{Shape: []int{1, 1, 1, 2}, Data: cw})
+		m.SetVariable("conv", layers.VarBiases, nd.Array{Shape: []int{2}, Data: cb})
+		dense := testutil.RandomArray(8, -1, 1, 18, 2)
+		m.SetVariable("logits", layers.VarWeights, dense)
+		img := nd.Array{Shape: []int{1, 3, 3, 1}, Data: []float32{0.1, 0.9, 0.3, 0.5, 0.7, 0.2, 0.8, 0.4, 0.6}}
+		const target = 1
+		gz := func(p, k int) float64 { // ∂S/∂z_k(p): the dense weight where the ReLU passes
+			if float64(cw[k]*img.Data[p]+cb[k]) <= 0 {
+				return 0
+			}
+			return float64(dense.Data[(p*2+k)*2+target])
+		}
+		scaled := func(v []float64) []float64 {
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, x := range v {
+				lo, hi = math.Min(lo, x), math.Max(hi, x)
+			}
+			out := make([]float64, len(v))
+			for i, x := range v {
+				out[i] = (x - lo) / (hi - lo + 1e-7)
+			}
+			return out
+		}
+		in := make([]float64, 9)
+		for p := range in {
+			in[p] = math.Abs(float64(img.Data[p]) * (gz(p, 0)*float64(cw[0]) + gz(p, 1)*float64(cw[1])))
+		}
+		want := scaled(in)
+		for k := 0; k < 2; k++ {
+			ch := make([]float64, 9)
+			for p := range ch {
+				ch[p] = math.Abs(float64(cb[k]) * gz(p, k))
+			}
+			for p, v := range scaled(ch) {
+				want[p] += v
+			}
+		}
+		maps, err := explain.FullGrad{}.Attribute(explain.New(m), img, []int{target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := range want {
+			if got := float64(maps.Pixels.Data[p]); math.Abs(got-want[p]) > 1e-4 {
+				t.Errorf("%s: map[%d] = %.6f, by hand %.6f", bname, p, got, want[p])
+			}
+		}
+	}
+}

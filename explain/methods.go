@@ -8,7 +8,7 @@ import (
 )
 
 // MethodNames lists the names MethodByName accepts.
-var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "eigencam", "scorecam", "ablationcam", "occlusion", "lrp"}
+var MethodNames = []string{"saliency", "gradxinput", "smoothgrad", "ig", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "eigencam", "scorecam", "ablationcam", "fullgrad", "occlusion", "lrp"}
 
 // byNameOnly are the methods "all" leaves out for their cost: ScoreCAM runs one forward pass
 // per channel of its layer for every image (2,048 for ResNet-50's last block), and so does
@@ -43,6 +43,8 @@ func MethodByName(name, layer string) (Method, error) {
 		return ScoreCAM{Layer: layer}, nil
 	case "ablationcam", "ablation-cam":
 		return AblationCAM{Layer: layer}, nil
+	case "fullgrad":
+		return FullGrad{}, nil
 	case "occlusion":
 		return Occlusion{}, nil
 	case "lrp":

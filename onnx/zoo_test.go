@@ -199,7 +199,7 @@ func TestZooExplanationsMatchReferences(t *testing.T) {
 				{"hirescam", explain.HiResCAM{Layer: layer}},
 				{"xgradcam", explain.XGradCAM{Layer: layer}}, {"layercam", explain.LayerCAM{Layer: layer}},
 				{"scorecam", explain.ScoreCAM{Layer: layer}}, {"ablationcam", explain.AblationCAM{Layer: layer}},
-				{"eigencam", explain.EigenCAM{Layer: layer}}} {
+				{"eigencam", explain.EigenCAM{Layer: layer}}, {"fullgrad", explain.FullGrad{}}} {
 				cam, err := c.method.Attribute(ex, images, targets)
 				if err != nil {
 					t.Fatal(err)

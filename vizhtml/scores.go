@@ -11,6 +11,8 @@ type ScoreRow struct {
 	Label    string
 	Baseline bool
 	Values   []float64
+	// PerImage holds, per metric, each image's score (optional: shown on hover).
+	PerImage [][]float64
 	// Beats reports, per metric, whether the method beats both baselines.
 	Beats []bool
 	Rank  float64 // mean place over the metrics (1 = best); 0 for baselines
@@ -78,8 +80,16 @@ func ScorePanel(metrics []ScoreMetric, rows []ScoreRow, images int) (Fragment, e
 		fmt.Fprintf(&b, `<tr class="cl-score-row" data-method="%s" data-baseline="%t"%s><td style="padding:3px 8px">%s</td><td style="padding:3px 8px;white-space:nowrap">%s</td>`,
 			esc(r.Label), r.Baseline, style, rank, esc(r.Label))
 		for k, m := range metrics {
-			fmt.Fprintf(&b, `<td style="padding:3px 8px" data-metric="%s" data-value="%s">%s<span style="margin-left:6px">%s</span></td>`,
-				esc(m.Name), formatScore(r.Values[k]), scoreBar(r, random, edges, k, lo[k], hi[k]), formatScore(r.Values[k]))
+			title := ""
+			if k < len(r.PerImage) {
+				vals := make([]string, len(r.PerImage[k]))
+				for i, v := range r.PerImage[k] {
+					vals[i] = formatScore(v)
+				}
+				title = fmt.Sprintf(` title="%s per image: %s"`, esc(m.Name), esc(strings.Join(vals, ", ")))
+			}
+			fmt.Fprintf(&b, `<td style="padding:3px 8px" data-metric="%s" data-value="%s"%s>%s<span style="margin-left:6px">%s</span></td>`,
+				esc(m.Name), formatScore(r.Values[k]), title, scoreBar(r, random, edges, k, lo[k], hi[k]), formatScore(r.Values[k]))
 		}
 		fmt.Fprintf(&b, `<td style="padding:3px 8px">%s</td></tr>`, esc(verdict(r, metrics)))
 	}
@@ -87,7 +97,7 @@ func ScorePanel(metrics []ScoreMetric, rows []ScoreRow, images int) (Fragment, e
 	fmt.Fprintf(&b, `<p style="font-size:12px;color:#57606a;margin:6px 0">Means over %d images. Marks on each bar: `+
 		`<svg width="14" height="10"><line x1="7" y1="0" x2="7" y2="10" stroke="#6e7781" stroke-width="2" stroke-dasharray="2,2"/></svg> random map, `+
 		`<svg width="14" height="10"><line x1="7" y1="0" x2="7" y2="10" stroke="#bc4c00" stroke-width="2"/></svg> image edges (Sobel). `+
-		`A method is informative when it beats both on every metric.</p></div>`, images)
+		`A method is informative when it beats both on every metric. Hover a score for each image's.</p></div>`, images)
 	return Fragment{HTML: b.String()}, nil
 }
 

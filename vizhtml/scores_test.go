@@ -11,7 +11,7 @@ import (
 func TestScorePanel(t *testing.T) {
 	metrics := []ScoreMetric{{"deletion", false}, {"insertion", true}}
 	rows := []ScoreRow{
-		{Label: `<b>"gc"</b>`, Values: []float64{0.2, 0.9}, Beats: []bool{true, true}, Rank: 1},
+		{Label: `<b>"gc"</b>`, Values: []float64{0.2, 0.9}, PerImage: [][]float64{{0.1, 0.3}, {0.8, 1}}, Beats: []bool{true, true}, Rank: 1},
 		{Label: "saliency", Values: []float64{0.5, 0.7}, Beats: []bool{false, true}, Rank: 2},
 		{Label: "random", Baseline: true, Values: []float64{0.6, 0.6}, Beats: []bool{false, false}},
 		{Label: "sobel", Baseline: true, Values: []float64{0.4, 0.8}, Beats: []bool{false, false}},
@@ -40,6 +40,9 @@ func TestScorePanel(t *testing.T) {
 	}
 	if strings.Join(got, "|") != "informative|not better than a baseline on deletion|baseline|baseline" {
 		t.Errorf("verdicts %q", got)
+	}
+	if !strings.Contains(f.HTML, `title="deletion per image: 0.100, 0.300"`) {
+		t.Error("per-image scores missing")
 	}
 	if !strings.Contains(f.HTML, "Means over 5 images") {
 		t.Error("image count missing")

@@ -9,9 +9,10 @@ OUTDIR/NAME.E.input.npy ([2, 3, S, S], or [1, ...] for a static batch) and
 OUTDIR/NAME.E.logits.npy (onnxruntime). OUTDIR/index.json lists them with the input size.
 A failed export is recorded with its error; the Go test reports it. For the models of
 CAM_LAYERS: OUTDIR/NAME.E.gradcam.npy, .gradcampp.npy, .hirescam.npy, .xgradcam.npy,
-.layercam.npy, .scorecam.npy, .ablationcam.npy and .eigencam.npy ([N, H, W], pytorch-grad-cam
-1.5.7's GradCAM, GradCAMPlusPlus, HiResCAM, XGradCAM, LayerCAM, ScoreCAM, AblationCAM and
-EigenCAM at that layer, its own normalisation; EigenCAM with its sign-corrected projection,
+.layercam.npy, .scorecam.npy, .ablationcam.npy, .eigencam.npy and .fullgrad.npy ([N, H, W],
+pytorch-grad-cam 1.5.7's GradCAM, GradCAMPlusPlus, HiResCAM, XGradCAM, LayerCAM, ScoreCAM,
+AblationCAM and EigenCAM at that layer, and FullGrad, its own normalisation; EigenCAM with its
+sign-corrected projection,
 get_2d_projection_with_sign_correction), OUTDIR/NAME.E.saliency.npy ([N, C, H, W], Captum 0.9.0's
 Saliency with abs=False: the input gradient) and OUTDIR/NAME.E.targets.npy (the classes).
 Faithfulness references on the same model: OUTDIR/NAME.E.rank.npy ([N, H, W], Σ_c |saliency|,
@@ -62,8 +63,8 @@ def build(name):
 
 def explanations(model, layer, images, targets, prefix):
     from captum.attr import Saliency
-    from pytorch_grad_cam import (AblationCAM, EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM,
-                                  ScoreCAM, XGradCAM)
+    from pytorch_grad_cam import (AblationCAM, EigenCAM, FullGrad, GradCAM, GradCAMPlusPlus, HiResCAM,
+                                  LayerCAM, ScoreCAM, XGradCAM)
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
     from pytorch_grad_cam.utils.svd_on_activations import get_2d_projection_with_sign_correction
 
@@ -73,8 +74,9 @@ def explanations(model, layer, images, targets, prefix):
 
     for tag, method in (("gradcam", GradCAM), ("gradcampp", GradCAMPlusPlus), ("hirescam", HiResCAM),
                         ("xgradcam", XGradCAM), ("layercam", LayerCAM), ("scorecam", ScoreCAM),
-                        ("ablationcam", AblationCAM), ("eigencam", SignedEigenCAM)):
-        with method(model=model, target_layers=[layer]) as cam:
+                        ("ablationcam", AblationCAM), ("eigencam", SignedEigenCAM), ("fullgrad", FullGrad)):
+        # FullGrad finds its layers itself: every convolution with a bias and batch norm.
+        with method(model=model, target_layers=[] if method is FullGrad else [layer]) as cam:
             maps = cam(input_tensor=images, targets=[ClassifierOutputTarget(int(t)) for t in targets])
         np.save(prefix + "." + tag + ".npy", np.asarray(maps, dtype=np.float32))
     sal = Saliency(model).attribute(images.clone().requires_grad_(True), target=torch.tensor(targets), abs=False)
