@@ -1,6 +1,6 @@
 """The PyTorch side of bench/imagenet.sh: the same jobs as convlens's commands on the same
 ResNet-50 (seeded random weights) and images, as a user would write them with torchvision,
-pytorch-grad-cam 1.5.7 and Captum 0.9.0. One job per process, so the timing includes
+pytorch-grad-cam 1.5.7, Captum 0.9.0 and Zennit 0.5.1. One job per process, so the timing includes
 startup and model loading, as for the CLI.
 
 usage: torch_imagenet.py JOB IMAGES.npy
@@ -44,7 +44,19 @@ Saliency(model).attribute(x, target=t)
 InputXGradient(model).attribute(x.clone().requires_grad_(True), target=t)
 NoiseTunnel(Saliency(model)).attribute(x, nt_type="smoothgrad", nt_samples=25, nt_samples_batch_size=8, target=t, stdevs=0.15)
 IntegratedGradients(model).attribute(x, target=t, n_steps=50, internal_batch_size=8)
-with GradCAMPlusPlus(model=model, target_layers=[model.layer4[-1]]) as cam:
+from pytorch_grad_cam import EigenCAM, FullGrad, HiResCAM, LayerCAM, XGradCAM
+
+for method in (GradCAMPlusPlus, HiResCAM, XGradCAM, LayerCAM, EigenCAM):
+    with method(model=model, target_layers=[model.layer4[-1]]) as cam:
+        cam(input_tensor=x, targets=cams)
+with FullGrad(model=model, target_layers=[]) as cam:
     cam(input_tensor=x, targets=cams)
+from zennit.attribution import Gradient
+from zennit.composites import EpsilonPlusFlat
+from zennit.torchvision import ResNetCanonizer
+
+with Gradient(model=model, composite=EpsilonPlusFlat(canonizers=[ResNetCanonizer()])) as attributor:
+    for i in range(0, len(targets), 8):
+        attributor(x[i:i + 8].clone().requires_grad_(True), torch.eye(1000)[targets[i:i + 8]])
 # convlens's default occlusion for this model and batch: patch 82, stride 41
 Occlusion(model).attribute(x, target=t, sliding_window_shapes=(3, 82, 82), strides=(3, 41, 41), perturbations_per_eval=8)

@@ -2,7 +2,6 @@ package explain
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
@@ -35,12 +34,6 @@ func (f FullGrad) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 	}
 	s := ex.Model.Spec
 	n, H, W, C := images.Shape[0], images.Shape[1], images.Shape[2], images.Shape[3]
-	mean := make([]float64, C)
-	if len(s.InputStd) > 0 {
-		for c := range mean {
-			mean[c] = s.InputMean.At(c)
-		}
-	}
 	out := nd.New(n, H, W)
 	chunk := min(max(ex.MaxBatch, 1), n)
 	size := H * W * C
@@ -63,65 +56,43 @@ func (f FullGrad) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 		if err != nil {
 			return nil, err
 		}
-		grads := make([]nd.Array, len(res))
-		for j, t := range res {
-			if grads[j], err = layers.ToArray(t); err != nil {
+		for _, t := range res { // each part: its channels scaled and summed, [B, h, w]
+			part, err := layers.ToArray(t)
+			if err != nil {
 				return nil, err
 			}
-		}
-		for i := 0; i < k; i++ {
-			dst := out.Data[(start+i)*H*W : (start+i+1)*H*W]
-			// The input: |x̂ ⊙ ∂/∂x̂| = |(x − mean) ⊙ ∂/∂x|, each channel scaled on its own.
-			img, g := images.Sub(start+i).Data, grads[0].Sub(i).Data
-			part := make([]float64, H*W*C)
-			for p := 0; p < H*W; p++ {
-				for c := 0; c < C; c++ {
-					part[p*C+c] = math.Abs((float64(img[p*C+c]) - mean[c]) * float64(g[p*C+c]))
+			h, w := part.Shape[1], part.Shape[2]
+			for i := 0; i < k; i++ {
+				m := part.Sub(i)
+				if h != H || w != W {
+					m = nd.ResizeBilinear(m, H, W)
 				}
-			}
-			addScaledChannels(dst, part, H, W, C, H, W)
-			for j, bias := range plan.biases {
-				g := grads[j+1].Sub(i)
-				h, w, K := g.Shape[0], g.Shape[1], g.Shape[2]
-				part := make([]float64, h*w*K)
-				for p := 0; p < h*w; p++ {
-					for c := 0; c < K; c++ {
-						part[p*K+c] = math.Abs(bias[c] * float64(g.Data[p*K+c]))
-					}
+				dst := out.Data[(start+i)*H*W : (start+i+1)*H*W]
+				for p, v := range m.Data {
+					dst[p] += v
 				}
-				addScaledChannels(dst, part, h, w, K, H, W)
 			}
 		}
 	}
 	return &Maps{Method: f.Name(), Pixels: out, Targets: targets}, nil
 }
 
-// addScaledChannels adds to dst ([H, W]) the sum of part's channels ([h, w, K]), each
-// scaled to [0, 1] as pytorch-grad-cam does ((v − min) / (max − min + 1e-7)), resized
-// bilinearly to H×W; the channels are summed before the resize, which is linear.
-func addScaledChannels(dst []float32, part []float64, h, w, K, H, W int) {
-	sum := nd.New(h, w)
-	for c := 0; c < K; c++ {
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for p := 0; p < h*w; p++ {
-			lo, hi = math.Min(lo, part[p*K+c]), math.Max(hi, part[p*K+c])
-		}
-		for p := 0; p < h*w; p++ {
-			sum.Data[p] += float32((part[p*K+c] - lo) / (hi - lo + 1e-7))
-		}
-	}
-	if h != H || w != W {
-		sum = nd.ResizeBilinear(sum, H, W)
-	}
-	for p, v := range sum.Data {
-		dst[p] += v
-	}
+// scaledChannelSum is Σ_k (v_k − min v_k) / (max v_k − min v_k + 1e-7) over the channels
+// of v [B, h, w, K], each scaled over its positions as pytorch-grad-cam does: [B, h, w].
+// The channels are summed before the resize to the input, which is linear.
+func scaledChannelSum(v *graph.Node) *graph.Node {
+	lo := graph.ReduceAndKeep(v, graph.ReduceMin, 1, 2)
+	hi := graph.ReduceAndKeep(v, graph.ReduceMax, 1, 2)
+	scaled := graph.Div(graph.Sub(v, lo), graph.AddScalar(graph.Sub(hi, lo), 1e-7))
+	return graph.ReduceSum(scaled, 3)
 }
 
-// fullGradLayers are the taps FullGrad takes gradients at, and their biases.
+// fullGradLayers are the layers FullGrad takes gradients at: their names, taps (the
+// output before any activation) and whether each is a batch norm.
 type fullGradLayers struct {
-	taps   []string
-	biases [][]float64
+	layers, taps []string
+	batchNorm    []bool
+	epsilon      []float64
 }
 
 func fullGradPlan(m *layers.Model) (*fullGradLayers, error) {
@@ -131,46 +102,21 @@ func fullGradPlan(m *layers.Model) (*fullGradLayers, error) {
 	}
 	p := &fullGradLayers{}
 	for _, n := range t.Nodes {
-		if len(n.OutShape) != 3 {
+		if len(n.OutShape) != 3 || (n.Kind != layers.Conv2D && n.Kind != layers.BatchNorm) {
 			continue
 		}
-		switch n.Kind {
-		case layers.Conv2D:
-			b, err := m.Variable(n.Name, layers.VarBiases)
-			if err != nil {
-				return nil, err
-			}
-			tap := n.Name
-			if n.HasActivation() {
-				tap += layers.PreSuffix
-			}
-			p.taps, p.biases = append(p.taps, tap), append(p.biases, floats(b.Data))
-		case layers.BatchNorm:
-			v, err := m.LayerVariables(n.Name)
-			if err != nil {
-				return nil, err
-			}
-			eps := n.Epsilon
-			if eps <= 0 {
-				eps = layers.BatchNormEpsilon
-			}
-			gamma, beta, mu, variance := v[layers.VarGamma], v[layers.VarBeta], v[layers.VarMovingMean], v[layers.VarMovingVar]
-			b := make([]float64, len(beta.Data))
-			for c := range b {
-				b[c] = float64(beta.Data[c]) - float64(mu.Data[c])*float64(gamma.Data[c])/math.Sqrt(float64(variance.Data[c])+eps)
-			}
-			p.taps, p.biases = append(p.taps, n.Name), append(p.biases, b)
+		tap := n.Name
+		if n.HasActivation() {
+			tap += layers.PreSuffix
 		}
+		eps := n.Epsilon
+		if eps <= 0 {
+			eps = layers.BatchNormEpsilon
+		}
+		p.layers, p.taps = append(p.layers, n.Name), append(p.taps, tap)
+		p.batchNorm, p.epsilon = append(p.batchNorm, n.Kind == layers.BatchNorm), append(p.epsilon, eps)
 	}
 	return p, nil
-}
-
-func floats(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
 }
 
 func (ex *Explainer) fullGradExec(p *fullGradLayers) (*context.Exec, error) {
@@ -193,7 +139,39 @@ func (ex *Explainer) fullGradExec(p *fullGradLayers) (*context.Exec, error) {
 				}
 				wrt = append(wrt, tap)
 			}
-			return graph.Gradient(graph.ReduceAllSum(graph.Mul(f.Logits, onehot)), wrt...)
+			grads := graph.Gradient(graph.ReduceAllSum(graph.Mul(f.Logits, onehot)), wrt...)
+			variable := func(layer, name string) *graph.Node {
+				v := ctx.GetVariableByScopeAndName(layers.Scope(layer), name)
+				if v == nil {
+					panic(fmt.Errorf("FullGrad: layer %q has no variable %q", layer, name))
+				}
+				return v.ValueGraph(x.Graph())
+			}
+			// The input: |x̂ ⊙ ∂/∂x̂| = |(x − mean) ⊙ ∂/∂x|, each channel scaled on its own.
+			c := m.Spec.Chans
+			mean := make([]float32, c)
+			if len(m.Spec.InputStd) > 0 {
+				for i := range mean {
+					mean[i] = float32(m.Spec.InputMean.At(i))
+				}
+			}
+			centred := graph.Sub(x, graph.ConvertDType(graph.Reshape(graph.Const(x.Graph(), mean), 1, 1, 1, c), x.DType()))
+			out := []*graph.Node{scaledChannelSum(graph.Abs(graph.Mul(centred, grads[0])))}
+			for i, layer := range p.layers {
+				var bias *graph.Node
+				if p.batchNorm[i] { // β − mean·γ/√(var + ε)
+					scale := graph.Div(variable(layer, layers.VarGamma),
+						graph.Sqrt(graph.AddScalar(variable(layer, layers.VarMovingVar), p.epsilon[i])))
+					bias = graph.Sub(variable(layer, layers.VarBeta), graph.Mul(variable(layer, layers.VarMovingMean), scale))
+				} else {
+					bias = variable(layer, layers.VarBiases)
+				}
+				k := bias.Shape().Dimensions[0]
+				g := grads[i+1]
+				v := graph.Abs(graph.Mul(g, graph.ConvertDType(graph.Reshape(bias, 1, 1, 1, k), g.DType())))
+				out = append(out, scaledChannelSum(v))
+			}
+			return out
 		})
 		return err
 	})
