@@ -11,14 +11,15 @@ import (
 	"github.com/convlens/convlens/nd"
 )
 
-// lrpNet is a small CNN of every kind LRP routes (conv, max and average pooling, a
-// residual sum, dense), its biases zero so that the rules conserve relevance.
+// lrpNet is a small CNN of the kinds LRP routes (conv, max and average pooling, a residual
+// sum, a concatenation, dense), its biases zero so that the rules conserve relevance.
 func lrpNet(t *testing.T, name string) *layers.Model {
 	t.Helper()
 	spec := layers.NewSpec("lrpnet", 8, 8, 2, 3).
 		Conv("c1", 4, 3, layers.WithActivation(layers.ReLU)).
 		Conv("c2", 4, 3, layers.WithActivation(layers.ReLU), layers.WithPadding(layers.Same)).
 		Add("sum", []string{"c1", "c2"}, layers.WithActivation(layers.ReLU)).
+		Concat("cat", []string{"sum", "c1"}).
 		MaxPool("mp", 2).
 		AvgPool("ap", 2).
 		Flatten("flat").Dense("fc", 6, layers.WithActivation(layers.ReLU)).Dense("logits", 3)

@@ -15,7 +15,8 @@ import (
 // and insertion curves equal Quantus 0.6.0's PixelFlipping (16 steps, softmax, on a grey
 // input so that a Quantus feature is a pixel), and ROAD's MoRF and LeRF equal
 // pytorch-grad-cam's (percentiles 10–90, no imputation noise, on its Grad-CAM maps); all
-// within 1e-4 of the reference's value.
+// within 1e-4 of the reference's value. The randomisation test's similarity equals the one
+// Quantus's MPRT uses (Spearman's ρ of the absolute maps, ties ranked alike) within 1e-6.
 func TestZooFaithfulnessMatchesReferences(t *testing.T) {
 	dir := zoo(t)
 	xla := testutil.XLA(t)
@@ -75,7 +76,30 @@ func TestZooFaithfulnessMatchesReferences(t *testing.T) {
 					}
 				}
 			}
-			cams := read("gradcam")
+			cams, hires := read("gradcam"), read("hirescam")
+			sims := read("similarity")
+			abs := func(v []float32) []float32 {
+				out := make([]float32, len(v))
+				for i, x := range v {
+					out[i] = float32(math.Abs(float64(x)))
+				}
+				return out
+			}
+			var mean float64
+			for i := range targets {
+				r, err := explain.Spearman(abs(cams.Sub(i).Data), abs(hires.Sub(i).Data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(r-float64(sims.Data[i])) > 1e-6 {
+					t.Errorf("image %d: Spearman ρ %.7f, Quantus %.7f", i, r, sims.Data[i])
+				}
+				mean += float64(sims.Data[i]) / float64(len(targets))
+			}
+			got, err := explain.MapSimilarity(&explain.Maps{Pixels: cams}, &explain.Maps{Pixels: hires})
+			if err != nil || math.Abs(got-mean) > 1e-6 {
+				t.Errorf("map similarity %.7f (%v), Quantus's mean %.7f", got, err, mean)
+			}
 			for _, order := range []string{"morf", "lerf"} {
 				got, err := explain.ROAD{Order: order, Noise: -1}.Score(ex, images, targets, cams)
 				if err != nil {

@@ -20,7 +20,9 @@ a map without ties), .grey.npy (the input's first channel in every channel), .de
 .insertion.npy ([N, 16], Quantus 0.6.0's PixelFlipping curve of softmax probabilities on the
 grey input in 16 steps: deletion to 0, and insertion from 0 with a perturbation that restores
 the image's pixels), and .road_morf.npy / .road_lerf.npy ([N],
-pytorch-grad-cam's ROAD at 10, 20, …, 90 %, on its GradCAM maps, noise 0, softmax target).
+pytorch-grad-cam's ROAD at 10, 20, …, 90 %, on its GradCAM maps, noise 0, softmax target) and
+.similarity.npy ([N], Quantus's correlation_spearman, the similarity of its MPRT randomisation
+test, between the absolute GradCAM and HiResCAM maps).
 """
 import json
 import os
@@ -126,6 +128,13 @@ def faithfulness(model, images, targets, rank, cams, prefix):
         metric = quantus.PixelFlipping(features_in_step=h * w // 16, disable_warnings=True, **kw)
         curves = metric(model=Grey(model).eval(), x_batch=start, y_batch=y, a_batch=a, softmax=True, device="cpu")
         np.save(prefix + "." + tag + ".npy", np.asarray(curves, dtype=np.float32))
+    # The randomisation test's similarity: Quantus's MPRT compares maps with this function,
+    # on absolute maps (its default abs=True; its normalisation by the maximum keeps ranks).
+    from quantus.functions.similarity_func import correlation_spearman
+
+    hires = np.load(prefix + ".hirescam.npy")
+    sim = correlation_spearman(np.abs(cams).reshape(len(cams), -1), np.abs(hires).reshape(len(hires), -1), batched=True)
+    np.save(prefix + ".similarity.npy", np.asarray(sim, dtype=np.float32))
     softmax = [ClassifierOutputSoftmaxTarget(int(t)) for t in targets]
     for tag, remove in (("road_morf", RemoveMostRelevantFirst), ("road_lerf", RemoveLeastRelevantFirst)):
         scores = [PerturbationConfidenceMetric(remove(p, NoisyLinearImputer(noise=0)))(images, cams, softmax, model)
