@@ -144,3 +144,34 @@ func TestLRPKindsAndRules(t *testing.T) {
 		t.Errorf("lrp-nothing: %v", err)
 	}
 }
+
+// LRP runs on every preset (batch norm merged into the ResNet's convolutions) and, with
+// EpsilonPlusFlat, keeps the relevance finite; a preset without a rule for a layer would
+// make "all" leave LRP out.
+func TestLRPOnEveryPreset(t *testing.T) {
+	for _, name := range layers.PresetNames() {
+		h, w, c := 32, 32, 3
+		if name == "lenet" {
+			h, w, c = 28, 28, 1
+		}
+		spec, err := layers.Preset(name, h, w, c, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := layers.New(spec, testutil.Go(t), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		maps, err := explain.LRP{}.Attribute(explain.New(m), testutil.RandomArray(3, 0, 1, 2, h, w, c), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := nd.CheckFinite(name, maps.Raw.Data); err != nil {
+			t.Error(err)
+		}
+		all, _ := explain.MethodsFor(spec, "all", "")
+		if all[len(all)-1].Name() != "lrp" {
+			t.Errorf("%s: \"all\" leaves LRP out", name)
+		}
+	}
+}

@@ -211,7 +211,8 @@ func ScoreSection(card *explain.Scorecard, err error) vizhtml.Section {
 		"Deletion: area under the class probability as the top pixels are replaced by the mean colour (lower is better). " +
 		"Insertion: the same as they are revealed on the mean colour (higher is better). " +
 		"ROAD: probability change when the least relevant pixels are removed minus when the most relevant are, " +
-		"each filled in from their neighbours, halved (higher is better). Methods are ranked by their mean place over the three.", Err: err}
+		"each filled in from their neighbours, halved (higher is better). Methods are ranked by their mean place over the three. " +
+		"These ask whether the answer depends on the pixels a map ranks first; the randomisation test (Sanity checks) asks whether the map depends on the model.", Err: err}
 	if err != nil {
 		return sec
 	}
