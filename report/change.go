@@ -42,17 +42,29 @@ func ChangeSinceInit(changes []training.LayerChange) vizhtml.Section {
 // difference W − W₀, all on one diverging scale so the size of the change is seen.
 func FilterChange(initial, now *layers.Model, layer string, tile int) vizhtml.Section {
 	title := "Filters: start, now and the change"
-	w0, err := initial.Variable(layer, layers.VarWeights)
+	f, rel, corr, err := filterTriple(initial, now, layer, tile,
+		[3]string{layer + " at the start (W₀)", layer + " now (W)", layer + ": the change W − W₀"})
 	if err != nil {
 		return vizhtml.Section{Title: title, Err: err}
 	}
-	w, err := now.Variable(layer, layers.VarWeights)
+	return vizhtml.Section{Title: title, Body: f,
+		Note: fmt.Sprintf("One scale for all three. %s moved by %.2f of its initial size; correlation with the start %.3f.", layer, rel, corr)}
+}
+
+// filterTriple draws a layer's kernels in two models and their difference on one scale,
+// with the relative change and correlation between them.
+func filterTriple(a, b *layers.Model, layer string, tile int, titles [3]string) (vizhtml.Fragment, float64, float64, error) {
+	w0, err := a.Variable(layer, layers.VarWeights)
 	if err != nil {
-		return vizhtml.Section{Title: title, Err: err}
+		return vizhtml.Fragment{}, 0, 0, err
+	}
+	w, err := b.Variable(layer, layers.VarWeights)
+	if err != nil {
+		return vizhtml.Fragment{}, 0, 0, err
 	}
 	diff, err := nd.Difference(w0, w)
 	if err != nil {
-		return vizhtml.Section{Title: title, Err: fmt.Errorf("layer %s: %w", layer, err)}
+		return vizhtml.Fragment{}, 0, 0, fmt.Errorf("layer %s: %w", layer, err)
 	}
 	m := 0.0
 	for _, a := range []nd.Array{w0, w} {
@@ -61,18 +73,14 @@ func FilterChange(initial, now *layers.Model, layer string, tile int) vizhtml.Se
 	}
 	scale := vizhtml.Range{Lo: 0 - m, Hi: m}
 	var out vizhtml.Fragment
-	for _, p := range []struct {
-		name string
-		w    nd.Array
-	}{{layer + " at the start (W₀)", w0}, {layer + " now (W)", w}, {layer + ": the change W − W₀", diff}} {
-		f, err := vizhtml.Filters(p.w, vizhtml.FilterOptions{Title: p.name, TileSize: tile, Scale: scale})
+	for i, w := range []nd.Array{w0, w, diff} {
+		f, err := vizhtml.Filters(w, vizhtml.FilterOptions{Title: titles[i], TileSize: tile, Scale: scale})
 		if err != nil {
-			return vizhtml.Section{Title: title, Err: err}
+			return vizhtml.Fragment{}, 0, 0, err
 		}
 		out = vizhtml.Join(out, f)
 	}
 	rel, _ := nd.RelativeChange(w0.Data, w.Data)
 	corr, _ := nd.Correlation(w0.Data, w.Data)
-	return vizhtml.Section{Title: title, Body: out,
-		Note: fmt.Sprintf("One scale for all three. %s moved by %.2f of its initial size; correlation with the start %.3f.", layer, rel, corr)}
+	return out, rel, corr, nil
 }

@@ -5,6 +5,7 @@
 //	convlens explore -checkpoint out/lenet -images 4 -out out/explore.html
 //	convlens inspect -onnx model.onnx
 //	convlens predict -onnx model.onnx -images photos/ -out logits.npy
+//	convlens diff -a out/lenet/ckpt-00000100.bin -b out/lenet -out out/diff.html
 package main
 
 import (
@@ -23,6 +24,7 @@ var commands = map[string]func(args []string) error{
 	"inspect": runInspect,
 	"predict": runPredict,
 	"export":  runExport,
+	"diff":    runDiff,
 }
 
 func usage() {
@@ -38,6 +40,7 @@ commands:
   inspect  print a model's layers, shapes, parameters and FLOPs (-checkpoint DIR or -onnx FILE)
   predict  print the top classes of images and write the logits as .npy
   export   write a convlens checkpoint as an ONNX model
+  diff     compare two models of one architecture: changed answers, per-layer change, filters
   images   write a dataset as a folder of PNG images (train/<class>/*.png, test/<class>/*.png)
 
 run "convlens <command> -h" for its flags.
