@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/internal/testutil"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
@@ -108,5 +109,30 @@ func TestExploreShowsTheExplorerOrAnError(t *testing.T) {
 	}
 	if !strings.Contains(html, `class="cl-error"`) || !strings.Contains(html, "14") {
 		t.Error("no error box for images of the wrong size")
+	}
+}
+
+// Diff shows every section of the comparison inline and returns its numbers.
+func TestDiffShowsTheComparison(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "nb.html")
+	t.Setenv("CONVLENS_NB_HTML", out)
+	t.Setenv(protocol.GONB_TMP_DIR_ENV, t.TempDir())
+	m, err := layers.New(layers.LeNet(), testutil.Go(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := data.Synthetic(32, 28, 28, 1, 10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Diff(m, m, ds, report.DiffOptions{NameA: "before", NameB: "after", CKAImages: 16})
+	if res == nil || len(res.RightToWrong)+len(res.WrongToRight) != 0 || res.A.N != 32 {
+		t.Fatalf("diff of a model with itself: %+v", res)
+	}
+	b, _ := os.ReadFile(out)
+	for _, want := range []string{"<h3>Layers</h3>", "<h3>Changed answers</h3>", "No image right under before, wrong under after."} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("nb.Diff output lacks %q", want)
+		}
 	}
 }

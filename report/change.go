@@ -34,7 +34,17 @@ func ChangeSinceInit(changes []training.LayerChange) vizhtml.Section {
 	if err != nil {
 		return vizhtml.Section{Title: title, Err: err}
 	}
-	return vizhtml.Section{Title: title, Body: vizhtml.Join(a, b),
+	var names []string
+	var values [][]float64
+	for _, c := range changes {
+		names, values = append(names, c.Layer), append(values, c.Relative)
+	}
+	h, err := vizhtml.LayerSteps("Relative change, layer by checkpoint", "‖W − W₀‖ / ‖W₀‖; a dark row is a layer that barely learned",
+		names, changes[0].Steps, values)
+	if err != nil {
+		return vizhtml.Section{Title: title, Err: err}
+	}
+	return vizhtml.Section{Title: title, Body: vizhtml.Join(a, b, h),
 		Note: "Per layer: how far the weights have moved from their random start, in units of the start's own size, and the correlation of their values with the start (1: the same pattern)."}
 }
 

@@ -64,7 +64,8 @@ func TestFilterChangeSharesOneScale(t *testing.T) {
 	if s := ChangeSinceInit(nil); s.Err == nil {
 		t.Error("no layers accepted")
 	}
-	if s := ChangeSinceInit([]training.LayerChange{{Layer: "a", Steps: []int64{0, 5}, Relative: []float64{0, 0.5}, Correlation: []float64{1, 0.9}}}); s.Err != nil || s.Body.Charts != 2 {
-		t.Errorf("change charts: %v, %d charts", s.Err, s.Body.Charts)
+	s = ChangeSinceInit([]training.LayerChange{{Layer: "a", Steps: []int64{0, 5}, Relative: []float64{0, 0.5}, Correlation: []float64{1, 0.9}}})
+	if s.Err != nil || s.Body.Charts != 3 || !strings.Contains(s.Body.HTML, "Relative change, layer by checkpoint") {
+		t.Errorf("change charts: %v, %d charts (want the two lines and the layer × step heatmap)", s.Err, s.Body.Charts)
 	}
 }

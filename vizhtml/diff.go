@@ -97,3 +97,36 @@ func ConfusionDifference(nameA, nameB string, truth, predA, predB []int, classes
 	hm := heatmapChart("Confusion matrix: "+nameB+" − "+nameA, sub, "predicted class", "true class", xs, ys, values, Diverging, Range{-most, most}, k <= 20)
 	return render(hm, "100%", fmt.Sprintf("%dpx", min(900, 140+32*k)))
 }
+
+// LayerSteps draws one value per layer and step (a layer's change since the start at each
+// checkpoint, say) as a heatmap: layers down, steps across, one scale from 0 to the
+// largest value.
+func LayerSteps(titleText, sub string, layers []string, steps []int64, values [][]float64) (Fragment, error) {
+	if len(layers) == 0 || len(steps) == 0 || len(values) != len(layers) {
+		return Fragment{}, fmt.Errorf("layer × step heatmap: %d layers, %d steps, %d rows", len(layers), len(steps), len(values))
+	}
+	xs := make([]string, len(steps))
+	for i, s := range steps {
+		xs[i] = fmt.Sprint(s)
+	}
+	ys := make([]string, len(layers))
+	rows := make([][]float64, len(layers))
+	hi := 0.0
+	for i, l := range layers {
+		if len(values[i]) != len(steps) {
+			return Fragment{}, fmt.Errorf("layer × step heatmap: %s has %d values for %d steps", l, len(values[i]), len(steps))
+		}
+		row := len(layers) - 1 - i // the first layer at the top
+		ys[row], rows[row] = l, values[i]
+		for _, v := range values[i] {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				hi = math.Max(hi, v)
+			}
+		}
+	}
+	if hi == 0 {
+		hi = 1
+	}
+	hm := heatmapChart(titleText, sub, "step", "", xs, ys, rows, Viridis, Range{0, hi}, len(steps)*len(layers) <= 120)
+	return render(hm, "100%", fmt.Sprintf("%dpx", min(900, 170+28*len(layers))))
+}

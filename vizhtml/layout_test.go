@@ -60,6 +60,22 @@ func TestChartTextDoesNotOverlap(t *testing.T) {
 	}
 	f, err = SanityChart(sanity, 0.5)
 	p.Add(Section{Title: "Sanity", Body: f, Err: err})
+	truth, predA, predB := make([]int, 200), make([]int, 200), make([]int, 200)
+	for i := range truth {
+		truth[i], predA[i], predB[i] = i%10, (i*7)%10, (i*3)%10
+	}
+	f, err = ConfusionDifference("ckpt-00000100.bin", "checkpoint", truth, predA, predB, digits)
+	p.Add(Section{Title: "Confusion difference", Body: f, Err: err})
+	layerNames := []string{"conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "logits"}
+	change := make([][]float64, len(layerNames))
+	for i := range change {
+		for s := 0; s < 6; s++ {
+			change[i] = append(change[i], float64(i*s)*0.0371)
+		}
+	}
+	f, err = LayerSteps("Change since initialisation ‖W − W₀‖ / ‖W₀‖", "per layer and checkpoint", layerNames,
+		[]int64{0, 375, 750, 1125, 1500, 1875}, change)
+	p.Add(Section{Title: "Layer × step", Body: f, Err: err})
 	var buf bytes.Buffer
 	if err := p.Render(&buf); err != nil {
 		t.Fatal(err)
