@@ -141,7 +141,11 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	for i := range truth {
 		truth[i] = int(ds.Labels[i])
 	}
-	page.Add(Confusion(truth, preds, classes))
+	if len(classes) <= 30 && len(classes) > 0 {
+		page.Add(ConfusionWithCells(ex, ds, truth, preds, eval.Confidence[:n], opt.Method))
+	} else {
+		page.Add(Confusion(truth, preds, classes))
+	}
 	page.Add(Misclassified(ds, taps, truth, preds))
 	page.Add(Embedding(m, taps, truth, classes))
 	return page, nil

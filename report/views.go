@@ -195,6 +195,80 @@ func Confusion(truth, preds []int, classes []string) vizhtml.Section {
 	return vizhtml.Section{Title: "Confusion matrix", Note: note, Body: f, Err: err}
 }
 
+// cellImages bounds the images shown per confusion cell, and cellsShown the cells.
+const cellImages, cellsShown = 8, 60
+
+// ConfusionWithCells is the confusion matrix with the images of each mistaken cell (the
+// most confident first, each with method's map of its predicted class, Grad-CAM by
+// default), opened by a click on the cell; the worst cells stay open for viewers without
+// scripts. truth, preds and confidence are for the first examples of ds.
+func ConfusionWithCells(ex *explain.Explainer, ds *data.Dataset, truth, preds []int, confidence []float64, method explain.Method) vizhtml.Section {
+	const title = "Confusion matrix"
+	k := ex.Model.Spec.Classes
+	classes := classNames(ds.Classes, k)
+	byCell := map[[2]int][]int{}
+	var keys [][2]int
+	for i, t := range truth {
+		if p := preds[i]; p != t {
+			key := [2]int{t, p}
+			if byCell[key] == nil {
+				keys = append(keys, key)
+			}
+			byCell[key] = append(byCell[key], i)
+		}
+	}
+	slices.SortStableFunc(keys, func(a, b [2]int) int { return len(byCell[b]) - len(byCell[a]) })
+	keys = keys[:min(len(keys), cellsShown)]
+	var shown []int
+	for _, key := range keys {
+		idx := byCell[key]
+		sort.SliceStable(idx, func(a, b int) bool { return confidence[idx[a]] > confidence[idx[b]] })
+		shown = append(shown, idx[:min(len(idx), cellImages)]...)
+	}
+	overlays := map[int][]byte{}
+	name := "Grad-CAM"
+	if len(shown) > 0 {
+		if method == nil {
+			if l, err := explain.ResolveLayer(ex.Model.Spec, ""); err == nil {
+				method = explain.GradCAM{Layer: l}
+			}
+		} else {
+			name = method.Name()
+		}
+	}
+	if method != nil && len(shown) > 0 {
+		images := nd.New(len(shown), ds.H, ds.W, ds.C)
+		targets := make([]int, len(shown))
+		for j, i := range shown {
+			copy(images.Data[j*ds.ImageSize():], ds.Image(i))
+			targets[j] = preds[i]
+		}
+		maps, err := method.Attribute(ex, images, targets)
+		if err != nil {
+			return vizhtml.Section{Title: title, Err: err}
+		}
+		for j, i := range shown {
+			img := ds.ImageArray(i)
+			png, err := vizhtml.OverlayPNG(img, maps.Image(j), vizhtml.OverlayOptions{Alpha: 0.6, Scale: max(1, 72/max(img.Shape[0], 1))})
+			if err != nil {
+				return vizhtml.Section{Title: title, Err: err}
+			}
+			overlays[i] = png
+		}
+	}
+	var cells []vizhtml.ConfusionCell
+	for _, key := range keys {
+		c := vizhtml.ConfusionCell{True: key[0], Pred: key[1], Count: len(byCell[key])}
+		for _, i := range byCell[key][:min(len(byCell[key]), cellImages)] {
+			c.Examples = append(c.Examples, vizhtml.CellExample{Image: ds.ImageArray(i), Overlay: overlays[i],
+				Caption: fmt.Sprintf("#%d (%.0f%%)", i, 100*confidence[i])})
+		}
+		cells = append(cells, c)
+	}
+	f, err := vizhtml.ConfusionMatrixWithCells(truth, preds, classes, cells, name)
+	return vizhtml.Section{Title: title, Body: f, Err: err}
+}
+
 // FeatureMaps shows, for the first opt.Images examples, every conv and pool layer's output.
 func FeatureMaps(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, opt Options) vizhtml.Section {
 	var out vizhtml.Fragment

@@ -3,6 +3,8 @@ package vizhtml
 import (
 	"fmt"
 	"math"
+	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/convlens/convlens/nd"
@@ -102,4 +104,83 @@ func Gallery(titleText string, examples []Example, classes []string, maxShown in
 		fmt.Fprintf(&b, `<p class="cl-capnote">Showing %d of %d.</p>`, maxShown, len(examples))
 	}
 	return Fragment{HTML: b.String()}, nil
+}
+
+// CellExample is one image of a confusion-matrix cell, with an explanation map blended
+// over it (PNG, optional).
+type CellExample struct {
+	Image   nd.Array
+	Overlay []byte
+	Caption string
+}
+
+// ConfusionCell is the examples of one (true class, predicted class) cell.
+type ConfusionCell struct {
+	True, Pred, Count int
+	Examples          []CellExample // the first few, most confident first
+}
+
+// ConfusionMatrixWithCells is the confusion matrix with each mistaken cell's images below
+// it, one collapsible list per cell (the worst three open, so a page without scripts shows
+// them); clicking a cell of the live chart opens its list. overlayName names the maps.
+func ConfusionMatrixWithCells(trueLabels, predicted []int, classes []string, cells []ConfusionCell, overlayName string) (Fragment, error) {
+	f, err := ConfusionMatrix(trueLabels, predicted, classes)
+	if err != nil {
+		return f, err
+	}
+	chartID := ""
+	if m := regexp.MustCompile(`class="cl-chart" id="([^"]+)"`).FindStringSubmatch(f.HTML); m != nil {
+		chartID = m[1]
+	}
+	k := len(classes)
+	sorted := append([]ConfusionCell(nil), cells...)
+	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].Count > sorted[b].Count })
+	prefix := newID() + "-cell"
+	var b strings.Builder
+	fmt.Fprintf(&b, `<div class="cl-cells"><p class="cl-note">Mistakes by cell, most first: click a cell of the matrix to open its images (with %s of the predicted class).</p>`, esc(overlayName))
+	for rank, c := range sorted {
+		if c.True < 0 || c.True >= k || c.Pred < 0 || c.Pred >= k {
+			return Fragment{}, fmt.Errorf("confusion cell (%d, %d) outside %d classes", c.True, c.Pred, k)
+		}
+		open := ""
+		if rank < 3 {
+			open = " open"
+		}
+		fmt.Fprintf(&b, `<details class="cl-cell" id="%s-%d-%d" data-true="%d" data-pred="%d" data-count="%d"%s><summary>true %s → predicted %s: %d image%s</summary><div class="cl-grid">`,
+			prefix, c.Pred, k-1-c.True, c.True, c.Pred, c.Count, open, esc(classes[c.True]), esc(classes[c.Pred]), c.Count, plural(c.Count))
+		for i, ex := range c.Examples {
+			img, err := ImagePNG(ex.Image, Range{0, 1})
+			if err != nil {
+				return Fragment{}, fmt.Errorf("cell example %d: %w", i, err)
+			}
+			fmt.Fprintf(&b, `<div class="cl-tile"><img src="%s" width="72" height="72" alt="example">`, DataURI(img))
+			if ex.Overlay != nil {
+				fmt.Fprintf(&b, `<img src="%s" width="72" height="72" alt="%s">`, DataURI(ex.Overlay), esc(overlayName))
+			}
+			fmt.Fprintf(&b, `<span>%s</span></div>`, esc(ex.Caption))
+		}
+		b.WriteString(`</div>`)
+		if len(c.Examples) < c.Count {
+			fmt.Fprintf(&b, `<p class="cl-capnote">Showing %d of %d.</p>`, len(c.Examples), c.Count)
+		}
+		b.WriteString(`</details>`)
+	}
+	if len(sorted) == 0 {
+		b.WriteString(`<p class="cl-note">No mistakes.</p>`)
+	}
+	b.WriteString(`</div>`)
+	if chartID != "" {
+		fmt.Fprintf(&b, `<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
+			`var c=echarts.getInstanceByDom(el);if(!c){return;}`+
+			`c.on("click",function(p){var v=p.value;if(!v){return;}var d=document.getElementById(%q+"-"+v[0]+"-"+v[1]);`+
+			`if(d){d.open=true;d.scrollIntoView({block:"nearest"});}});})();</script>`, chartID, prefix)
+	}
+	return Fragment{HTML: f.HTML + b.String(), Charts: f.Charts, Pictures: f.Pictures}, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
