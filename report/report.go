@@ -134,6 +134,9 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	}
 	page.Add(Filters(m))
 	page.Add(FeatureMaps(m, ds, taps, opt))
+	if l := explain.LastConvLayer(s); l != "" {
+		page.Add(ChannelExamplesSection(ex, ds, l, ChannelExampleOptions{Examples: n, Visualize: sum.TotalFLOPs < 20e6, Seed: 1}))
+	}
 	page.Add(ActivationStats(m, taps, statLayers...))
 	page.Add(Attributions(ex, ds, opt.Images, cams, camErr))
 	classes := ds.Classes
