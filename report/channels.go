@@ -14,9 +14,9 @@ import (
 
 // ChannelExampleOptions configures the dataset examples of a layer's channels.
 type ChannelExampleOptions struct {
-	Top      int  // images per channel (default 6)
-	Channels int  // channels shown, the first ones (default 32)
-	Examples int  // held-out images searched (default all)
+	Top       int  // images per channel (default 6)
+	Channels  int  // channels shown, the first ones (default 32)
+	Examples  int  // held-out images searched (default all)
 	Visualize bool // add each channel's activation maximisation (gradient ascent, costly on large models)
 	Seed      int64
 }
@@ -32,10 +32,10 @@ type ChannelTop struct {
 
 // ChannelExamples is, per channel, its top images and its mean largest value per class.
 type ChannelExamples struct {
-	Layer        string
-	Top          [][]ChannelTop // [channel][rank]
-	ClassMeans   [][]float64    // [channel][class]: mean over the class's images of the channel's largest value
-	Images       int
+	Layer      string
+	Top        [][]ChannelTop // [channel][rank]
+	ClassMeans [][]float64    // [channel][class]: mean over the class's images of the channel's largest value
+	Images     int
 }
 
 // FindChannelExamples makes one pass over the first opt.Examples images of ds, batch by
