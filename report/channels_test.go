@@ -81,3 +81,24 @@ func TestChannelExamplesMatchABruteForceSearch(t *testing.T) {
 		t.Error("a dense layer accepted")
 	}
 }
+
+// BenchmarkChannelExamples times the dataset examples of every channel of TinyVGG's last
+// convolution over 10,000 images of 64×64×3 (XLA CPU). Target: ≤ 30 s.
+func BenchmarkChannelExamples(b *testing.B) {
+	spec := layers.TinyVGG(64, 64, 3, 10)
+	m, err := layers.New(spec, testutil.XLA(b), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := data.Synthetic(10_000, 64, 64, 3, 10, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	layer := explain.LastConvLayer(spec)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := report.FindChannelExamples(m, ds, layer, report.ChannelExampleOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
