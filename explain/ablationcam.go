@@ -29,26 +29,17 @@ type AblationCAM struct {
 func (AblationCAM) Name() string { return "ablation-cam" }
 
 func (c AblationCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
-	layer, err := ex.checkSpatialLayer(c.Layer)
+	layer, targets, acts, err := ex.layerOutputs(c.Name(), c.Layer, images, targets)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Name(), err)
+		return nil, err
 	}
 	if strings.HasSuffix(layer, layers.PreSuffix) {
 		return nil, fmt.Errorf("%s: layer %q is a pre-activation value; ablate the layer's output, %q", c.Name(), layer, strings.TrimSuffix(layer, layers.PreSuffix))
-	}
-	targets, err = ex.prepare(images, targets)
-	if err != nil {
-		return nil, err
-	}
-	taps, err := ex.Model.Taps(images, layer)
-	if err != nil {
-		return nil, err
 	}
 	scores, err := ex.Scores(images, targets)
 	if err != nil {
 		return nil, err
 	}
-	acts := taps.Outputs[layer]
 	n, h, w, k := acts.Shape[0], acts.Shape[1], acts.Shape[2], acts.Shape[3]
 	H, W := images.Shape[1], images.Shape[2]
 	batch := c.Batch

@@ -83,3 +83,21 @@ func camAttribute(ex *Explainer, name, layer string, camOf camMap, images nd.Arr
 	}
 	return &Maps{Method: name, Pixels: out, Targets: targets}, nil
 }
+
+// layerOutputs is what the CAM methods that need no gradient start from: the layer
+// resolved, the targets filled in, and the layer's outputs for images, [N, h, w, K].
+func (ex *Explainer) layerOutputs(name, layer string, images nd.Array, targets []int) (string, []int, nd.Array, error) {
+	layer, err := ex.checkSpatialLayer(layer)
+	if err != nil {
+		return "", nil, nd.Array{}, fmt.Errorf("%s: %w", name, err)
+	}
+	targets, err = ex.prepare(images, targets)
+	if err != nil {
+		return "", nil, nd.Array{}, err
+	}
+	taps, err := ex.Model.Taps(images, layer)
+	if err != nil {
+		return "", nil, nd.Array{}, err
+	}
+	return layer, targets, taps.Outputs[layer], nil
+}

@@ -4,29 +4,39 @@ import (
 	"math"
 	"testing"
 
+	"github.com/convlens/convlens/backend"
 	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/internal/testutil"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
 )
 
+// tinyCAMModel is a 1×1 convolution of two filters (weights cw, biases cb, ReLU) on a 3×3
+// gray image feeding a dense layer of random weights D: dS/dA[p,k] is D[p,k,target]. It
+// returns the model, D and the image.
+func tinyCAMModel(t *testing.T, b *backend.Backend, cw, cb []float32) (*layers.Model, nd.Array, nd.Array) {
+	t.Helper()
+	spec := layers.NewSpec("tiny", 3, 3, 1, 2).
+		Conv("conv", 2, 1, layers.WithActivation(layers.ReLU)).
+		Flatten("flat").Dense("logits", 2)
+	m, err := layers.New(spec, b, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetVariable("conv", layers.VarWeights, nd.Array{Shape: []int{1, 1, 1, 2}, Data: cw})
+	m.SetVariable("conv", layers.VarBiases, nd.Array{Shape: []int{2}, Data: cb})
+	dense := testutil.RandomArray(8, -1, 1, 18, 2)
+	m.SetVariable("logits", layers.VarWeights, dense)
+	img := nd.Array{Shape: []int{1, 3, 3, 1}, Data: []float32{0.1, 0.9, 0.3, 0.5, 0.7, 0.2, 0.8, 0.4, 0.6}}
+	return m, dense, img
+}
+
 // Every CAM method equals its formula computed by hand on a 1×1 conv of two filters feeding
 // a dense layer, where dS/dA[p,k] is the dense weight D[p,k,target], on both backends.
 func TestCAMFamilyMatchesHandComputation(t *testing.T) {
 	for bname, b := range testutil.Both(t) {
-		spec := layers.NewSpec("tiny", 3, 3, 1, 2).
-			Conv("conv", 2, 1, layers.WithActivation(layers.ReLU)).
-			Flatten("flat").Dense("logits", 2)
-		m, err := layers.New(spec, b, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cw, cb := []float32{1, -0.5}, []float32{0, 0.6}
-		m.SetVariable("conv", layers.VarWeights, nd.Array{Shape: []int{1, 1, 1, 2}, Data: cw})
-		m.SetVariable("conv", layers.VarBiases, nd.Array{Shape: []int{2}, Data: cb})
-		dense := testutil.RandomArray(8, -1, 1, 18, 2)
-		m.SetVariable("logits", layers.VarWeights, dense)
-		img := nd.Array{Shape: []int{1, 3, 3, 1}, Data: []float32{0.1, 0.9, 0.3, 0.5, 0.7, 0.2, 0.8, 0.4, 0.6}}
+		m, dense, img := tinyCAMModel(t, b, cw, cb)
 		const target = 1
 		act := func(p, k int) float64 { return math.Max(0, float64(cw[k]*img.Data[p]+cb[k])) }
 		grad := func(p, k int) float64 { return float64(dense.Data[(p*2+k)*2+target]) }
@@ -221,19 +231,8 @@ func TestScoreCAMDeadChannels(t *testing.T) {
 // [0, 1], computed by hand on the 1×1 convolution before a dense layer, on both backends.
 func TestFullGradMatchesHandComputation(t *testing.T) {
 	for bname, b := range testutil.Both(t) {
-		spec := layers.NewSpec("tiny", 3, 3, 1, 2).
-			Conv("conv", 2, 1, layers.WithActivation(layers.ReLU)).
-			Flatten("flat").Dense("logits", 2)
-		m, err := layers.New(spec, b, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cw, cb := []float32{1, -0.5}, []float32{0.2, 0.6}
-		m.SetVariable("conv", layers.VarWeights, nd.Array{Shape: []int{1, 1, 1, 2}, Data: cw})
-		m.SetVariable("conv", layers.VarBiases, nd.Array{Shape: []int{2}, Data: cb})
-		dense := testutil.RandomArray(8, -1, 1, 18, 2)
-		m.SetVariable("logits", layers.VarWeights, dense)
-		img := nd.Array{Shape: []int{1, 3, 3, 1}, Data: []float32{0.1, 0.9, 0.3, 0.5, 0.7, 0.2, 0.8, 0.4, 0.6}}
+		m, dense, img := tinyCAMModel(t, b, cw, cb)
 		const target = 1
 		gz := func(p, k int) float64 { // ∂S/∂z_k(p): the dense weight where the ReLU passes
 			if float64(cw[k]*img.Data[p]+cb[k]) <= 0 {

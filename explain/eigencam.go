@@ -22,19 +22,10 @@ type EigenCAM struct {
 func (EigenCAM) Name() string { return "eigen-cam" }
 
 func (c EigenCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
-	layer, err := ex.checkSpatialLayer(c.Layer)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Name(), err)
-	}
-	targets, err = ex.prepare(images, targets)
+	_, targets, acts, err := ex.layerOutputs(c.Name(), c.Layer, images, targets)
 	if err != nil {
 		return nil, err
 	}
-	taps, err := ex.Model.Taps(images, layer)
-	if err != nil {
-		return nil, err
-	}
-	acts := taps.Outputs[layer]
 	n, h, w, k := acts.Shape[0], acts.Shape[1], acts.Shape[2], acts.Shape[3]
 	H, W := images.Shape[1], images.Shape[2]
 	out := nd.New(n, H, W)

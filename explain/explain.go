@@ -153,33 +153,21 @@ func (ex *Explainer) gradients(images nd.Array, targets []int, layer string) (*g
 	if err != nil {
 		return nil, err
 	}
-	n := images.Shape[0]
-	chunk := min(max(ex.MaxBatch, 1), n)
-	size := len(images.Data) / n
-	classes := ex.Model.Spec.Classes
 	out := &grads{}
-	for start := 0; start < n; start += chunk {
-		k := min(chunk, n-start)
-		batch := make([]float32, chunk*size)
-		copy(batch, images.Data[start*size:(start+k)*size])
-		onehot := make([]float32, chunk*classes)
-		for i := 0; i < k; i++ {
-			onehot[i*classes+targets[start+i]] = 1
-		}
-		shape := append([]int{chunk}, images.Shape[1:]...)
+	err = ex.eachChunk(images, targets, ex.MaxBatch, func(_, k int, batch, onehot *tensors.Tensor) error {
 		var res []*tensors.Tensor
 		err := layers.Safe("gradients", func() error {
 			var err error
-			res, err = exec.Exec(tensors.FromFlatDataAndDimensions(batch, shape...), tensors.FromFlatDataAndDimensions(onehot, chunk, classes))
+			res, err = exec.Exec(batch, onehot)
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		arrays := make([]nd.Array, len(res))
 		for i, t := range res {
 			if arrays[i], err = layers.ToArray(t); err != nil {
-				return nil, err
+				return err
 			}
 			arrays[i] = head(arrays[i], k)
 		}
@@ -190,8 +178,33 @@ func (ex *Explainer) gradients(images nd.Array, targets []int, layer string) (*g
 			out.Acts = nd.AppendRows(out.Acts, arrays[1])
 			out.Grads = nd.AppendRows(out.Grads, arrays[2])
 		}
+		return nil
+	})
+	return out, err
+}
+
+// eachChunk hands fn the images and their targets (one-hot) in chunks of at most chunk
+// images, each padded to the same size so that one compiled program serves them all:
+// start and k say which images a call holds.
+func (ex *Explainer) eachChunk(images nd.Array, targets []int, chunk int, fn func(start, k int, batch, onehot *tensors.Tensor) error) error {
+	n := images.Shape[0]
+	chunk = min(max(chunk, 1), n)
+	size := len(images.Data) / n
+	classes := ex.Model.Spec.Classes
+	shape := append([]int{chunk}, images.Shape[1:]...)
+	for start := 0; start < n; start += chunk {
+		k := min(chunk, n-start)
+		batch := make([]float32, chunk*size)
+		copy(batch, images.Data[start*size:(start+k)*size])
+		onehot := make([]float32, chunk*classes)
+		for i := 0; i < k; i++ {
+			onehot[i*classes+targets[start+i]] = 1
+		}
+		if err := fn(start, k, tensors.FromFlatDataAndDimensions(batch, shape...), tensors.FromFlatDataAndDimensions(onehot, chunk, classes)); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // inputGradient validates images and targets and returns the targets and the gradient of

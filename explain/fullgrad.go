@@ -32,34 +32,22 @@ func (f FullGrad) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 	if err != nil {
 		return nil, err
 	}
-	s := ex.Model.Spec
-	n, H, W, C := images.Shape[0], images.Shape[1], images.Shape[2], images.Shape[3]
+	n, H, W := images.Shape[0], images.Shape[1], images.Shape[2]
 	out := nd.New(n, H, W)
-	chunk := min(max(ex.MaxBatch, 1), n)
-	size := H * W * C
-	classes := s.Classes
-	for start := 0; start < n; start += chunk {
-		k := min(chunk, n-start)
-		batch := make([]float32, chunk*size)
-		copy(batch, images.Data[start*size:(start+k)*size])
-		onehot := make([]float32, chunk*classes)
-		for i := 0; i < k; i++ {
-			onehot[i*classes+targets[start+i]] = 1
-		}
+	err = ex.eachChunk(images, targets, ex.MaxBatch, func(start, k int, batch, onehot *tensors.Tensor) error {
 		var res []*tensors.Tensor
 		err := layers.Safe("fullgrad", func() error {
 			var err error
-			res, err = exec.Exec(tensors.FromFlatDataAndDimensions(batch, append([]int{chunk}, images.Shape[1:]...)...),
-				tensors.FromFlatDataAndDimensions(onehot, chunk, classes))
+			res, err = exec.Exec(batch, onehot)
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, t := range res { // each part: its channels scaled and summed, [B, h, w]
 			part, err := layers.ToArray(t)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			h, w := part.Shape[1], part.Shape[2]
 			for i := 0; i < k; i++ {
@@ -73,6 +61,10 @@ func (f FullGrad) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &Maps{Method: f.Name(), Pixels: out, Targets: targets}, nil
 }

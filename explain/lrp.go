@@ -97,42 +97,31 @@ func (l LRP) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, er
 		return nil, err
 	}
 	n := images.Shape[0]
-	// A rule's graph keeps several modified forward passes per layer: an eighth of the
-	// gradient batch (ResNet-50: 1 image a call) keeps its peak near a gradient's.
-	chunk := min(max(ex.MaxBatch/8, 1), n)
 	size := len(images.Data) / n
-	classes := ex.Model.Spec.Classes
 	raw := nd.New(images.Shape...)
-	probe := make([]float32, chunk*size)
+	probe := make([]float32, len(images.Data)/n*min(max(ex.MaxBatch/8, 1), n))
 	for i := range probe {
 		probe[i] = 1
 	}
-	shape := append([]int{chunk}, images.Shape[1:]...)
-	for start := 0; start < n; start += chunk {
-		k := min(chunk, n-start)
-		batch := make([]float32, chunk*size)
-		copy(batch, images.Data[start*size:(start+k)*size])
-		onehot := make([]float32, chunk*classes)
-		for i := 0; i < k; i++ {
-			onehot[i*classes+targets[start+i]] = 1
-		}
+	// A rule's graph keeps several modified forward passes per layer: an eighth of the
+	// gradient batch (ResNet-50: 1 image a call) keeps its peak near a gradient's.
+	err = ex.eachChunk(images, targets, ex.MaxBatch/8, func(start, k int, batch, onehot *tensors.Tensor) error {
 		var res []*tensors.Tensor
 		err := layers.Safe("lrp", func() error {
 			var err error
-			res, err = exec.Exec(tensors.FromFlatDataAndDimensions(batch, shape...),
-				tensors.FromFlatDataAndDimensions(onehot, chunk, classes), tensors.FromFlatDataAndDimensions(probe, shape...))
+			res, err = exec.Exec(batch, onehot, tensors.FromFlatDataAndDimensions(probe, batch.Shape().Dimensions...))
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		scores, err := layers.ToArray(res[0])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rel, err := layers.ToArray(res[1])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i := 0; i < k; i++ { // the logit starts with relevance 1, not its value
 			z := float64(scores.Data[i])
@@ -143,6 +132,10 @@ func (l LRP) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, er
 				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	H, W, C := images.Shape[1], images.Shape[2], images.Shape[3]
 	pixels := nd.New(n, H, W)

@@ -27,13 +27,7 @@ func TestZooFaithfulnessMatchesReferences(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			read := func(what string) nd.Array {
-				a, err := nd.ReadNpy(filepath.Join(dir, key+"."+what+".npy"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return a
-			}
+			read := refReader(t, dir, key)
 			nhwc := func(a nd.Array) nd.Array {
 				b, err := nd.NCHWToNHWC(a)
 				if err != nil {
@@ -42,11 +36,7 @@ func TestZooFaithfulnessMatchesReferences(t *testing.T) {
 				return b
 			}
 			images, grey := nhwc(read("input")), nhwc(read("grey"))
-			tf := read("targets")
-			targets := make([]int, len(tf.Data))
-			for i, v := range tf.Data {
-				targets[i] = int(v)
-			}
+			targets := classIndices(read("targets"))
 			ex := explain.New(m)
 			rank := read("rank")
 			for _, c := range []struct {

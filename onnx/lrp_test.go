@@ -28,18 +28,9 @@ func TestLRPMatchesZennit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		read := func(what string) nd.Array {
-			a, err := nd.ReadNpy(filepath.Join(dir, name+"."+what+".npy"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return a
-		}
+		read := refReader(t, dir, name)
 		input, _ := nd.NCHWToNHWC(read("input"))
-		var targets []int
-		for _, v := range read("targets").Data {
-			targets = append(targets, int(v))
-		}
+		targets := classIndices(read("targets"))
 		ex := explain.New(m)
 		for tag, c := range map[string]explain.Composite{"epsilon-plus-flat": explain.EpsilonPlusFlat(),
 			"epsilon-gamma-box": explain.EpsilonGammaBox(-3, 3), "epsilon-alpha2-beta1": explain.EpsilonAlpha2Beta1()} {

@@ -170,18 +170,8 @@ func TestZooExplanationsMatchReferences(t *testing.T) {
 				t.Fatal(err)
 			}
 			images, _ := nd.NCHWToNHWC(input)
-			read := func(what string) nd.Array {
-				a, err := nd.ReadNpy(filepath.Join(dir, key+"."+what+".npy"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return a
-			}
-			tf := read("targets")
-			targets := make([]int, len(tf.Data))
-			for i, v := range tf.Data {
-				targets[i] = int(v)
-			}
+			read := refReader(t, dir, key)
+			targets := classIndices(read("targets"))
 			layer := ""
 			for _, l := range imp.Spec.Layers {
 				if l.Kind == layers.GlobalAvgPool {
@@ -225,6 +215,27 @@ func TestZooExplanationsMatchReferences(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refReader reads the arrays a reference script wrote for key: dir/key.WHAT.npy.
+func refReader(t *testing.T, dir, key string) func(what string) nd.Array {
+	return func(what string) nd.Array {
+		t.Helper()
+		a, err := nd.ReadNpy(filepath.Join(dir, key+"."+what+".npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+}
+
+// classIndices turns the class indices a script saved as floats into ints.
+func classIndices(a nd.Array) []int {
+	out := make([]int, len(a.Data))
+	for i, v := range a.Data {
+		out[i] = int(v)
+	}
+	return out
 }
 
 // minMax is pytorch-grad-cam's normalisation of a map: (x − min) / (max − min + 1e-7).
