@@ -139,6 +139,26 @@ var claims = map[string]func(c *claimed) error{
 		"faithfulness-deletion-margin integrated gradients"},
 		func(v []float64) bool { return v[0] <= 0 || v[1] <= 0 },
 		"deletion margins over the better baseline %.3f, %.3f"),
+	// 09: "A conv2 value sees at most 14×14 of the 28×28 pixels".
+	"channel-field-at-most-14": fails([]string{"channel-field-side"},
+		func(v []float64) bool { return v[0] > 14 || v[0] < 1 },
+		"the largest crop is %.0f pixels on a side"),
+	// 09: "at most a quarter of the channels" have six digits of one class.
+	"channels-mostly-mixed": fails([]string{"channels-one-class"},
+		func(v []float64) bool { return v[0] > 0.25 },
+		"%.2f of the channels have six digits of one class"),
+	// 09: "more than five times as many digits turned right as turned wrong".
+	"diff-more-right": fails([]string{"diff-wrong-to-right", "diff-right-to-wrong"},
+		func(v []float64) bool { return v[0] <= 5*v[1] },
+		"%.0f turned right, %.0f wrong"),
+	// 09: conv1's outputs: "linear CKA above 0.99"; the logits "below 0.9".
+	"diff-cka-falls": fails([]string{"diff-cka-conv1", "diff-cka-logits"},
+		func(v []float64) bool { return v[0] <= 0.99 || v[1] >= 0.9 },
+		"CKA %.3f at conv1, %.3f at the logits"),
+	// 09: conv1's weights "moved least of all the layers".
+	"diff-conv1-moved-least": func(c *claimed) error {
+		return leastOrMost(c, "diff-", "conv1", []string{"conv2", "fc1", "fc2", "logits"}, false, 0)
+	},
 	// 05: Grad-CAM at conv1 leaves "a blank map — for many of 100 test digits".
 	"gradcam-conv1-often-blank": fails([]string{"gradcam-blank-conv1"},
 		func(v []float64) bool { return v[0] < 10 },
