@@ -135,8 +135,8 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 	os.RemoveAll(cache)
 	files, _ := filepath.Glob("[0-9][0-9]-*.ipynb")
 	sort.Strings(files)
-	if len(files) != 8 {
-		t.Fatalf("found %d notebooks, want 8", len(files))
+	if len(files) != 9 {
+		t.Fatalf("found %d notebooks, want 9", len(files))
 	}
 	root, _ := filepath.Abs("..")
 	var total time.Duration
