@@ -37,6 +37,8 @@ type Options struct {
 	// Method makes the maps beside saliency and on the summary's predictions (default:
 	// Grad-CAM at the last convolution).
 	Method explain.Method
+	// Projection adds a projector of the examples: "pca", "tsne" or "umap" ("" for none).
+	Projection string
 }
 
 // deepLayers is the number of spatial layers beyond which a report shows stage outputs.
@@ -151,6 +153,9 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	}
 	page.Add(Misclassified(ds, taps, truth, preds))
 	page.Add(Embedding(m, taps, truth, classes))
+	if opt.Projection != "" {
+		page.Add(Projector(m, ds, taps, truth, preds, opt.Projection))
+	}
 	return page, nil
 }
 

@@ -3,6 +3,7 @@ package vizhtml
 import (
 	"fmt"
 	"math"
+	"regexp"
 
 	"github.com/convlens/convlens/nd"
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -102,4 +103,61 @@ func classColors(n int) opts.Colors {
 		out[i] = categorical[i%len(categorical)]
 	}
 	return out
+}
+
+// ProjectorScatter is a projection's points, one series per true class (the legend toggles
+// them), a wrong prediction drawn as a triangle, each point's image (thumbs[i], PNG; may be
+// nil) shown on hover with its caption.
+func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labels []int, wrong []bool, thumbs [][]byte, captions []string, classes []string) (Fragment, error) {
+	if err := points.Validate(); err != nil || len(points.Shape) != 2 || points.Shape[1] != 2 {
+		return Fragment{}, fmt.Errorf("projector: points shape %v, want [N 2] (%v)", points.Shape, err)
+	}
+	n := points.Shape[0]
+	if len(labels) != n || len(wrong) != n || len(thumbs) != n || len(captions) != n {
+		return Fragment{}, fmt.Errorf("projector: %d points, %d labels, %d marks, %d images, %d captions", n, len(labels), len(wrong), len(thumbs), len(captions))
+	}
+	byClass := make([][]opts.ScatterData, len(classes))
+	for i, l := range labels {
+		if l < 0 || l >= len(classes) {
+			return Fragment{}, fmt.Errorf("projector: label %d of point %d outside [0, %d)", l, i, len(classes))
+		}
+		x, y := float64(points.Data[2*i]), float64(points.Data[2*i+1])
+		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+			return Fragment{}, fmt.Errorf("projector: point %d is not finite", i)
+		}
+		name := esc(captions[i]) // the tooltip shows the name as HTML
+		if thumbs[i] != nil {
+			name = fmt.Sprintf(`<img src="%s" width="56" height="56" style="image-rendering:pixelated"><br>%s`, DataURI(thumbs[i]), name)
+		}
+		d := opts.ScatterData{Name: name, Value: []float64{round(x, 4), round(y, 4)}, SymbolSize: 6, Symbol: "circle"}
+		if wrong[i] {
+			d.Symbol, d.SymbolSize = "triangle", 9
+		}
+		byClass[l] = append(byClass[l], d)
+	}
+	sc := charts.NewScatter()
+	sc.SetGlobalOptions(title(titleText, sub),
+		charts.WithTooltipOpts(opts.Tooltip{Show: tf(true)}),
+		charts.WithLegendOpts(opts.Legend{Show: tf(true), Type: "scroll", Top: "40"}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: xName, Scale: tf(true)}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: yName, Scale: tf(true)}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: []int{0}}, opts.DataZoom{Type: "inside", YAxisIndex: []int{0}}),
+		charts.WithGridOpts(opts.Grid{Top: "80", ContainLabel: tf(true)}),
+		charts.WithColorsOpts(classColors(len(classes))),
+	)
+	for c, data := range byClass {
+		sc.AddSeries(classes[c], data)
+	}
+	f, err := render(sc, "100%", "560px")
+	if err != nil {
+		return f, err
+	}
+	// The tooltip shows each point's name as HTML (its image and escaped caption, made
+	// here) and its class escaped: a formatter function, which an option's JSON cannot hold.
+	if m := regexp.MustCompile(`class="cl-chart" id="([^"]+)"`).FindStringSubmatch(f.HTML); m != nil {
+		f.HTML += fmt.Sprintf(`<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
+			`var c=echarts.getInstanceByDom(el);if(!c){return;}`+
+			`c.setOption({tooltip:{formatter:function(p){return p.name+"<br>"+echarts.format.encodeHTML(p.seriesName);}}});})();</script>`, m[1])
+	}
+	return f, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,11 +21,15 @@ func runReport(args []string) error {
 	examples := fs.Int("examples", 1000, "held-out examples for the confusion matrix, embedding and activation statistics")
 	method := fs.String("method", "gradcam", "method of the maps beside saliency and on the summary: "+strings.Join(explain.MethodNames, ", "))
 	layer := fs.String("layer", "", "layer for a CAM -method (default: the last conv layer)")
+	projection := fs.String("projection", "", "also place the examples by the penultimate layer: pca, tsne or umap (hover a point for its image)")
 	out := fs.String("out", "report.html", "output HTML file")
 	var links linkFlag
 	fs.Var(&links, "link", "a related page for the summary to link to, as TEXT=URL (repeatable; e.g. \"explanations=explain.html\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *projection != "" && !slices.Contains(report.Projections, *projection) {
+		return fmt.Errorf("-projection %q: want one of %s", *projection, strings.Join(report.Projections, ", "))
 	}
 	for _, err := range []error{intFlag("examples", *examples, 1, 100_000), writableFile("out", *out)} {
 		if err != nil {
@@ -58,7 +63,7 @@ func runReport(args []string) error {
 		rin.History, rin.Step = o.loaded.History, o.loaded.Step
 	}
 	start := time.Now()
-	page, err := report.Build(rin, report.Options{Images: count, Examples: *examples, Links: links, Method: m})
+	page, err := report.Build(rin, report.Options{Images: count, Examples: *examples, Links: links, Method: m, Projection: *projection})
 	if err != nil {
 		return err
 	}

@@ -92,4 +92,15 @@ func TestReportTakesAnyMethod(t *testing.T) {
 	if err == nil || !strings.Contains(out, `unknown layer "nowhere"`) {
 		t.Errorf("report -layer nowhere: %v %s", err, out)
 	}
+	// -projection adds the projector: the held-out images placed by UMAP, their recall.
+	if out, err := convlens(t, "report", "-checkpoint", ckpt, "-backend", "go", "-examples", "64", "-projection", "umap", "-out", page); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	b, _ = os.ReadFile(page)
+	if m := regexp.MustCompile(`10-NN recall ([0-9.]+)`).FindStringSubmatch(string(b)); !strings.Contains(string(b), "Projector (umap)") || m == nil {
+		t.Error("report -projection umap: no projector")
+	}
+	if out, err := convlens(t, "report", "-checkpoint", ckpt, "-backend", "go", "-projection", "isomap", "-out", page); err == nil || !strings.Contains(out, "want one of pca, tsne, umap") {
+		t.Errorf("report -projection isomap: %v %s", err, out)
+	}
 }
