@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -19,6 +20,9 @@ type ChannelExampleOptions struct {
 	Examples  int  // held-out images searched (default all)
 	Visualize bool // add each channel's activation maximisation (gradient ascent, costly on large models)
 	Seed      int64
+	// SameTaps, when it names the layer, is the tap set to run (one the caller's own pass
+	// has compiled), instead of compiling a program for the layer alone.
+	SameTaps []string
 }
 
 // ChannelTop is one of a channel's top images: where its largest value is, how large, and
@@ -71,7 +75,11 @@ func FindChannelExamples(m *layers.Model, ds *data.Dataset, layer string, opt Ch
 	batch := min(250, m.Spec.ForwardBatch())
 	for start := 0; start < n; start += batch {
 		b := min(batch, n-start)
-		taps, err := m.Taps(ds.Batch(start, b), layer)
+		names := []string{layer}
+		if slices.Contains(opt.SameTaps, layer) {
+			names = opt.SameTaps
+		}
+		taps, err := m.Taps(ds.Batch(start, b), names...)
 		if err != nil {
 			return nil, err
 		}
@@ -102,6 +110,7 @@ func FindChannelExamples(m *layers.Model, ds *data.Dataset, layer string, opt Ch
 			}
 		}
 	}
+	fields := map[[2]int]layers.Box{}
 	for c := 0; c < k; c++ {
 		res.ClassMeans[c] = make([]float64, classes)
 		for cl := range counts {
@@ -111,9 +120,15 @@ func FindChannelExamples(m *layers.Model, ds *data.Dataset, layer string, opt Ch
 		}
 		for r := range res.Top[c] {
 			top := &res.Top[c][r]
-			if top.Field, err = m.Spec.ReceptiveField(layer, layers.Box{Y0: top.Y, X0: top.X, Y1: top.Y + 1, X1: top.X + 1}); err != nil {
-				return nil, err
+			at := [2]int{top.Y, top.X}
+			field, ok := fields[at]
+			if !ok { // one walk of the graph per position, not per channel
+				if field, err = m.Spec.ReceptiveField(layer, layers.Box{Y0: top.Y, X0: top.X, Y1: top.Y + 1, X1: top.X + 1}); err != nil {
+					return nil, err
+				}
+				fields[at] = field
 			}
+			top.Field = field
 		}
 	}
 	return res, nil
@@ -168,12 +183,29 @@ func ChannelExamplesSection(ex *explain.Explainer, ds *data.Dataset, layer strin
 	return vizhtml.Section{Title: title, Body: f, Err: err, Note: note}
 }
 
-// cropImage cuts box out of img [H, W, C].
+// cropSide bounds a crop's side in pixels: a deep layer's receptive field is the whole
+// image, drawn 64 pixels wide anyway.
+const cropSide = 64
+
+// cropImage cuts box out of img [H, W, C], shrunk to at most cropSide on a side.
 func cropImage(img nd.Array, b layers.Box) nd.Array {
 	W, C := img.Shape[1], img.Shape[2]
-	out := nd.New(b.Y1-b.Y0, b.X1-b.X0, C)
+	h, w := b.Y1-b.Y0, b.X1-b.X0
+	out := nd.New(h, w, C)
 	for y := b.Y0; y < b.Y1; y++ {
-		copy(out.Data[(y-b.Y0)*(b.X1-b.X0)*C:], img.Data[(y*W+b.X0)*C:(y*W+b.X1)*C])
+		copy(out.Data[(y-b.Y0)*w*C:], img.Data[(y*W+b.X0)*C:(y*W+b.X1)*C])
 	}
-	return out
+	if h <= cropSide && w <= cropSide {
+		return out
+	}
+	scale := float64(cropSide) / float64(max(h, w))
+	nh, nw := max(1, int(float64(h)*scale)), max(1, int(float64(w)*scale))
+	small := nd.New(nh, nw, C)
+	for c := 0; c < C; c++ {
+		r := nd.ResizeBilinear(out.Channel(c), nh, nw)
+		for p, v := range r.Data {
+			small.Data[p*C+c] = v
+		}
+	}
+	return small
 }

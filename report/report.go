@@ -101,8 +101,12 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	if p := penultimate(s); p != "" {
 		needed = append(needed, p)
 	}
+	if l := explain.LastConvLayer(s); l != "" {
+		needed = append(needed, l) // the channel examples' pass shares this program
+	}
 	slices.Sort(needed)
-	taps, err := Taps(m, ds, n, slices.Compact(needed)...)
+	needed = slices.Compact(needed)
+	taps, err := Taps(m, ds, n, needed...)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +141,11 @@ func Build(in Input, opt Options) (*vizhtml.Page, error) {
 	page.Add(Filters(m))
 	page.Add(FeatureMaps(m, ds, taps, opt))
 	if l := explain.LastConvLayer(s); l != "" {
-		page.Add(ChannelExamplesSection(ex, ds, l, ChannelExampleOptions{Examples: n, Visualize: sum.TotalFLOPs < 20e6, Seed: 1}))
+		co := ChannelExampleOptions{Examples: n, Visualize: sum.TotalFLOPs < 20e6, Seed: 1, SameTaps: needed}
+		if len(spatialLayers(s)) > deepLayers { // a deep model's page stays small: fewer rows
+			co.Channels, co.Top = 12, 4
+		}
+		page.Add(ChannelExamplesSection(ex, ds, l, co))
 	}
 	page.Add(ActivationStats(m, taps, statLayers...))
 	page.Add(Attributions(ex, ds, opt.Images, cams, camErr))

@@ -167,7 +167,7 @@ func TestReportDrawsEveryChart(t *testing.T) {
 	if _, err := fmt.Sscanf(out[strings.Index(out, "report: "):], "report: "+page+" (%d sections, %d charts, %f MB, %f s)", &sections, &charts, &mb, &secs); err != nil {
 		t.Fatalf("cannot read the summary line: %v\n%s", err, out)
 	}
-	if sections != 12 || charts < 15 || mb > 3 {
+	if sections != 13 || charts < 15 || mb > 3 {
 		t.Errorf("report: %d sections, %d charts, %.2f MB", sections, charts, mb)
 	}
 	html, _ := os.ReadFile(page)
