@@ -1,13 +1,9 @@
 package vizhtml
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -63,20 +59,7 @@ func TestConfusionCellsOpenOnClick(t *testing.T) {
 		t.Error("class name not escaped")
 	}
 	browser.Require(t)
-	p := &Page{Title: "cells"}
-	p.Add(Section{Title: "Confusion", Body: f})
-	var buf bytes.Buffer
-	if err := p.Render(&buf); err != nil {
-		t.Fatal(err)
-	}
-	page := filepath.Join(t.TempDir(), "cells.html")
-	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := browser.Open(t, time.Minute)
-	if err := s.Load(page); err != nil {
-		t.Fatal(err)
-	}
+	s := openFragment(t, f)
 	closed := order[3][1] // true 3, predicted 1: x = 1, row = 4 − 1 − 3 = 0
 	xy, err := browser.Eval[[]float64](s, `(function(){var el=document.querySelector(".cl-chart");el.scrollIntoView();`+
 		`var c=echarts.getInstanceByDom(el);var p=c.convertToPixel({seriesIndex:0},[1,0]);var r=el.getBoundingClientRect();`+

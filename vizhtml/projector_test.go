@@ -1,12 +1,8 @@
 package vizhtml
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/convlens/convlens/internal/browser"
 	"github.com/convlens/convlens/nd"
@@ -29,20 +25,7 @@ func TestProjectorShowsTheImageOnHover(t *testing.T) {
 		t.Error("the wrong prediction is not a triangle")
 	}
 	browser.Require(t)
-	p := &Page{Title: "projector"}
-	p.Add(Section{Title: "Projector", Body: f})
-	var buf bytes.Buffer
-	if err := p.Render(&buf); err != nil {
-		t.Fatal(err)
-	}
-	page := filepath.Join(t.TempDir(), "p.html")
-	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := browser.Open(t, time.Minute)
-	if err := s.Load(page); err != nil {
-		t.Fatal(err)
-	}
+	s := openFragment(t, f)
 	tip, err := browser.Eval[string](s, `(function(){var el=document.querySelector(".cl-chart");var c=echarts.getInstanceByDom(el);`+
 		`c.dispatchAction({type:"showTip",seriesIndex:0,dataIndex:0});`+
 		`var t=[].slice.call(el.querySelectorAll("div")).filter(function(d){return d.innerHTML.indexOf("data:image/png")>=0;});`+
