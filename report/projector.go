@@ -53,6 +53,10 @@ func Projector(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, truth,
 	if err != nil {
 		return vizhtml.Section{Title: title, Err: err}
 	}
+	nb, err := project.KNN(flat, 8)
+	if err != nil {
+		return vizhtml.Section{Title: title, Err: err}
+	}
 	wrong := make([]bool, n)
 	thumbs := make([][]byte, n)
 	captions := make([]string, n)
@@ -65,8 +69,8 @@ func Projector(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, truth,
 	}
 	sub := fmt.Sprintf("%q outputs of %d held-out images; 10-NN recall %.2f; %.1f s", layer, n, recall, took.Seconds())
 	f, err := vizhtml.ProjectorScatter("Projection of the penultimate layer", sub, axes[0], axes[1], pts, truth, wrong, thumbs, captions,
-		classNames(ds.Classes, m.Spec.Classes))
+		classNames(ds.Classes, m.Spec.Classes), nb.Index)
 	return vizhtml.Section{Title: title, Body: f, Err: err,
-		Note: "Each point is one held-out image, coloured by its true class; triangles are wrong predictions; hover a point for its image. " +
+		Note: "Each point is one held-out image, coloured by its true class; triangles are wrong predictions; hover a point for its image, click it for its 8 nearest images in the layer's space. " +
 			"Recall: the share of each image's 10 nearest neighbours in the layer's space that stay among its 10 nearest in the plane."}
 }

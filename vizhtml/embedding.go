@@ -1,6 +1,7 @@
 package vizhtml
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -107,16 +108,25 @@ func classColors(n int) opts.Colors {
 
 // ProjectorScatter is a projection's points, one series per true class (the legend toggles
 // them), a wrong prediction drawn as a triangle, each point's image (thumbs[i], PNG; may be
-// nil) shown on hover with its caption.
-func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labels []int, wrong []bool, thumbs [][]byte, captions []string, classes []string) (Fragment, error) {
+// nil) shown on hover with its caption. With neighbours (each point's nearest others in the
+// original space; may be nil), a click on a point lists them, with their images, below.
+func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labels []int, wrong []bool, thumbs [][]byte, captions []string, classes []string, neighbours [][]int) (Fragment, error) {
 	if err := points.Validate(); err != nil || len(points.Shape) != 2 || points.Shape[1] != 2 {
 		return Fragment{}, fmt.Errorf("projector: points shape %v, want [N 2] (%v)", points.Shape, err)
 	}
 	n := points.Shape[0]
-	if len(labels) != n || len(wrong) != n || len(thumbs) != n || len(captions) != n {
-		return Fragment{}, fmt.Errorf("projector: %d points, %d labels, %d marks, %d images, %d captions", n, len(labels), len(wrong), len(thumbs), len(captions))
+	if len(labels) != n || len(wrong) != n || len(thumbs) != n || len(captions) != n || neighbours != nil && len(neighbours) != n {
+		return Fragment{}, fmt.Errorf("projector: %d points, %d labels, %d marks, %d images, %d captions, %d neighbour lists", n, len(labels), len(wrong), len(thumbs), len(captions), len(neighbours))
+	}
+	for i, nb := range neighbours {
+		for _, j := range nb {
+			if j < 0 || j >= n {
+				return Fragment{}, fmt.Errorf("projector: point %d's neighbour %d outside [0, %d)", i, j, n)
+			}
+		}
 	}
 	byClass := make([][]opts.ScatterData, len(classes))
+	where := make([][2]int, n) // each point's series and index in it
 	for i, l := range labels {
 		if l < 0 || l >= len(classes) {
 			return Fragment{}, fmt.Errorf("projector: label %d of point %d outside [0, %d)", l, i, len(classes))
@@ -129,10 +139,11 @@ func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labe
 		if thumbs[i] != nil {
 			name = fmt.Sprintf(`<img src="%s" width="56" height="56" style="image-rendering:pixelated"><br>%s`, DataURI(thumbs[i]), name)
 		}
-		d := opts.ScatterData{Name: name, Value: []float64{round(x, 4), round(y, 4)}, SymbolSize: 6, Symbol: "circle"}
+		d := opts.ScatterData{Name: name, Value: []float64{round(x, 4), round(y, 4), float64(i)}, SymbolSize: 6, Symbol: "circle"}
 		if wrong[i] {
 			d.Symbol, d.SymbolSize = "triangle", 9
 		}
+		where[i] = [2]int{l, len(byClass[l])}
 		byClass[l] = append(byClass[l], d)
 	}
 	sc := charts.NewScatter()
@@ -154,10 +165,23 @@ func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labe
 	}
 	// The tooltip shows each point's name as HTML (its image and escaped caption, made
 	// here) and its class escaped: a formatter function, which an option's JSON cannot hold.
-	if m := regexp.MustCompile(`class="cl-chart" id="([^"]+)"`).FindStringSubmatch(f.HTML); m != nil {
-		f.HTML += fmt.Sprintf(`<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
-			`var c=echarts.getInstanceByDom(el);if(!c){return;}`+
-			`c.setOption({tooltip:{formatter:function(p){return p.name+"<br>"+echarts.format.encodeHTML(p.seriesName);}}});})();</script>`, m[1])
+	m := regexp.MustCompile(`class="cl-chart" id="([^"]+)"`).FindStringSubmatch(f.HTML)
+	if m == nil {
+		return f, nil
 	}
+	panel := ""
+	click := ""
+	if neighbours != nil {
+		w, _ := json.Marshal(where)
+		nb, _ := json.Marshal(neighbours)
+		panel = `<div class="cl-proj-nb" id="` + m[1] + `-nb"><p class="cl-note">Click a point for its nearest images in the layer's space.</p></div>`
+		click = fmt.Sprintf(`var where=%s,nbrs=%s,box=document.getElementById(%q);`+
+			`c.on("click",function(p){if(!p.value||p.value.length<3){return;}var i=p.value[2],o=c.getOption(),h="";`+
+			`nbrs[i].forEach(function(j){var w=where[j];h+='<div class="cl-tile" data-point="'+j+'">'+o.series[w[0]].data[w[1]].name+"</div>";});`+
+			`box.innerHTML='<p class="cl-note">Nearest to '+p.name.replace(/^.*<br>/,"")+' in the layer\'s space:</p><div class="cl-grid">'+h+"</div>";});`, w, nb, m[1]+"-nb")
+	}
+	f.HTML += panel + fmt.Sprintf(`<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
+		`var c=echarts.getInstanceByDom(el);if(!c){return;}`+
+		`c.setOption({tooltip:{formatter:function(p){return p.name+"<br>"+echarts.format.encodeHTML(p.seriesName);}}});%s})();</script>`, m[1], click)
 	return f, nil
 }

@@ -4,12 +4,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/convlens/convlens/internal/browser"
 	"github.com/convlens/convlens/nd"
 )
 
 // Hovering a point of the projector shows its image and its caption, with the caption and
-// the class name escaped; a wrong prediction is a triangle.
+// the class name escaped; clicking it lists its nearest points with their images; a wrong
+// prediction is a triangle.
 func TestProjectorShowsTheImageOnHover(t *testing.T) {
 	pts := nd.Array{Shape: []int{3, 2}, Data: []float32{0, 0, 1, 1, 2, 0}}
 	img, err := ImagePNG(nd.New(4, 4, 1), Range{0, 1})
@@ -17,7 +20,7 @@ func TestProjectorShowsTheImageOnHover(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, err := ProjectorScatter("p", "sub", "", "", pts, []int{0, 1, 1}, []bool{false, true, false}, [][]byte{img, img, img},
-		[]string{"#0 <b>bold</b>", "#1", "#2"}, []string{"<i>zero</i>", "one"})
+		[]string{"#0 <b>bold</b>", "#1", "#2"}, []string{"<i>zero</i>", "one"}, [][]int{{2, 1}, {0, 2}, {1, 0}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +40,19 @@ func TestProjectorShowsTheImageOnHover(t *testing.T) {
 		if !strings.Contains(tip, want) {
 			t.Errorf("tooltip lacks %q: %s", want, tip)
 		}
+	}
+	xy, err := browser.Eval[[]float64](s, `(function(){var el=document.querySelector(".cl-chart");el.scrollIntoView();`+
+		`var c=echarts.getInstanceByDom(el);var p=c.convertToPixel({seriesIndex:0},[0,0]);var r=el.getBoundingClientRect();`+
+		`return [r.left+p[0], r.top+p[1]];})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(s.Ctx, chromedp.MouseClickXY(xy[0], xy[1])); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := browser.Eval[[]string](s, `[].slice.call(document.querySelectorAll(".cl-proj-nb .cl-tile")).map(function(d){return d.dataset.point+" "+d.textContent;})`)
+	if err != nil || strings.Join(listed, "|") != "2 #2|1 #1" {
+		t.Errorf("clicking point 0 lists %q (%v), want its neighbours 2 and 1", listed, err)
 	}
 	if errs := s.Errors(); len(errs) > 0 {
 		t.Errorf("script errors: %v", errs)
