@@ -109,7 +109,8 @@ func classColors(n int) opts.Colors {
 // ProjectorScatter is a projection's points, one series per true class (the legend toggles
 // them), a wrong prediction drawn as a triangle, each point's image (thumbs[i], PNG; may be
 // nil) shown on hover with its caption. With neighbours (each point's nearest others in the
-// original space; may be nil), a click on a point lists them, with their images, below.
+// original space; may be nil), a click on a point lists them, with their images, below, and
+// a rectangle or lasso selection (the toolbox) lists the images inside it.
 func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labels []int, wrong []bool, thumbs [][]byte, captions []string, classes []string, neighbours [][]int) (Fragment, error) {
 	if err := points.Validate(); err != nil || len(points.Shape) != 2 || points.Shape[1] != 2 {
 		return Fragment{}, fmt.Errorf("projector: points shape %v, want [N 2] (%v)", points.Shape, err)
@@ -178,7 +179,12 @@ func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labe
 		click = fmt.Sprintf(`var where=%s,nbrs=%s,box=document.getElementById(%q);`+
 			`c.on("click",function(p){if(!p.value||p.value.length<3){return;}var i=p.value[2],o=c.getOption(),h="";`+
 			`nbrs[i].forEach(function(j){var w=where[j];h+='<div class="cl-tile" data-point="'+j+'">'+o.series[w[0]].data[w[1]].name+"</div>";});`+
-			`box.innerHTML='<p class="cl-note">Nearest to '+p.name.replace(/^.*<br>/,"")+' in the layer\'s space:</p><div class="cl-grid">'+h+"</div>";});`, w, nb, m[1]+"-nb")
+			`box.innerHTML='<p class="cl-note">Nearest to '+p.name.replace(/^.*<br>/,"")+' in the layer\'s space:</p><div class="cl-grid">'+h+"</div>";});`+
+			// A rectangle or lasso selection lists the images inside it.
+			`c.setOption({brush:{xAxisIndex:0},toolbox:{right:10,bottom:0,feature:{brush:{type:["rect","polygon","clear"]}}}});`+
+			`c.on("brushselected",function(e){var o=c.getOption(),h="",count=0;(e.batch[0]?e.batch[0].selected:[]).forEach(function(sel){`+
+			`sel.dataIndex.forEach(function(d){count++;if(count<=48){var it=o.series[sel.seriesIndex].data[d];h+='<div class="cl-tile" data-point="'+it.value[2]+'">'+it.name+"</div>";}});});`+
+			`if(count){box.innerHTML='<p class="cl-note">'+count+" images selected"+(count>48?" (the first 48 shown)":"")+':</p><div class="cl-grid">'+h+"</div>";}});`, w, nb, m[1]+"-nb")
 	}
 	f.HTML += panel + fmt.Sprintf(`<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
 		`var c=echarts.getInstanceByDom(el);if(!c){return;}`+

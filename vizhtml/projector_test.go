@@ -3,6 +3,7 @@ package vizhtml
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -53,6 +54,26 @@ func TestProjectorShowsTheImageOnHover(t *testing.T) {
 	listed, err := browser.Eval[[]string](s, `[].slice.call(document.querySelectorAll(".cl-proj-nb .cl-tile")).map(function(d){return d.dataset.point+" "+d.textContent;})`)
 	if err != nil || strings.Join(listed, "|") != "2 #2|1 #1" {
 		t.Errorf("clicking point 0 lists %q (%v), want its neighbours 2 and 1", listed, err)
+	}
+	// A rectangle around points 1 and 2 (x from 0.5 to 2.5) lists those two.
+	if _, err := browser.Eval[bool](s, `(function(){var c=echarts.getInstanceByDom(document.querySelector(".cl-chart"));`+
+		`c.dispatchAction({type:"brush",areas:[{brushType:"rect",xAxisIndex:0,coordRange:[[0.5,2.5],[-1,2]]}]});return true;})()`); err != nil {
+		t.Fatal(err)
+	}
+	var selected []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		selected, err = browser.Eval[[]string](s, `[].slice.call(document.querySelectorAll(".cl-proj-nb .cl-tile")).map(function(d){return d.dataset.point;})`)
+		if err != nil || len(selected) != 2 || selected[0] != "2" && selected[0] != "1" {
+			continue // the previous list (the click's) until the selection's arrives
+		}
+		if strings.Join(selected, ",") == "1,2" || strings.Join(selected, ",") == "2,1" {
+			if text, _ := browser.Eval[string](s, `document.querySelector(".cl-proj-nb").textContent`); strings.Contains(text, "2 images selected") {
+				break
+			}
+		}
+	}
+	if text, _ := browser.Eval[string](s, `document.querySelector(".cl-proj-nb").textContent`); !strings.Contains(text, "2 images selected") {
+		t.Errorf("a selection of x in [0.5, 2.5]: the panel reads %q (points %v), want points 1 and 2", text, selected)
 	}
 	if errs := s.Errors(); len(errs) > 0 {
 		t.Errorf("script errors: %v", errs)
