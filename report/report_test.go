@@ -81,7 +81,7 @@ func TestReportSectionsEscapingAndSize(t *testing.T) {
 		}
 	}
 	want := []string{"Summary", "Architecture", "Training curves", "Gradient flow", "Weight and gradient distributions", "Filters", "Feature maps",
-		"Activation statistics", "Saliency and Grad-CAM", "Confusion matrix", "Misclassified examples", "Embedding"}
+		"What excites each channel of proj", "Activation statistics", "Saliency and Grad-CAM", "Confusion matrix", "Misclassified examples", "Embedding"}
 	if !slices.Equal(titles, want) {
 		t.Errorf("sections %q, want %q", titles, want)
 	}
