@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/convlens/convlens/data"
+	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/project"
@@ -68,9 +69,23 @@ func Projector(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, truth,
 		captions[i] = fmt.Sprintf("#%d: true %s, predicted %s", i, className(ds.Classes, truth[i]), className(ds.Classes, preds[i]))
 	}
 	sub := fmt.Sprintf("%q outputs of %d held-out images; 10-NN recall %.2f; %.1f s", layer, n, recall, took.Seconds())
-	f, err := vizhtml.ProjectorScatter("Projection of the penultimate layer", sub, axes[0], axes[1], pts, truth, wrong, thumbs, captions,
-		classNames(ds.Classes, m.Spec.Classes), nb.Index)
+	data := vizhtml.ProjectorData{Points: pts, Labels: truth, Wrong: wrong, Thumbs: thumbs, Captions: captions, Neighbours: nb.Index}
+	if l, err := explain.ResolveLayer(m.Spec, ""); err == nil { // Grad-CAM of each prediction, shown on a click
+		images := ds.Batch(0, n)
+		cams, err := explain.GradCAM{Layer: l}.Attribute(explain.New(m), images, preds[:n])
+		if err != nil {
+			return vizhtml.Section{Title: title, Err: err}
+		}
+		data.Overlays, data.OverlayName = make([][]byte, n), "Grad-CAM of the prediction"
+		for i := 0; i < n; i++ {
+			img := ds.ImageArray(i)
+			if data.Overlays[i], err = vizhtml.OverlayPNG(img, cams.Image(i), vizhtml.OverlayOptions{Alpha: 0.6, Scale: max(1, 96/max(img.Shape[0], 1))}); err != nil {
+				return vizhtml.Section{Title: title, Err: err}
+			}
+		}
+	}
+	f, err := vizhtml.ProjectorScatter("Projection of the penultimate layer", sub, axes[0], axes[1], data, classNames(ds.Classes, m.Spec.Classes))
 	return vizhtml.Section{Title: title, Body: f, Err: err,
-		Note: "Each point is one held-out image, coloured by its true class; triangles are wrong predictions; hover a point for its image, click it for its 8 nearest images in the layer's space. " +
+		Note: "Each point is one held-out image, coloured by its true class; triangles are wrong predictions; hover a point for its image, click it for its Grad-CAM and its 8 nearest images in the layer's space, select a region with the toolbox to list its images. " +
 			"Recall: the share of each image's 10 nearest neighbours in the layer's space that stay among its 10 nearest in the plane."}
 }

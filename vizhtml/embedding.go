@@ -106,20 +106,38 @@ func classColors(n int) opts.Colors {
 	return out
 }
 
+// ProjectorData is what a projector shows, one entry per point.
+type ProjectorData struct {
+	Points   nd.Array // [n, 2]
+	Labels   []int    // true classes: one series each
+	Wrong    []bool   // drawn as triangles
+	Thumbs   [][]byte // each point's image (PNG; nil entries allowed), shown on hover
+	Captions []string
+	// Neighbours (optional) are each point's nearest others in the original space, listed
+	// with their images when the point is clicked.
+	Neighbours [][]int
+	// Overlays (optional) are each image with an explanation map over it (PNG), shown on a
+	// click above the neighbours; OverlayName names the map.
+	Overlays    [][]byte
+	OverlayName string
+}
+
 // ProjectorScatter is a projection's points, one series per true class (the legend toggles
-// them), a wrong prediction drawn as a triangle, each point's image (thumbs[i], PNG; may be
-// nil) shown on hover with its caption. With neighbours (each point's nearest others in the
-// original space; may be nil), a click on a point lists them, with their images, below, and
-// a rectangle or lasso selection (the toolbox) lists the images inside it.
-func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labels []int, wrong []bool, thumbs [][]byte, captions []string, classes []string, neighbours [][]int) (Fragment, error) {
+// them), a wrong prediction drawn as a triangle, each point's image shown on hover with its
+// caption. A click on a point shows its explanation map and lists its neighbours, and a
+// rectangle or lasso selection (the toolbox) lists the images inside it.
+func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, classes []string) (Fragment, error) {
+	points := d.Points
 	if err := points.Validate(); err != nil || len(points.Shape) != 2 || points.Shape[1] != 2 {
 		return Fragment{}, fmt.Errorf("projector: points shape %v, want [N 2] (%v)", points.Shape, err)
 	}
 	n := points.Shape[0]
-	if len(labels) != n || len(wrong) != n || len(thumbs) != n || len(captions) != n || neighbours != nil && len(neighbours) != n {
-		return Fragment{}, fmt.Errorf("projector: %d points, %d labels, %d marks, %d images, %d captions, %d neighbour lists", n, len(labels), len(wrong), len(thumbs), len(captions), len(neighbours))
+	if len(d.Labels) != n || len(d.Wrong) != n || len(d.Thumbs) != n || len(d.Captions) != n ||
+		d.Neighbours != nil && len(d.Neighbours) != n || d.Overlays != nil && len(d.Overlays) != n {
+		return Fragment{}, fmt.Errorf("projector: %d points, %d labels, %d marks, %d images, %d captions, %d neighbour lists, %d overlays",
+			n, len(d.Labels), len(d.Wrong), len(d.Thumbs), len(d.Captions), len(d.Neighbours), len(d.Overlays))
 	}
-	for i, nb := range neighbours {
+	for i, nb := range d.Neighbours {
 		for _, j := range nb {
 			if j < 0 || j >= n {
 				return Fragment{}, fmt.Errorf("projector: point %d's neighbour %d outside [0, %d)", i, j, n)
@@ -128,7 +146,7 @@ func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labe
 	}
 	byClass := make([][]opts.ScatterData, len(classes))
 	where := make([][2]int, n) // each point's series and index in it
-	for i, l := range labels {
+	for i, l := range d.Labels {
 		if l < 0 || l >= len(classes) {
 			return Fragment{}, fmt.Errorf("projector: label %d of point %d outside [0, %d)", l, i, len(classes))
 		}
@@ -136,16 +154,16 @@ func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labe
 		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
 			return Fragment{}, fmt.Errorf("projector: point %d is not finite", i)
 		}
-		name := esc(captions[i]) // the tooltip shows the name as HTML
-		if thumbs[i] != nil {
-			name = fmt.Sprintf(`<img src="%s" width="56" height="56" style="image-rendering:pixelated"><br>%s`, DataURI(thumbs[i]), name)
+		name := esc(d.Captions[i]) // the tooltip shows the name as HTML
+		if d.Thumbs[i] != nil {
+			name = fmt.Sprintf(`<img src="%s" width="56" height="56" style="image-rendering:pixelated"><br>%s`, DataURI(d.Thumbs[i]), name)
 		}
-		d := opts.ScatterData{Name: name, Value: []float64{round(x, 4), round(y, 4), float64(i)}, SymbolSize: 6, Symbol: "circle"}
-		if wrong[i] {
-			d.Symbol, d.SymbolSize = "triangle", 9
+		item := opts.ScatterData{Name: name, Value: []float64{round(x, 4), round(y, 4), float64(i)}, SymbolSize: 6, Symbol: "circle"}
+		if d.Wrong[i] {
+			item.Symbol, item.SymbolSize = "triangle", 9
 		}
 		where[i] = [2]int{l, len(byClass[l])}
-		byClass[l] = append(byClass[l], d)
+		byClass[l] = append(byClass[l], item)
 	}
 	sc := charts.NewScatter()
 	sc.SetGlobalOptions(title(titleText, sub),
@@ -172,19 +190,28 @@ func ProjectorScatter(titleText, sub, xName, yName string, points nd.Array, labe
 	}
 	panel := ""
 	click := ""
-	if neighbours != nil {
+	if d.Neighbours != nil || d.Overlays != nil {
+		overlays := make([]string, n)
+		for i, o := range d.Overlays {
+			if o != nil {
+				overlays[i] = DataURI(o)
+			}
+		}
 		w, _ := json.Marshal(where)
-		nb, _ := json.Marshal(neighbours)
-		panel = `<div class="cl-proj-nb" id="` + m[1] + `-nb"><p class="cl-note">Click a point for its nearest images in the layer's space.</p></div>`
-		click = fmt.Sprintf(`var where=%s,nbrs=%s,box=document.getElementById(%q);`+
+		nb, _ := json.Marshal(d.Neighbours)
+		ov, _ := json.Marshal(overlays)
+		overlayName, _ := json.Marshal(esc(d.OverlayName))
+		panel = `<div class="cl-proj-nb" id="` + m[1] + `-nb"><p class="cl-note">Click a point for its map and its nearest images in the layer's space; select with the toolbox (bottom right) to list images.</p></div>`
+		click = fmt.Sprintf(`var where=%s,nbrs=%s,overlays=%s,overlayName=%s,box=document.getElementById(%q);`+
 			`c.on("click",function(p){if(!p.value||p.value.length<3){return;}var i=p.value[2],o=c.getOption(),h="";`+
-			`nbrs[i].forEach(function(j){var w=where[j];h+='<div class="cl-tile" data-point="'+j+'">'+o.series[w[0]].data[w[1]].name+"</div>";});`+
+			`if(overlays[i]){h+='<div class="cl-tile cl-proj-overlay"><img src="'+overlays[i]+'" width="96" height="96" alt="'+overlayName+'"><span>'+overlayName+"</span></div>";}`+
+			`(nbrs?nbrs[i]:[]).forEach(function(j){var w=where[j];h+='<div class="cl-tile" data-point="'+j+'">'+o.series[w[0]].data[w[1]].name+"</div>";});`+
 			`box.innerHTML='<p class="cl-note">Nearest to '+p.name.replace(/^.*<br>/,"")+' in the layer\'s space:</p><div class="cl-grid">'+h+"</div>";});`+
 			// A rectangle or lasso selection lists the images inside it.
 			`c.setOption({brush:{xAxisIndex:0},toolbox:{right:10,bottom:0,feature:{brush:{type:["rect","polygon","clear"]}}}});`+
 			`c.on("brushselected",function(e){var o=c.getOption(),h="",count=0;(e.batch[0]?e.batch[0].selected:[]).forEach(function(sel){`+
 			`sel.dataIndex.forEach(function(d){count++;if(count<=48){var it=o.series[sel.seriesIndex].data[d];h+='<div class="cl-tile" data-point="'+it.value[2]+'">'+it.name+"</div>";}});});`+
-			`if(count){box.innerHTML='<p class="cl-note">'+count+" images selected"+(count>48?" (the first 48 shown)":"")+':</p><div class="cl-grid">'+h+"</div>";}});`, w, nb, m[1]+"-nb")
+			`if(count){box.innerHTML='<p class="cl-note">'+count+" images selected"+(count>48?" (the first 48 shown)":"")+':</p><div class="cl-grid">'+h+"</div>";}});`, w, nb, ov, overlayName, m[1]+"-nb")
 	}
 	f.HTML += panel + fmt.Sprintf(`<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
 		`var c=echarts.getInstanceByDom(el);if(!c){return;}`+

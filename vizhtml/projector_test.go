@@ -12,16 +12,21 @@ import (
 )
 
 // Hovering a point of the projector shows its image and its caption, with the caption and
-// the class name escaped; clicking it lists its nearest points with their images; a wrong
-// prediction is a triangle.
+// the class name escaped; clicking it shows its map and lists its nearest points with their
+// images; a selection lists the points inside it; a wrong prediction is a triangle.
 func TestProjectorShowsTheImageOnHover(t *testing.T) {
 	pts := nd.Array{Shape: []int{3, 2}, Data: []float32{0, 0, 1, 1, 2, 0}}
 	img, err := ImagePNG(nd.New(4, 4, 1), Range{0, 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := ProjectorScatter("p", "sub", "", "", pts, []int{0, 1, 1}, []bool{false, true, false}, [][]byte{img, img, img},
-		[]string{"#0 <b>bold</b>", "#1", "#2"}, []string{"<i>zero</i>", "one"}, [][]int{{2, 1}, {0, 2}, {1, 0}})
+	overlay, err := ImagePNG(nd.Array{Shape: []int{4, 4, 1}, Data: []float32{1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1}}, Range{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ProjectorScatter("p", "sub", "", "", ProjectorData{Points: pts, Labels: []int{0, 1, 1}, Wrong: []bool{false, true, false},
+		Thumbs: [][]byte{img, img, img}, Captions: []string{"#0 <b>bold</b>", "#1", "#2"}, Neighbours: [][]int{{2, 1}, {0, 2}, {1, 0}},
+		Overlays: [][]byte{overlay, nil, nil}, OverlayName: "grad-cam <x>"}, []string{"<i>zero</i>", "one"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +57,11 @@ func TestProjectorShowsTheImageOnHover(t *testing.T) {
 		t.Fatal(err)
 	}
 	listed, err := browser.Eval[[]string](s, `[].slice.call(document.querySelectorAll(".cl-proj-nb .cl-tile")).map(function(d){return d.dataset.point+" "+d.textContent;})`)
-	if err != nil || strings.Join(listed, "|") != "2 #2|1 #1" {
-		t.Errorf("clicking point 0 lists %q (%v), want its neighbours 2 and 1", listed, err)
+	if err != nil || strings.Join(listed, "|") != "undefined grad-cam <x>|2 #2|1 #1" {
+		t.Errorf("clicking point 0 lists %q (%v), want its Grad-CAM, then its neighbours 2 and 1", listed, err)
+	}
+	if src, _ := browser.Eval[string](s, `document.querySelector(".cl-proj-overlay img").src`); src != DataURI(overlay) {
+		t.Error("the clicked point's map is not its overlay")
 	}
 	// A rectangle around points 1 and 2 (x from 0.5 to 2.5) lists those two.
 	if _, err := browser.Eval[bool](s, `(function(){var c=echarts.getInstanceByDom(document.querySelector(".cl-chart"));`+
