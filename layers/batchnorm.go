@@ -26,8 +26,8 @@ func (batchNormKind) outShape(l Layer, in [][]int) ([]int, error) {
 	return single(in), nil
 }
 
-// epsilon is the batch norm's epsilon (BatchNormEpsilon when unset).
-func (l Layer) epsilon() float64 {
+// NormEpsilon is the ε a batch norm adds to the variance: its Epsilon, or BatchNormEpsilon.
+func (l Layer) NormEpsilon() float64 {
 	if l.Epsilon > 0 {
 		return l.Epsilon
 	}
@@ -78,7 +78,7 @@ func (batchNormKind) build(b *buildCtx, l Layer, in []*graph.Node) *graph.Node {
 	} else {
 		mean, variance = b.variable(g, VarMovingMean), b.variable(g, VarMovingVar)
 	}
-	inv := graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, l.epsilon())))
+	inv := graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, l.NormEpsilon())))
 	scale := graph.Mul(inv, b.variable(g, VarGamma))
 	x = graph.Mul(graph.Sub(x, graph.Reshape(mean, bshape...)), graph.Reshape(scale, bshape...))
 	return graph.Add(x, graph.Reshape(b.variable(g, VarBeta), bshape...))

@@ -237,7 +237,8 @@ func (m *Model) normalize(x *graph.Node) *graph.Node {
 	}
 	mean, inv := make([]float32, s.Chans), make([]float32, s.Chans)
 	for c := range mean {
-		mean[c], inv[c] = float32(s.InputMean.At(c)), float32(1/s.InputStd.At(c))
+		m, std := s.Normalization(c)
+		mean[c], inv[c] = float32(m), float32(1/std)
 	}
 	g := x.Graph()
 	x = graph.Sub(x, graph.ConvertDType(graph.Reshape(graph.Const(g, mean), 1, 1, 1, s.Chans), x.DType()))

@@ -163,6 +163,15 @@ func (l Layer) HasActivation() bool {
 	return ok && k.fusesActivation && l.Activation != Linear
 }
 
+// Normalization is input channel c's normalisation: the model sees (x − mean) / std (0 and
+// 1 for a model that normalises nothing).
+func (s *Spec) Normalization(c int) (mean, std float64) {
+	if len(s.InputStd) == 0 {
+		return 0, 1
+	}
+	return s.InputMean.At(c), s.InputStd.At(c)
+}
+
 // PerChannel holds one value per input channel, or one value for all; in JSON a number or a list.
 type PerChannel []float64
 

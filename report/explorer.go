@@ -388,8 +388,8 @@ func normalized(s *layers.Spec, img nd.Array) nd.Array {
 	}
 	out := nd.Array{Shape: img.Shape, Data: make([]float32, len(img.Data))}
 	for i, v := range img.Data {
-		c := i % s.Chans
-		out.Data[i] = (v - float32(s.InputMean.At(c))) * float32(1/s.InputStd.At(c))
+		mean, std := s.Normalization(i % s.Chans)
+		out.Data[i] = (v - float32(mean)) * float32(1/std)
 	}
 	return out
 }
