@@ -26,7 +26,8 @@ type AblationCAM struct {
 	Batch int
 }
 
-func (AblationCAM) Name() string { return "ablation-cam" }
+func (AblationCAM) Name() string       { return "ablation-cam" }
+func (c AblationCAM) camLayer() string { return c.Layer }
 
 func (c AblationCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
 	layer, targets, acts, err := ex.layerOutputs(c.Name(), c.Layer, images, targets)
@@ -80,7 +81,7 @@ func (c AblationCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*
 				weights[start+j] = (y - float64(logits.Sub(j).Data[targets[i]])) / y
 			}
 		}
-		cam := weightedSum(acts.Sub(i).Data, weights, h*w, k)
+		cam := weightedSum(a, weights, h*w, k)
 		copy(out.Data[i*H*W:(i+1)*H*W], upsampledReLU(cam, h, w, H, W))
 	}
 	return &Maps{Method: c.Name(), Pixels: out, Targets: targets}, nil
@@ -88,31 +89,15 @@ func (c AblationCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*
 
 // ablationExec compiles the forward pass with the layer's output replaced by a given value.
 func (ex *Explainer) ablationExec(layer string) (*context.Exec, error) {
-	key := "ablate:" + layer
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	if e, ok := ex.execs[key]; ok {
-		return e, nil
-	}
 	m := ex.Model
-	var exec *context.Exec
-	err := layers.Safe("compiling ablations", func() error {
-		var err error
-		exec, err = context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x, value *graph.Node) *graph.Node {
-			return m.BuildEdited(ctx, x, false, func(name string, v *graph.Node) *graph.Node {
-				if name != layer {
-					return v
-				}
-				return graph.ConvertDType(value, v.DType())
-			}).Logits
-		})
-		return err
+	return compiled(ex, "ablate:"+layer, "ablations", func(ctx *context.Context, x, value *graph.Node) *graph.Node {
+		return m.BuildEdited(ctx, x, false, func(name string, v *graph.Node) *graph.Node {
+			if name != layer {
+				return v
+			}
+			return graph.ConvertDType(value, v.DType())
+		}).Logits
 	})
-	if err != nil {
-		return nil, err
-	}
-	ex.execs[key] = exec
-	return exec, nil
 }
 
 func (ex *Explainer) runAblation(exec *context.Exec, images, value []float32, batch int, shape []int) (nd.Array, error) {

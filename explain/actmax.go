@@ -66,7 +66,7 @@ func (a ActivationMaximization) Generate(ex *Explainer) (*Visualization, error) 
 		}
 		vis.Objective = append(vis.Objective, obj)
 		if a.BlurEvery > 0 && (step+1)%a.BlurEvery == 0 && step+1 < a.Steps {
-			img = blur(img, a.BlurSigma)
+			img = blur(img, a.BlurSigma, max(1, int(math.Ceil(2*a.BlurSigma))))
 		}
 	}
 	vis.Image = img.Sub(0)
@@ -211,9 +211,9 @@ func roll(a nd.Array, dy, dx int) nd.Array {
 	return out
 }
 
-// blur applies a separable Gaussian blur to a [1,H,W,C] image (edges clamped).
-func blur(a nd.Array, sigma float64) nd.Array {
-	r := max(1, int(math.Ceil(2*sigma)))
+// blur applies a separable Gaussian of sigma, truncated at r pixels, to one image, [H,W,C]
+// or [1,H,W,C] (edges repeated).
+func blur(a nd.Array, sigma float64, r int) nd.Array {
 	kernel := make([]float64, 2*r+1)
 	sum := 0.0
 	for i := range kernel {
@@ -224,7 +224,8 @@ func blur(a nd.Array, sigma float64) nd.Array {
 	for i := range kernel {
 		kernel[i] /= sum
 	}
-	h, w, c := a.Shape[1], a.Shape[2], a.Shape[3]
+	rank := len(a.Shape)
+	h, w, c := a.Shape[rank-3], a.Shape[rank-2], a.Shape[rank-1]
 	pass := func(src nd.Array, vertical bool) nd.Array {
 		out := nd.Array{Shape: src.Shape, Data: make([]float32, len(src.Data))}
 		for y := 0; y < h; y++ {

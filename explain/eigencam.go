@@ -19,7 +19,8 @@ type EigenCAM struct {
 	Layer string
 }
 
-func (EigenCAM) Name() string { return "eigen-cam" }
+func (EigenCAM) Name() string       { return "eigen-cam" }
+func (c EigenCAM) camLayer() string { return c.Layer }
 
 func (c EigenCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
 	_, targets, acts, err := ex.layerOutputs(c.Name(), c.Layer, images, targets)

@@ -222,31 +222,37 @@ func (ex *Explainer) inputGradient(images nd.Array, targets []int) ([]int, nd.Ar
 }
 
 func (ex *Explainer) gradExec(layer string) (*context.Exec, error) {
+	m := ex.Model
+	return compiled(ex, "gradients:"+layer, "gradients", func(ctx *context.Context, x, onehot *graph.Node) []*graph.Node {
+		f := m.Build(ctx, x, false)
+		scores := graph.ReduceSum(graph.Mul(f.Logits, onehot), -1)
+		total := graph.ReduceAllSum(scores)
+		if layer == "" {
+			return append([]*graph.Node{scores}, graph.Gradient(total, x)...)
+		}
+		act := f.Taps[layer] // CAM methods need no input gradient: stop at the layer
+		return []*graph.Node{scores, act, graph.Gradient(total, act)[0]}
+	})
+}
+
+// compiled returns ex's program cached under key, compiling the graph function fn over the
+// model's variables the first time; what names the program in an error.
+func compiled[F context.ExecGraphFn](ex *Explainer, key, what string, fn F) (*context.Exec, error) {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	if e, ok := ex.execs[layer]; ok {
+	if e, ok := ex.execs[key]; ok {
 		return e, nil
 	}
-	m := ex.Model
 	var exec *context.Exec
-	err := layers.Safe("compiling gradients", func() error {
+	err := layers.Safe("compiling "+what, func() error {
 		var err error
-		exec, err = context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x, onehot *graph.Node) []*graph.Node {
-			f := m.Build(ctx, x, false)
-			scores := graph.ReduceSum(graph.Mul(f.Logits, onehot), -1)
-			total := graph.ReduceAllSum(scores)
-			if layer == "" {
-				return append([]*graph.Node{scores}, graph.Gradient(total, x)...)
-			}
-			act := f.Taps[layer] // CAM methods need no input gradient: stop at the layer
-			return []*graph.Node{scores, act, graph.Gradient(total, act)[0]}
-		})
+		exec, err = context.NewExec(ex.Model.Backend, ex.Model.Ctx, fn)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	ex.execs[layer] = exec
+	ex.execs[key] = exec
 	return exec, nil
 }
 

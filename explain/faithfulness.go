@@ -95,52 +95,16 @@ func (f Fill) String() string {
 // filled returns the fill image for img [H, W, C].
 func (ex *Explainer) filled(img nd.Array, f Fill) nd.Array {
 	H, W, C := img.Shape[0], img.Shape[1], img.Shape[2]
-	out := nd.New(H, W, C)
 	if f == FillBlur {
-		return gaussianBlur(img, math.Max(1, 5*float64(W)/224))
+		sigma := math.Max(1, 5*float64(W)/224)
+		return blur(img, sigma, int(math.Ceil(3*sigma)))
 	}
-	mean := ex.Model.Spec.InputMean
-	for p := 0; p < H*W; p++ {
-		for c := 0; c < C; c++ {
-			if len(mean) > 0 {
-				out.Data[p*C+c] = float32(mean.At(c))
-			}
+	out := nd.New(H, W, C)
+	for c := 0; c < C; c++ {
+		mean, _ := ex.Model.Spec.Normalization(c)
+		for p := 0; p < H*W; p++ {
+			out.Data[p*C+c] = float32(mean)
 		}
 	}
 	return out
-}
-
-// gaussianBlur blurs img [H, W, C] with a separable Gaussian of sigma, truncated at 3σ,
-// edges repeated.
-func gaussianBlur(img nd.Array, sigma float64) nd.Array {
-	H, W, C := img.Shape[0], img.Shape[1], img.Shape[2]
-	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
-	var sum float64
-	for i := range k {
-		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		sum += k[i]
-	}
-	for i := range k {
-		k[i] /= sum
-	}
-	pass := func(src []float32, along func(y, x, d int) int) []float32 {
-		dst := make([]float32, len(src))
-		for y := 0; y < H; y++ {
-			for x := 0; x < W; x++ {
-				for c := 0; c < C; c++ {
-					var v float64
-					for i, w := range k {
-						v += w * float64(src[along(y, x, i-r)*C+c])
-					}
-					dst[(y*W+x)*C+c] = float32(v)
-				}
-			}
-		}
-		return dst
-	}
-	rows := pass(img.Data, func(y, x, d int) int { return y*W + min(max(x+d, 0), W-1) })
-	cols := pass(rows, func(y, x, d int) int { return min(max(y+d, 0), H-1)*W + x })
-	return nd.Array{Shape: []int{H, W, C}, Data: cols}
 }

@@ -1,8 +1,6 @@
 package explain
 
 import (
-	"fmt"
-
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -24,11 +22,11 @@ func (f FullGrad) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 	if err != nil {
 		return nil, err
 	}
-	plan, err := fullGradPlan(ex.Model)
+	nodes, err := fullGradLayers(ex.Model.Spec)
 	if err != nil {
 		return nil, err
 	}
-	exec, err := ex.fullGradExec(plan)
+	exec, err := ex.fullGradExec(nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -79,97 +77,47 @@ func scaledChannelSum(v *graph.Node) *graph.Node {
 	return graph.ReduceSum(scaled, 3)
 }
 
-// fullGradLayers are the layers FullGrad takes gradients at: their names, taps (the
-// output before any activation) and whether each is a batch norm.
-type fullGradLayers struct {
-	layers, taps []string
-	batchNorm    []bool
-	epsilon      []float64
-}
-
-func fullGradPlan(m *layers.Model) (*fullGradLayers, error) {
-	t, err := m.Spec.Topology()
+// fullGradLayers are the layers FullGrad takes gradients at: every convolution and batch
+// norm with an image output.
+func fullGradLayers(s *layers.Spec) ([]layers.Node, error) {
+	t, err := s.Topology()
 	if err != nil {
 		return nil, err
 	}
-	p := &fullGradLayers{}
+	var out []layers.Node
 	for _, n := range t.Nodes {
-		if len(n.OutShape) != 3 || (n.Kind != layers.Conv2D && n.Kind != layers.BatchNorm) {
-			continue
+		if len(n.OutShape) == 3 && (n.Kind == layers.Conv2D || n.Kind == layers.BatchNorm) {
+			out = append(out, n)
 		}
-		tap := n.Name
-		if n.HasActivation() {
-			tap += layers.PreSuffix
-		}
-		eps := n.Epsilon
-		if eps <= 0 {
-			eps = layers.BatchNormEpsilon
-		}
-		p.layers, p.taps = append(p.layers, n.Name), append(p.taps, tap)
-		p.batchNorm, p.epsilon = append(p.batchNorm, n.Kind == layers.BatchNorm), append(p.epsilon, eps)
 	}
-	return p, nil
+	return out, nil
 }
 
-func (ex *Explainer) fullGradExec(p *fullGradLayers) (*context.Exec, error) {
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	if e, ok := ex.execs["fullgrad"]; ok {
-		return e, nil
-	}
+func (ex *Explainer) fullGradExec(nodes []layers.Node) (*context.Exec, error) {
 	m := ex.Model
-	var exec *context.Exec
-	err := layers.Safe("compiling FullGrad", func() error {
-		var err error
-		exec, err = context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x, onehot *graph.Node) []*graph.Node {
-			f := m.Build(ctx, x, false)
-			wrt := []*graph.Node{x}
-			for _, name := range p.taps {
-				tap, ok := f.Taps[name]
-				if !ok {
-					panic(fmt.Errorf("FullGrad: no tap %q", name))
-				}
-				wrt = append(wrt, tap)
+	return compiled(ex, "fullgrad", "FullGrad", func(ctx *context.Context, x, onehot *graph.Node) []*graph.Node {
+		f := m.Build(ctx, x, false)
+		wrt := []*graph.Node{x}
+		for _, n := range nodes { // each layer's output before any activation
+			tap := n.Name
+			if n.HasActivation() {
+				tap += layers.PreSuffix
 			}
-			grads := graph.Gradient(graph.ReduceAllSum(graph.Mul(f.Logits, onehot)), wrt...)
-			variable := func(layer, name string) *graph.Node {
-				v := ctx.GetVariableByScopeAndName(layers.Scope(layer), name)
-				if v == nil {
-					panic(fmt.Errorf("FullGrad: layer %q has no variable %q", layer, name))
-				}
-				return v.ValueGraph(x.Graph())
+			wrt = append(wrt, f.Taps[tap])
+		}
+		grads := graph.Gradient(graph.ReduceAllSum(graph.Mul(f.Logits, onehot)), wrt...)
+		// The input: |x̂ ⊙ ∂/∂x̂| = |(x − mean) ⊙ ∂/∂x|, each channel scaled on its own.
+		out := []*graph.Node{scaledChannelSum(graph.Abs(graph.Mul(centredInput(m.Spec, x), grads[0])))}
+		for i, n := range nodes {
+			var bias *graph.Node
+			if n.Kind == layers.BatchNorm { // β − mean·γ/√(var + ε)
+				_, bias = batchNormAffine(ctx, x.Graph(), n)
+			} else {
+				bias = variableNode(ctx, x.Graph(), n.Name, layers.VarBiases)
 			}
-			// The input: |x̂ ⊙ ∂/∂x̂| = |(x − mean) ⊙ ∂/∂x|, each channel scaled on its own.
-			c := m.Spec.Chans
-			mean := make([]float32, c)
-			if len(m.Spec.InputStd) > 0 {
-				for i := range mean {
-					mean[i] = float32(m.Spec.InputMean.At(i))
-				}
-			}
-			centred := graph.Sub(x, graph.ConvertDType(graph.Reshape(graph.Const(x.Graph(), mean), 1, 1, 1, c), x.DType()))
-			out := []*graph.Node{scaledChannelSum(graph.Abs(graph.Mul(centred, grads[0])))}
-			for i, layer := range p.layers {
-				var bias *graph.Node
-				if p.batchNorm[i] { // β − mean·γ/√(var + ε)
-					scale := graph.Div(variable(layer, layers.VarGamma),
-						graph.Sqrt(graph.AddScalar(variable(layer, layers.VarMovingVar), p.epsilon[i])))
-					bias = graph.Sub(variable(layer, layers.VarBeta), graph.Mul(variable(layer, layers.VarMovingMean), scale))
-				} else {
-					bias = variable(layer, layers.VarBiases)
-				}
-				k := bias.Shape().Dimensions[0]
-				g := grads[i+1]
-				v := graph.Abs(graph.Mul(g, graph.ConvertDType(graph.Reshape(bias, 1, 1, 1, k), g.DType())))
-				out = append(out, scaledChannelSum(v))
-			}
-			return out
-		})
-		return err
+			g := grads[i+1]
+			out = append(out, scaledChannelSum(graph.Abs(graph.Mul(g, alongLastAxis(bias, g)))))
+		}
+		return out
 	})
-	if err != nil {
-		return nil, err
-	}
-	ex.execs["fullgrad"] = exec
-	return exec, nil
 }

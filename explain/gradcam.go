@@ -9,7 +9,8 @@ type GradCAM struct {
 	Layer string
 }
 
-func (GradCAM) Name() string { return "grad-cam" }
+func (GradCAM) Name() string       { return "grad-cam" }
+func (c GradCAM) camLayer() string { return c.Layer }
 
 func (c GradCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
 	return camAttribute(ex, c.Name(), c.Layer, weighted(gradCAMWeights), images, targets)

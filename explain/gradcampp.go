@@ -18,7 +18,8 @@ type GradCAMPlusPlus struct {
 	Layer string
 }
 
-func (GradCAMPlusPlus) Name() string { return "grad-cam++" }
+func (GradCAMPlusPlus) Name() string       { return "grad-cam++" }
+func (c GradCAMPlusPlus) camLayer() string { return c.Layer }
 
 func (c GradCAMPlusPlus) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
 	if err := c.checkLayer(ex); err != nil {

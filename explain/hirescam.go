@@ -10,7 +10,8 @@ type HiResCAM struct {
 	Layer string
 }
 
-func (HiResCAM) Name() string { return "hirescam" }
+func (HiResCAM) Name() string       { return "hirescam" }
+func (c HiResCAM) camLayer() string { return c.Layer }
 
 func (c HiResCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
 	return camAttribute(ex, c.Name(), c.Layer, elementwise(func(g float64) float64 { return g }), images, targets)

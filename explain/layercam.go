@@ -8,7 +8,8 @@ type LayerCAM struct {
 	Layer string
 }
 
-func (LayerCAM) Name() string { return "layercam" }
+func (LayerCAM) Name() string       { return "layercam" }
+func (c LayerCAM) camLayer() string { return c.Layer }
 
 func (c LayerCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
 	return camAttribute(ex, c.Name(), c.Layer, elementwise(func(g float64) float64 { return max(g, 0) }), images, targets)

@@ -96,20 +96,23 @@ func (l LRP) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, er
 	if err != nil {
 		return nil, err
 	}
-	n := images.Shape[0]
-	size := len(images.Data) / n
+	size := len(images.Data) / images.Shape[0]
 	raw := nd.New(images.Shape...)
-	probe := make([]float32, len(images.Data)/n*min(max(ex.MaxBatch/8, 1), n))
-	for i := range probe {
-		probe[i] = 1
-	}
+	var probe *tensors.Tensor // ones shaped like a chunk: the first rule's relevance is its gradient
 	// A rule's graph keeps several modified forward passes per layer: an eighth of the
 	// gradient batch (ResNet-50: 1 image a call) keeps its peak near a gradient's.
 	err = ex.eachChunk(images, targets, ex.MaxBatch/8, func(start, k int, batch, onehot *tensors.Tensor) error {
+		if probe == nil {
+			ones := make([]float32, batch.Shape().Size())
+			for i := range ones {
+				ones[i] = 1
+			}
+			probe = tensors.FromFlatDataAndDimensions(ones, batch.Shape().Dimensions...)
+		}
 		var res []*tensors.Tensor
 		err := layers.Safe("lrp", func() error {
 			var err error
-			res, err = exec.Exec(batch, onehot, tensors.FromFlatDataAndDimensions(probe, batch.Shape().Dimensions...))
+			res, err = exec.Exec(batch, onehot, probe)
 			return err
 		})
 		if err != nil {
@@ -137,26 +140,16 @@ func (l LRP) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, er
 	if err != nil {
 		return nil, err
 	}
-	H, W, C := images.Shape[1], images.Shape[2], images.Shape[3]
-	pixels := nd.New(n, H, W)
-	for p := range pixels.Data {
-		var s float32
-		for c := 0; c < C; c++ {
-			s += raw.Data[p*C+c]
-		}
-		pixels.Data[p] = s
-	}
-	return &Maps{Method: l.Name(), Pixels: pixels, Raw: raw, Signed: true, Targets: targets}, nil
+	return &Maps{Method: l.Name(), Pixels: channelReduce(raw, sumOf), Raw: raw, Signed: true, Targets: targets}, nil
 }
 
 // lrpPlan is what the graph needs to know of the model before it is built.
 type lrpPlan struct {
 	key       string
 	composite Composite
-	first     string            // the layer the first rule applies to ("" for none)
-	mergedBN  map[string]string // linear layer → the batch norm merged into it
-	merged    map[string]bool   // batch norms merged into their linear layer
-	mean, std []float64         // the input normalisation, per channel
+	first     string                 // the layer the first rule applies to ("" for none)
+	mergedBN  map[string]layers.Node // linear layer → the batch norm merged into it
+	merged    map[string]bool        // batch norms merged into their linear layer
 }
 
 func lrpPlanFor(s *layers.Spec, c Composite) (*lrpPlan, error) {
@@ -170,94 +163,58 @@ func lrpPlanFor(s *layers.Spec, c Composite) (*lrpPlan, error) {
 			consumers[in] = append(consumers[in], n)
 		}
 	}
-	p := &lrpPlan{composite: c, mergedBN: map[string]string{}, merged: map[string]bool{},
+	p := &lrpPlan{composite: c, mergedBN: map[string]layers.Node{}, merged: map[string]bool{},
 		key: fmt.Sprintf("lrp:%s:%+v:%+v:%+v:%v", c.Name, c.Conv, c.Dense, c.First, c.FirstConvOnly)}
 	if c.First != nil {
 		p.key += fmt.Sprintf(":%+v", *c.First)
 	}
+	sawLinear := false
 	for _, n := range t.Nodes {
 		b, ok := lrpKinds[n.Kind]
 		if !ok || b == lrpRefused {
 			return nil, fmt.Errorf("no relevance rule for layer %q (%s)", n.Name, n.Kind)
 		}
-		if b == lrpLinear && p.first == "" {
-			p.first = n.Name
-			if c.First == nil || c.FirstConvOnly && n.Kind != layers.Conv2D {
-				p.first = "-" // no rule of its own: the input's relevance is x ⊙ g
+		if b != lrpLinear {
+			continue
+		}
+		// The first linear layer takes the first rule, where the composite has one for its
+		// kind; without, the input's relevance is x ⊙ g.
+		if !sawLinear && c.First != nil && !(c.FirstConvOnly && n.Kind != layers.Conv2D) {
+			if len(n.Inputs) != 1 || n.Inputs[0] != layers.InputName {
+				return nil, fmt.Errorf("the first-layer rule %s needs layer %q to read the image itself", c.First.Name, n.Name)
 			}
+			p.first = n.Name
 		}
-		if b == lrpLinear && !n.HasActivation() && len(consumers[n.Name]) == 1 && consumers[n.Name][0].Kind == layers.BatchNorm {
-			p.mergedBN[n.Name] = consumers[n.Name][0].Name
-			p.merged[consumers[n.Name][0].Name] = true
+		sawLinear = true
+		if next := consumers[n.Name]; !n.HasActivation() && len(next) == 1 && next[0].Kind == layers.BatchNorm {
+			p.mergedBN[n.Name] = next[0]
+			p.merged[next[0].Name] = true
 		}
-	}
-	if p.first != "" && p.first != "-" {
-		n, _ := t.Node(p.first)
-		if len(n.Inputs) != 1 || n.Inputs[0] != layers.InputName {
-			return nil, fmt.Errorf("the first-layer rule %s needs layer %q to read the image itself", c.First.Name, p.first)
-		}
-	}
-	for ch := 0; ch < s.Chans; ch++ {
-		mean, std := 0.0, 1.0
-		if len(s.InputStd) > 0 {
-			mean, std = s.InputMean.At(ch), s.InputStd.At(ch)
-		}
-		p.mean, p.std = append(p.mean, mean), append(p.std, std)
 	}
 	return p, nil
 }
 
 func (ex *Explainer) lrpExec(p *lrpPlan) (*context.Exec, error) {
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	if e, ok := ex.execs[p.key]; ok {
-		return e, nil
-	}
 	m := ex.Model
-	var exec *context.Exec
-	err := layers.Safe("compiling LRP", func() error {
-		var err error
-		exec, err = context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, x, onehot, probe *graph.Node) []*graph.Node {
-			b := &lrpBuild{plan: p, model: m, ctx: ctx, probe: probe, bnValue: map[string]*graph.Node{}}
-			f := m.BuildHooked(ctx, x, false, b.hook)
-			scores := graph.ReduceSum(graph.Mul(f.Logits, onehot), -1)
-			total := graph.ReduceAllSum(scores)
-			if p.first != "" && p.first != "-" {
-				return []*graph.Node{scores, graph.Gradient(total, probe)[0]}
-			}
-			// R = x̂ ⊙ ∂/∂x̂ with x̂ = (x − mean)/std: (x − mean) ⊙ ∂/∂x.
-			c := len(p.mean)
-			mean := make([]float32, c)
-			for i := range mean {
-				mean[i] = float32(p.mean[i])
-			}
-			centred := graph.Sub(x, graph.ConvertDType(graph.Reshape(graph.Const(x.Graph(), mean), 1, 1, 1, c), x.DType()))
-			return []*graph.Node{scores, graph.Mul(centred, graph.Gradient(total, x)[0])}
-		})
-		return err
+	return compiled(ex, p.key, "LRP", func(ctx *context.Context, x, onehot, probe *graph.Node) []*graph.Node {
+		b := &lrpBuild{plan: p, model: m, ctx: ctx, probe: probe}
+		f := m.BuildHooked(ctx, x, false, b.hook)
+		scores := graph.ReduceSum(graph.Mul(f.Logits, onehot), -1)
+		total := graph.ReduceAllSum(scores)
+		if p.first != "" {
+			return []*graph.Node{scores, graph.Gradient(total, probe)[0]}
+		}
+		// R = x̂ ⊙ ∂/∂x̂ with x̂ = (x − mean)/std: (x − mean) ⊙ ∂/∂x.
+		return []*graph.Node{scores, graph.Mul(centredInput(m.Spec, x), graph.Gradient(total, x)[0])}
 	})
-	if err != nil {
-		return nil, err
-	}
-	ex.execs[p.key] = exec
-	return exec, nil
 }
 
 // lrpBuild carries one LRP graph's state through the model's build.
 type lrpBuild struct {
-	plan    *lrpPlan
-	model   *layers.Model
-	ctx     *context.Context
-	probe   *graph.Node
-	bnValue map[string]*graph.Node
-}
-
-func (b *lrpBuild) variable(layer, name string) *graph.Node {
-	v := b.ctx.GetVariableByScopeAndName(layers.Scope(layer), name)
-	if v == nil {
-		panic(fmt.Errorf("LRP: layer %q has no variable %q", layer, name))
-	}
-	return v.ValueGraph(b.probe.Graph())
+	plan  *lrpPlan
+	model *layers.Model
+	ctx   *context.Context
+	probe *graph.Node
 }
 
 // hook replaces each layer's output by a node of the same value whose gradient carries
@@ -317,38 +274,6 @@ func safeRatio(a, b *graph.Node) *graph.Node {
 	return graph.Where(zero, graph.ZerosLike(a), graph.Div(a, graph.Where(zero, graph.OnesLike(b), b)))
 }
 
-// weightsAndBias are a layer's weights and bias, with the batch norm after it merged in.
-func (b *lrpBuild) weightsAndBias(n layers.Node) (w, bias *graph.Node) {
-	w, bias = b.variable(n.Name, layers.VarWeights), b.variable(n.Name, layers.VarBiases)
-	bn, ok := b.plan.mergedBN[n.Name]
-	if !ok {
-		return w, bias
-	}
-	s, shift := b.bnAffine(bn)
-	units := s.Shape().Dimensions[0]
-	wd := w.Shape().Dimensions
-	bshape := make([]int, len(wd))
-	for i := range bshape {
-		bshape[i] = 1
-	}
-	bshape[len(bshape)-1] = units
-	return graph.Mul(w, graph.Reshape(s, bshape...)), graph.Add(graph.Mul(bias, s), shift)
-}
-
-// bnAffine is a batch norm as scale and shift: γ/√(var + ε) and β − mean·scale.
-func (b *lrpBuild) bnAffine(layer string) (scale, shift *graph.Node) {
-	t, _ := b.model.Spec.Topology()
-	n, _ := t.Node(layer)
-	eps := n.Epsilon
-	if eps <= 0 {
-		eps = layers.BatchNormEpsilon
-	}
-	variance := b.variable(layer, layers.VarMovingVar)
-	scale = graph.Mul(b.variable(layer, layers.VarGamma), graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, eps))))
-	shift = graph.Sub(b.variable(layer, layers.VarBeta), graph.Mul(b.variable(layer, layers.VarMovingMean), scale))
-	return scale, shift
-}
-
 // linear applies the composite's rule to a convolution or dense layer.
 func (b *lrpBuild) linear(n layers.Node, x, pre, out *graph.Node) *graph.Node {
 	rule := b.plan.composite.Conv
@@ -359,17 +284,13 @@ func (b *lrpBuild) linear(n layers.Node, x, pre, out *graph.Node) *graph.Node {
 	if first {
 		rule = *b.plan.composite.First
 	}
-	w, bias := b.weightsAndBias(n)
+	g := x.Graph()
+	w, bias := variableNode(b.ctx, g, n.Name, layers.VarWeights), variableNode(b.ctx, g, n.Name, layers.VarBiases)
 	carrier := out // the value whose relevance the rule shares: after the merged batch norm
 	if bn, ok := b.plan.mergedBN[n.Name]; ok {
-		s, shift := b.bnAffine(bn)
-		d := pre.Shape().Dimensions
-		shape := make([]int, len(d))
-		for i := range shape {
-			shape[i] = 1
-		}
-		shape[len(shape)-1] = d[len(d)-1]
-		carrier = graph.Add(graph.Mul(pre, graph.Reshape(s, shape...)), graph.Reshape(shift, shape...))
+		s, shift := batchNormAffine(b.ctx, g, bn)
+		w, bias = graph.Mul(w, alongLastAxis(s, w)), graph.Add(graph.Mul(bias, s), shift)
+		carrier = graph.Add(graph.Mul(pre, alongLastAxis(s, pre)), alongLastAxis(shift, pre))
 	}
 	lin := func(weights, input *graph.Node) *graph.Node {
 		y, err := b.model.LinearWith(n.Layer, input, weights)
@@ -378,15 +299,7 @@ func (b *lrpBuild) linear(n layers.Node, x, pre, out *graph.Node) *graph.Node {
 		}
 		return y
 	}
-	addBias := func(y, bias *graph.Node) *graph.Node {
-		d := y.Shape().Dimensions
-		shape := make([]int, len(d))
-		for i := range shape {
-			shape[i] = 1
-		}
-		shape[len(shape)-1] = d[len(d)-1]
-		return graph.Add(y, graph.Reshape(bias, shape...))
-	}
+	addBias := func(y, bias *graph.Node) *graph.Node { return graph.Add(y, alongLastAxis(bias, y)) }
 	ri := ruleInputs{x: x, w: w, bias: bias, lin: lin, addBias: addBias, carrier: carrier}
 	if rule.Name == RuleZBox {
 		if !first {
@@ -420,10 +333,11 @@ func (b *lrpBuild) linear(n layers.Node, x, pre, out *graph.Node) *graph.Node {
 // bound is a z^B bound in raw pixel units as the first layer sees it, after the model's
 // normalisation, shaped like x.
 func (b *lrpBuild) bound(v float64, x *graph.Node) *graph.Node {
-	c := len(b.plan.mean)
-	vals := make([]float32, c)
-	for i := range vals {
-		vals[i] = float32((v - b.plan.mean[i]) / b.plan.std[i])
+	s := b.model.Spec
+	vals := make([]float64, s.Chans)
+	for c := range vals {
+		mean, std := s.Normalization(c)
+		vals[c] = (v - mean) / std
 	}
-	return graph.Add(graph.ZerosLike(x), graph.ConvertDType(graph.Reshape(graph.Const(x.Graph(), vals), 1, 1, 1, c), x.DType()))
+	return graph.Add(graph.ZerosLike(x), perChannel(x, vals))
 }

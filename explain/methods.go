@@ -86,12 +86,16 @@ func Methods(list, layer string) ([]Method, error) {
 // MethodsFor is Methods for a model: "all" also has LRP where every layer has a rule.
 func MethodsFor(s *layers.Spec, list, layer string) ([]Method, error) {
 	out, err := Methods(list, layer)
-	if err == nil && list == "all" {
-		if _, err := lrpPlanFor(s, EpsilonPlusFlat()); err == nil {
-			out = append(out, LRP{})
-		}
+	if err == nil && list == "all" && lrpApplies(s) {
+		out = append(out, LRP{})
 	}
 	return out, err
+}
+
+// lrpApplies reports whether every layer of the model has a relevance rule.
+func lrpApplies(s *layers.Spec) bool {
+	_, err := lrpPlanFor(s, EpsilonPlusFlat())
+	return err == nil
 }
 
 // LastConvLayer returns the name of the model's last conv layer, the usual Grad-CAM layer.
@@ -108,13 +112,13 @@ func LastConvLayer(s *layers.Spec) string {
 func (ex *Explainer) Check(methods ...Method) error {
 	for _, m := range methods {
 		switch c := m.(type) {
-		case GradCAM, HiResCAM, XGradCAM, LayerCAM, EigenCAM, ScoreCAM, AblationCAM:
-			if _, err := ex.checkSpatialLayer(CAMLayer(c)); err != nil {
-				return fmt.Errorf("%s: %w", c.Name(), err)
-			}
 		case GradCAMPlusPlus:
 			if err := c.checkLayer(ex); err != nil {
 				return err
+			}
+		case camMethod:
+			if _, err := ex.checkSpatialLayer(c.camLayer()); err != nil {
+				return fmt.Errorf("%s: %w", c.Name(), err)
 			}
 		case LRP:
 			if _, err := lrpPlanFor(ex.Model.Spec, c.composite()); err != nil {
@@ -131,25 +135,16 @@ func (ex *Explainer) Check(methods ...Method) error {
 	return nil
 }
 
+// camMethod is a method that explains from a layer's outputs: every CAM variant.
+type camMethod interface {
+	Method
+	camLayer() string
+}
+
 // CAMLayer is the layer a CAM method explains from ("" for other methods).
 func CAMLayer(m Method) string {
-	switch c := m.(type) {
-	case GradCAM:
-		return c.Layer
-	case GradCAMPlusPlus:
-		return c.Layer
-	case HiResCAM:
-		return c.Layer
-	case XGradCAM:
-		return c.Layer
-	case LayerCAM:
-		return c.Layer
-	case EigenCAM:
-		return c.Layer
-	case ScoreCAM:
-		return c.Layer
-	case AblationCAM:
-		return c.Layer
+	if c, ok := m.(camMethod); ok {
+		return c.camLayer()
 	}
 	return ""
 }
@@ -171,7 +166,7 @@ func AutoCandidates(s *layers.Spec) ([]Method, error) {
 		add(stages[i])
 	}
 	var out []Method
-	if _, err := lrpPlanFor(s, EpsilonPlusFlat()); err == nil {
+	if lrpApplies(s) {
 		out = append(out, LRP{})
 	}
 	for _, name := range MethodNames {
@@ -182,7 +177,7 @@ func AutoCandidates(s *layers.Spec) ([]Method, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !isCAM(m) {
+		if _, cam := m.(camMethod); !cam {
 			out = append(out, m)
 			continue
 		}
@@ -195,13 +190,4 @@ func AutoCandidates(s *layers.Spec) ([]Method, error) {
 		}
 	}
 	return out, nil
-}
-
-// isCAM reports whether m explains from a layer's activations.
-func isCAM(m Method) bool {
-	switch m.(type) {
-	case GradCAM, GradCAMPlusPlus, HiResCAM, XGradCAM, LayerCAM, EigenCAM, ScoreCAM, AblationCAM:
-		return true
-	}
-	return false
 }

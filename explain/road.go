@@ -66,10 +66,8 @@ func (r ROAD) Score(ex *Explainer, images nd.Array, targets []int, maps nd.Array
 	}
 	std := make([]float64, C) // noise in raw pixel units
 	for c := range std {
-		std[c] = noise
-		if s := ex.Model.Spec.InputStd; len(s) > 0 {
-			std[c] = noise * s.At(c)
-		}
+		_, s := ex.Model.Spec.Normalization(c)
+		std[c] = noise * s
 	}
 	var orders []bool // true: MoRF
 	if r.Order != "lerf" {

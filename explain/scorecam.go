@@ -22,7 +22,8 @@ type ScoreCAM struct {
 	Batch int
 }
 
-func (ScoreCAM) Name() string { return "scorecam" }
+func (ScoreCAM) Name() string       { return "scorecam" }
+func (c ScoreCAM) camLayer() string { return c.Layer }
 
 func (c ScoreCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
 	_, targets, acts, err := ex.layerOutputs(c.Name(), c.Layer, images, targets)
@@ -36,10 +37,9 @@ func (c ScoreCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Map
 		batch = ex.Model.Spec.ForwardBatch()
 	}
 	mean := make([]float32, C) // masks multiply the normalised input: x' = (x − mean)·m + mean
-	if s := ex.Model.Spec; len(s.InputMean) > 0 {
-		for ch := range mean {
-			mean[ch] = float32(s.InputMean[min(ch, len(s.InputMean)-1)])
-		}
+	for ch := range mean {
+		m, _ := ex.Model.Spec.Normalization(ch)
+		mean[ch] = float32(m)
 	}
 	out := nd.New(n, H, W)
 	for i := 0; i < n; i++ {

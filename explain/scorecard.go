@@ -54,13 +54,10 @@ func (r ScoreRow) Informative() bool {
 // Best is the index of the method row with the best (lowest) mean rank, the first on ties;
 // -1 without methods.
 func (c *Scorecard) Best() int {
-	best := -1
-	for i, r := range c.Rows {
-		if !r.Baseline && (best < 0 || r.Rank < c.Rows[best].Rank) {
-			best = i
-		}
+	if r := c.Ranked(); len(r) > 0 {
+		return r[0]
 	}
-	return best
+	return -1
 }
 
 // Ranked lists the method rows' indices from best to worst (stable on ties).

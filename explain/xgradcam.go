@@ -9,7 +9,8 @@ type XGradCAM struct {
 	Layer string
 }
 
-func (XGradCAM) Name() string { return "xgrad-cam" }
+func (XGradCAM) Name() string       { return "xgrad-cam" }
+func (c XGradCAM) camLayer() string { return c.Layer }
 
 func (c XGradCAM) Attribute(ex *Explainer, images nd.Array, targets []int) (*Maps, error) {
 	return camAttribute(ex, c.Name(), c.Layer, weighted(xGradCAMWeights), images, targets)
