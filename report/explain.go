@@ -229,7 +229,7 @@ func ScoreSection(card *explain.Scorecard, err error) vizhtml.Section {
 	}
 	for _, i := range order {
 		r := card.Rows[i]
-		rows = append(rows, vizhtml.ScoreRow{Label: r.Label(), Baseline: r.Baseline, Values: r.Mean, PerImage: r.Scores, Beats: r.Beats, Rank: r.Rank})
+		rows = append(rows, vizhtml.ScoreRow{Label: r.Label(), Baseline: r.Baseline, Values: r.Mean, PerImage: r.Scores, Beats: r.Beats})
 	}
 	sec.Body, sec.Err = vizhtml.ScorePanel(metrics, rows, card.Images)
 	return sec

@@ -24,6 +24,7 @@ type Fragment struct {
 	// Pictures holds each chart's static picture (PNG), in order, for outputs that can carry
 	// an image beside the HTML (a notebook's image/png).
 	Pictures [][]byte
+	ids      []string // the charts' container ids, in order
 }
 
 // Join concatenates fragments.
@@ -33,8 +34,21 @@ func Join(parts ...Fragment) Fragment {
 		out.HTML += p.HTML
 		out.Charts += p.Charts
 		out.Pictures = append(out.Pictures, p.Pictures...)
+		out.ids = append(out.ids, p.ids...)
 	}
 	return out
+}
+
+// onChart appends a script that runs js once the fragment's last chart is drawn, with el
+// its container and c its ECharts instance (nothing happens where scripts or the library
+// are missing: the static picture stays).
+func onChart(f Fragment, js string) Fragment {
+	if len(f.ids) == 0 {
+		return f
+	}
+	f.HTML += fmt.Sprintf(`<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
+		`var c=echarts.getInstanceByDom(el);if(!c){return;}%s})();</script>`, f.ids[len(f.ids)-1], js)
+	return f
 }
 
 // Picture returns the fragment's static pictures as one PNG, stacked top to bottom (nil
@@ -100,7 +114,7 @@ func chartFragment(option any, width, height string) (Fragment, error) {
 		`var c=echarts.init(el);c.setOption(%s);`+
 		`if(window.ResizeObserver){new ResizeObserver(function(){c.resize();}).observe(el);}})();</script>`,
 		id, html.EscapeString(width), html.EscapeString(height), static, id, b)
-	f := Fragment{HTML: h, Charts: 1}
+	f := Fragment{HTML: h, Charts: 1, ids: []string{id}}
 	if pic != nil {
 		f.Pictures = [][]byte{pic}
 	}

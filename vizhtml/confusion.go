@@ -3,7 +3,6 @@ package vizhtml
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -128,10 +127,6 @@ func ConfusionMatrixWithCells(trueLabels, predicted []int, classes []string, cel
 	if err != nil {
 		return f, err
 	}
-	chartID := ""
-	if m := regexp.MustCompile(`class="cl-chart" id="([^"]+)"`).FindStringSubmatch(f.HTML); m != nil {
-		chartID = m[1]
-	}
 	k := len(classes)
 	sorted := append([]ConfusionCell(nil), cells...)
 	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].Count > sorted[b].Count })
@@ -169,13 +164,10 @@ func ConfusionMatrixWithCells(trueLabels, predicted []int, classes []string, cel
 		b.WriteString(`<p class="cl-note">No mistakes.</p>`)
 	}
 	b.WriteString(`</div>`)
-	if chartID != "" {
-		fmt.Fprintf(&b, `<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
-			`var c=echarts.getInstanceByDom(el);if(!c){return;}`+
-			`c.on("click",function(p){var v=p.value;if(!v){return;}var d=document.getElementById(%q+"-"+v[0]+"-"+v[1]);`+
-			`if(d){d.open=true;d.scrollIntoView({block:"nearest"});}});})();</script>`, chartID, prefix)
-	}
-	return Fragment{HTML: f.HTML + b.String(), Charts: f.Charts, Pictures: f.Pictures}, nil
+	f = onChart(f, fmt.Sprintf(`c.on("click",function(p){var v=p.value;if(!v){return;}var d=document.getElementById(%q+"-"+v[0]+"-"+v[1]);`+
+		`if(d){d.open=true;d.scrollIntoView({block:"nearest"});}});`, prefix))
+	f.HTML += b.String()
+	return f, nil
 }
 
 func plural(n int) string {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 
 	"github.com/convlens/convlens/nd"
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -184,12 +183,7 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 	}
 	// The tooltip shows each point's name as HTML (its image and escaped caption, made
 	// here) and its class escaped: a formatter function, which an option's JSON cannot hold.
-	m := regexp.MustCompile(`class="cl-chart" id="([^"]+)"`).FindStringSubmatch(f.HTML)
-	if m == nil {
-		return f, nil
-	}
-	panel := ""
-	click := ""
+	js := `c.setOption({tooltip:{formatter:function(p){return p.name+"<br>"+echarts.format.encodeHTML(p.seriesName);}}});`
 	if d.Neighbours != nil || d.Overlays != nil {
 		overlays := make([]string, n)
 		for i, o := range d.Overlays {
@@ -201,8 +195,8 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 		nb, _ := json.Marshal(d.Neighbours)
 		ov, _ := json.Marshal(overlays)
 		overlayName, _ := json.Marshal(esc(d.OverlayName))
-		panel = `<div class="cl-proj-nb" id="` + m[1] + `-nb"><p class="cl-note">Click a point for its map and its nearest images in the layer's space; select with the toolbox (bottom right) to list images.</p></div>`
-		click = fmt.Sprintf(`var where=%s,nbrs=%s,overlays=%s,overlayName=%s,box=document.getElementById(%q);`+
+		box := newID() + "-nb"
+		js += fmt.Sprintf(`var where=%s,nbrs=%s,overlays=%s,overlayName=%s,box=document.getElementById(%q);`+
 			`c.on("click",function(p){if(!p.value||p.value.length<3){return;}var i=p.value[2],o=c.getOption(),h="";`+
 			`if(overlays[i]){h+='<div class="cl-tile cl-proj-overlay"><img src="'+overlays[i]+'" width="96" height="96" alt="'+overlayName+'"><span>'+overlayName+"</span></div>";}`+
 			`(nbrs?nbrs[i]:[]).forEach(function(j){var w=where[j];h+='<div class="cl-tile" data-point="'+j+'">'+o.series[w[0]].data[w[1]].name+"</div>";});`+
@@ -211,10 +205,8 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 			`c.setOption({brush:{xAxisIndex:0},toolbox:{right:10,bottom:0,feature:{brush:{type:["rect","polygon","clear"]}}}});`+
 			`c.on("brushselected",function(e){var o=c.getOption(),h="",count=0;(e.batch[0]?e.batch[0].selected:[]).forEach(function(sel){`+
 			`sel.dataIndex.forEach(function(d){count++;if(count<=48){var it=o.series[sel.seriesIndex].data[d];h+='<div class="cl-tile" data-point="'+it.value[2]+'">'+it.name+"</div>";}});});`+
-			`if(count){box.innerHTML='<p class="cl-note">'+count+" images selected"+(count>48?" (the first 48 shown)":"")+':</p><div class="cl-grid">'+h+"</div>";}});`, w, nb, ov, overlayName, m[1]+"-nb")
+			`if(count){box.innerHTML='<p class="cl-note">'+count+" images selected"+(count>48?" (the first 48 shown)":"")+':</p><div class="cl-grid">'+h+"</div>";}});`, w, nb, ov, overlayName, box)
+		f.HTML += `<div class="cl-proj-nb" id="` + box + `"><p class="cl-note">Click a point for its map and its nearest images in the layer's space; select with the toolbox (bottom right) to list images.</p></div>`
 	}
-	f.HTML += panel + fmt.Sprintf(`<script>(function(){var el=document.getElementById(%q);if(!window.echarts||!el){return;}`+
-		`var c=echarts.getInstanceByDom(el);if(!c){return;}`+
-		`c.setOption({tooltip:{formatter:function(p){return p.name+"<br>"+echarts.format.encodeHTML(p.seriesName);}}});%s})();</script>`, m[1], click)
-	return f, nil
+	return onChart(f, js), nil
 }

@@ -15,7 +15,6 @@ type ScoreRow struct {
 	PerImage [][]float64
 	// Beats reports, per metric, whether the method beats both baselines.
 	Beats []bool
-	Rank  float64 // mean place over the metrics (1 = best); 0 for baselines
 }
 
 // ScoreMetric describes one column of a score panel.

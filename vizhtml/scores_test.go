@@ -11,8 +11,8 @@ import (
 func TestScorePanel(t *testing.T) {
 	metrics := []ScoreMetric{{"deletion", false}, {"insertion", true}}
 	rows := []ScoreRow{
-		{Label: `<b>"gc"</b>`, Values: []float64{0.2, 0.9}, PerImage: [][]float64{{0.1, 0.3}, {0.8, 1}}, Beats: []bool{true, true}, Rank: 1},
-		{Label: "saliency", Values: []float64{0.5, 0.7}, Beats: []bool{false, true}, Rank: 2},
+		{Label: `<b>"gc"</b>`, Values: []float64{0.2, 0.9}, PerImage: [][]float64{{0.1, 0.3}, {0.8, 1}}, Beats: []bool{true, true}},
+		{Label: "saliency", Values: []float64{0.5, 0.7}, Beats: []bool{false, true}},
 		{Label: "random", Baseline: true, Values: []float64{0.6, 0.6}, Beats: []bool{false, false}},
 		{Label: "sobel", Baseline: true, Values: []float64{0.4, 0.8}, Beats: []bool{false, false}},
 	}
