@@ -114,6 +114,13 @@ func Recall(x, y nd.Array, k int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return a.Recall(y)
+}
+
+// Recall is Recall with the neighbours in the original space already found: the share of
+// them that stay among each point's nb.K nearest in y.
+func (a *Neighbours) Recall(y nd.Array) (float64, error) {
+	k := a.K
 	b, err := KNN(y, k)
 	if err != nil {
 		return 0, err

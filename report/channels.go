@@ -201,11 +201,6 @@ func cropImage(img nd.Array, b layers.Box) nd.Array {
 	scale := float64(cropSide) / float64(max(h, w))
 	nh, nw := max(1, int(float64(h)*scale)), max(1, int(float64(w)*scale))
 	small := nd.New(nh, nw, C)
-	for c := 0; c < C; c++ {
-		r := nd.ResizeBilinear(out.Channel(c), nh, nw)
-		for p, v := range r.Data {
-			small.Data[p*C+c] = v
-		}
-	}
+	data.Resize(out.Data, h, w, C, small.Data, nh, nw)
 	return small
 }

@@ -50,13 +50,17 @@ func Projector(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, truth,
 		return vizhtml.Section{Title: title, Err: err}
 	}
 	took := time.Since(start)
-	recall, err := project.Recall(flat, pts, 10)
+	nb, err := project.KNN(flat, 10) // the recall's neighbours; the first 8 are shown on a click
 	if err != nil {
 		return vizhtml.Section{Title: title, Err: err}
 	}
-	nb, err := project.KNN(flat, 8)
+	recall, err := nb.Recall(pts)
 	if err != nil {
 		return vizhtml.Section{Title: title, Err: err}
+	}
+	shownNeighbours := make([][]int, n)
+	for i, js := range nb.Index {
+		shownNeighbours[i] = js[:8]
 	}
 	wrong := make([]bool, n)
 	thumbs := make([][]byte, n)
@@ -69,7 +73,7 @@ func Projector(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, truth,
 		captions[i] = fmt.Sprintf("#%d: true %s, predicted %s", i, className(ds.Classes, truth[i]), className(ds.Classes, preds[i]))
 	}
 	sub := fmt.Sprintf("%q outputs of %d held-out images; 10-NN recall %.2f; %.1f s", layer, n, recall, took.Seconds())
-	data := vizhtml.ProjectorData{Points: pts, Labels: truth, Wrong: wrong, Thumbs: thumbs, Captions: captions, Neighbours: nb.Index}
+	data := vizhtml.ProjectorData{Points: pts, Labels: truth, Wrong: wrong, Thumbs: thumbs, Captions: captions, Neighbours: shownNeighbours}
 	if l, err := explain.ResolveLayer(m.Spec, ""); err == nil { // Grad-CAM of each prediction, shown on a click
 		images := ds.Batch(0, n)
 		cams, err := explain.GradCAM{Layer: l}.Attribute(explain.New(m), images, preds[:n])
