@@ -57,10 +57,10 @@ build: deps
 
 demo: plugin build
 	@mkdir -p $(OUT)/demo
-	$(BIN) train -data mnist -model lenet -epochs 1 -batch 32 -seed 1 \
+	$(BIN) train -data mnist -model lenet -epochs 1 -batch 32 -seed 1 -checkpoint-steps 0,50,200,600 \
 		-checkpoint $(OUT)/demo/checkpoint -metrics $(OUT)/demo/metrics.json
 	$(BIN) explain -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/explain.html
-	$(BIN) explore -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/explore.html
+	$(BIN) explore -checkpoint $(OUT)/demo/checkpoint -timelapse 5 -out $(OUT)/demo/explore.html
 	$(BIN) report -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/report.html \
 		-link "every explanation method, with sanity checks=explain.html" -link "the explorer: every value recomputed=explore.html"
 	@echo

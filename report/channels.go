@@ -48,6 +48,15 @@ type ChannelExamples struct {
 // class; each top image's receptive field around the largest value is computed from the
 // graph.
 func FindChannelExamples(m *layers.Model, ds *data.Dataset, layer string, opt ChannelExampleOptions) (*ChannelExamples, error) {
+	found, err := FindChannelExamplesOf(m, ds, []string{layer}, opt)
+	if err != nil {
+		return nil, err
+	}
+	return found[0], nil
+}
+
+// FindChannelExamplesOf is FindChannelExamples for several layers in the same one pass.
+func FindChannelExamplesOf(m *layers.Model, ds *data.Dataset, names []string, opt ChannelExampleOptions) ([]*ChannelExamples, error) {
 	if opt.Top <= 0 {
 		opt.Top = 6
 	}
@@ -58,80 +67,122 @@ func FindChannelExamples(m *layers.Model, ds *data.Dataset, layer string, opt Ch
 	if n == 0 {
 		return nil, fmt.Errorf("channel examples: %s has no images", ds.Name)
 	}
-	shape, err := m.Spec.TapShape(layer)
-	if err != nil {
-		return nil, err
+	if len(names) == 0 {
+		return nil, fmt.Errorf("channel examples: no layer")
 	}
-	if len(shape) != 3 {
-		return nil, fmt.Errorf("layer %q outputs shape %v: dataset examples need channels of an image (H×W×C)", layer, shape)
-	}
-	h, w, k := shape[0], shape[1], shape[2]
 	classes := m.Spec.Classes
-	res := &ChannelExamples{Layer: layer, Top: make([][]ChannelTop, k), ClassMeans: make([][]float64, k), Images: n}
-	sums, counts := make([][]float64, k), make([]float64, classes)
-	for c := range sums {
-		sums[c] = make([]float64, classes)
+	counts := make([]float64, classes)
+	acc := make([]*channelSearch, len(names))
+	for i, layer := range names {
+		shape, err := m.Spec.TapShape(layer)
+		if err != nil {
+			return nil, err
+		}
+		if len(shape) != 3 {
+			return nil, fmt.Errorf("layer %q outputs shape %v: dataset examples need channels of an image (H×W×C)", layer, shape)
+		}
+		acc[i] = newChannelSearch(layer, shape, classes, n)
+	}
+	taps := names
+	if !slices.ContainsFunc(names, func(l string) bool { return !slices.Contains(opt.SameTaps, l) }) {
+		taps = opt.SameTaps
 	}
 	batch := min(250, m.Spec.ForwardBatch())
 	for start := 0; start < n; start += batch {
 		b := min(batch, n-start)
-		names := []string{layer}
-		if slices.Contains(opt.SameTaps, layer) {
-			names = opt.SameTaps
-		}
-		taps, err := m.Taps(ds.Batch(start, b), names...)
+		out, err := m.Taps(ds.Batch(start, b), taps...)
 		if err != nil {
 			return nil, err
 		}
-		out := taps.Outputs[layer]
 		for i := 0; i < b; i++ {
-			img := start + i
-			label := int(ds.Labels[img])
+			label := int(ds.Labels[start+i])
 			if label >= 0 && label < classes {
 				counts[label]++
 			}
-			a := out.Data[i*h*w*k : (i+1)*h*w*k]
-			for c := 0; c < k; c++ {
-				best, at := a[c], 0
-				for p := 1; p < h*w; p++ {
-					if v := a[p*k+c]; v > best {
-						best, at = v, p
-					}
+		}
+		for _, a := range acc {
+			a.add(out.Outputs[a.res.Layer], start, b, ds.Labels, opt.Top)
+		}
+	}
+	res := make([]*ChannelExamples, len(acc))
+	for i, a := range acc {
+		if err := a.finish(m.Spec, counts); err != nil {
+			return nil, err
+		}
+		res[i] = a.res
+	}
+	return res, nil
+}
+
+// channelSearch keeps one layer's top images per channel and its per-class sums.
+type channelSearch struct {
+	res     *ChannelExamples
+	h, w, k int
+	sums    [][]float64 // [channel][class]
+}
+
+func newChannelSearch(layer string, shape []int, classes, n int) *channelSearch {
+	k := shape[2]
+	a := &channelSearch{res: &ChannelExamples{Layer: layer, Top: make([][]ChannelTop, k), ClassMeans: make([][]float64, k), Images: n},
+		h: shape[0], w: shape[1], k: k, sums: make([][]float64, k)}
+	for c := range a.sums {
+		a.sums[c] = make([]float64, classes)
+	}
+	return a
+}
+
+// add takes the layer's outputs for images start..start+b.
+func (a *channelSearch) add(out nd.Array, start, b int, labels []int32, top int) {
+	h, w, k := a.h, a.w, a.k
+	for i := 0; i < b; i++ {
+		img := start + i
+		label := int(labels[img])
+		v := out.Data[i*h*w*k : (i+1)*h*w*k]
+		for c := 0; c < k; c++ {
+			best, at := v[c], 0
+			for p := 1; p < h*w; p++ {
+				if x := v[p*k+c]; x > best {
+					best, at = x, p
 				}
-				if label >= 0 && label < classes {
-					sums[c][label] += float64(best)
-				}
-				top := res.Top[c]
-				if len(top) < opt.Top || best > top[len(top)-1].Value {
-					top = append(top, ChannelTop{Image: img, Value: best, Y: at / w, X: at % w})
-					sort.SliceStable(top, func(x, y int) bool { return top[x].Value > top[y].Value })
-					res.Top[c] = top[:min(len(top), opt.Top)]
-				}
+			}
+			if label >= 0 && label < len(a.sums[c]) {
+				a.sums[c][label] += float64(best)
+			}
+			t := a.res.Top[c]
+			if len(t) < top || best > t[len(t)-1].Value {
+				t = append(t, ChannelTop{Image: img, Value: best, Y: at / w, X: at % w})
+				sort.SliceStable(t, func(x, y int) bool { return t[x].Value > t[y].Value })
+				a.res.Top[c] = t[:min(len(t), top)]
 			}
 		}
 	}
+}
+
+// finish turns the sums into per-class means and finds each top image's receptive field.
+func (a *channelSearch) finish(s *layers.Spec, counts []float64) error {
 	fields := map[[2]int]layers.Box{}
-	for c := 0; c < k; c++ {
-		res.ClassMeans[c] = make([]float64, classes)
+	for c := 0; c < a.k; c++ {
+		a.res.ClassMeans[c] = make([]float64, len(counts))
 		for cl := range counts {
 			if counts[cl] > 0 {
-				res.ClassMeans[c][cl] = sums[c][cl] / counts[cl]
+				a.res.ClassMeans[c][cl] = a.sums[c][cl] / counts[cl]
 			}
 		}
-		for r := range res.Top[c] {
-			top := &res.Top[c][r]
+		for r := range a.res.Top[c] {
+			top := &a.res.Top[c][r]
 			at := [2]int{top.Y, top.X}
 			field, ok := fields[at]
 			if !ok { // one walk of the graph per position, not per channel
-				if field, err = m.Spec.ReceptiveField(layer, layers.Box{Y0: top.Y, X0: top.X, Y1: top.Y + 1, X1: top.X + 1}); err != nil {
-					return nil, err
+				var err error
+				if field, err = s.ReceptiveField(a.res.Layer, layers.Box{Y0: top.Y, X0: top.X, Y1: top.Y + 1, X1: top.X + 1}); err != nil {
+					return err
 				}
 				fields[at] = field
 			}
 			top.Field = field
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // ChannelExamplesSection shows what excites each channel of layer in the held-out set: its
@@ -146,16 +197,10 @@ func ChannelExamplesSection(ex *explain.Explainer, ds *data.Dataset, layer strin
 	if opt.Channels <= 0 {
 		opt.Channels = 32
 	}
-	var rows []vizhtml.ChannelRow
+	rows := channelRows(found, ds, opt.Channels)
 	var dead []string
-	for c := 0; c < min(len(found.Top), opt.Channels); c++ {
-		row := vizhtml.ChannelRow{Channel: c, ClassMeans: found.ClassMeans[c]}
-		for _, top := range found.Top[c] {
-			img := ds.ImageArray(top.Image)
-			crop := cropImage(img, top.Field)
-			row.Examples = append(row.Examples, vizhtml.Tile{Image: crop,
-				Label: fmt.Sprintf("#%d %s: %.2f", top.Image, className(ds.Classes, int(ds.Labels[top.Image])), top.Value)})
-		}
+	for c := range rows {
+		row := &rows[c]
 		if opt.Visualize {
 			am := explain.ActivationMaximization{Layer: layer, Channel: c, Steps: 100, Seed: uint64(opt.Seed) + uint64(c)}
 			vis, err := am.Generate(ex)
@@ -170,7 +215,6 @@ func ChannelExamplesSection(ex *explain.Explainer, ds *data.Dataset, layer strin
 				dead = append(dead, fmt.Sprint(c)) // no gradient at the start: a dead channel
 			}
 		}
-		rows = append(rows, row)
 	}
 	f, err := vizhtml.ChannelExamples(rows, classNames(ds.Classes, ex.Model.Spec.Classes))
 	note := fmt.Sprintf("One pass over %d held-out images. Each crop is the part of the image the channel's largest value sees (its receptive field, from the graph), largest first.", found.Images)
@@ -181,6 +225,21 @@ func ChannelExamplesSection(ex *explain.Explainer, ds *data.Dataset, layer strin
 		note += fmt.Sprintf(" The first %d of %d channels.", opt.Channels, len(found.Top))
 	}
 	return vizhtml.Section{Title: title, Body: f, Err: err, Note: note}
+}
+
+// channelRows turns the first channels' top images into their receptive-field crops.
+func channelRows(found *ChannelExamples, ds *data.Dataset, channels int) []vizhtml.ChannelRow {
+	var rows []vizhtml.ChannelRow
+	for c := 0; c < min(len(found.Top), channels); c++ {
+		row := vizhtml.ChannelRow{Channel: c, ClassMeans: found.ClassMeans[c]}
+		for _, top := range found.Top[c] {
+			crop := cropImage(ds.ImageArray(top.Image), top.Field)
+			row.Examples = append(row.Examples, vizhtml.Tile{Image: crop,
+				Label: fmt.Sprintf("#%d %s: %.2f", top.Image, className(ds.Classes, int(ds.Labels[top.Image])), top.Value)})
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // cropSide bounds a crop's side in pixels: a deep layer's receptive field is the whole

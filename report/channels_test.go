@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"math"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -100,5 +101,34 @@ func BenchmarkChannelExamples(b *testing.B) {
 		if _, err := report.FindChannelExamples(m, ds, layer, report.ChannelExampleOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Several layers in one pass find what one pass per layer finds.
+func TestChannelExamplesOfSeveralLayersInOnePass(t *testing.T) {
+	m, err := layers.New(layers.LeNet(), testutil.Go(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := data.Synthetic(300, 28, 28, 1, 10, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"conv1", "pool2"}
+	both, err := report.FindChannelExamplesOf(m, ds, names, report.ChannelExampleOptions{Top: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names {
+		one, err := report.FindChannelExamples(m, ds, name, report.ChannelExampleOptions{Top: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(one, both[i]) {
+			t.Errorf("%s: one pass for two layers differs from its own pass", name)
+		}
+	}
+	if _, err := report.FindChannelExamplesOf(m, ds, []string{"conv1", "fc1"}, report.ChannelExampleOptions{}); err == nil {
+		t.Error("a layer without channels of an image: no error")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/layers"
 	"github.com/convlens/convlens/nd"
@@ -34,6 +35,16 @@ type ExplorerOptions struct {
 	MaxChannels int
 	// Explainer reuses compiled gradient programs (default: a new one).
 	Explainer *explain.Explainer
+	// Examples, when set, is a held-out set searched in one pass for the images that excite
+	// each shown channel most (a click on a channel shows them); ExampleImages bounds the
+	// images searched (default all).
+	Examples      *data.Dataset
+	ExampleImages int
+	// TimeLapse is the model at earlier checkpoints of its training (same architecture),
+	// oldest first, for the time-lapse slider; StepLabels names them and then the model
+	// itself (default "checkpoint i").
+	TimeLapse  []*layers.Model
+	StepLabels []string
 }
 
 // explorerBudget is the default bound on an explorer page's embedded data.
@@ -170,6 +181,76 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 		}
 		nearest[n.Name] = near
 	}
+	ims, camNote, err := explorerImages(m, images, em, opt, taps)
+	if err != nil {
+		return em, nil, vopt, err
+	}
+	vopt.Note = strings.TrimSpace(vopt.Note + " " + camNote)
+	if method, err := explorerMethod(s, opt); err == nil {
+		vopt.CAMLayer, vopt.CAMMethod = explain.CAMLayer(method), method.Name()
+		if opt.Method == nil {
+			vopt.CAMMethod = "Grad-CAM"
+		}
+	}
+	for i, mt := range opt.TimeLapse {
+		if err := SameArchitecture(s, mt.Spec); err != nil {
+			return em, nil, vopt, fmt.Errorf("time-lapse checkpoint %d: %w", i, err)
+		}
+		st := vizhtml.ExplorerStep{Label: stepLabel(opt.StepLabels, i), Params: map[string]map[string]nd.Array{}}
+		for _, l := range em.Layers {
+			if len(l.Params) > 0 {
+				if st.Params[l.Name], err = mt.LayerVariables(l.Name); err != nil {
+					return em, nil, vopt, err
+				}
+			}
+		}
+		stepTaps, err := mt.Taps(images, shown...)
+		if err != nil {
+			return em, nil, vopt, err
+		}
+		o := opt
+		o.Explainer = nil
+		if st.Images, _, err = explorerImages(mt, images, em, o, stepTaps); err != nil {
+			return em, nil, vopt, fmt.Errorf("time-lapse checkpoint %d: %w", i, err)
+		}
+		vopt.Steps = append(vopt.Steps, st)
+	}
+	if len(opt.TimeLapse) > 0 {
+		vopt.StepLabel = stepLabel(opt.StepLabels, len(opt.TimeLapse))
+	}
+	if opt.Examples != nil {
+		var note string
+		vopt.Examples, vopt.ExamplesFrom, note = explorerExamples(m, em, opt, vopt.MaxBytes/4)
+		vopt.Note = strings.TrimSpace(vopt.Note + " " + note)
+	}
+	return em, ims, vopt, nil
+}
+
+func stepLabel(labels []string, i int) string {
+	if i < len(labels) && labels[i] != "" {
+		return labels[i]
+	}
+	return fmt.Sprintf("checkpoint %d", i+1)
+}
+
+// explorerMethod is the overlay's method: opt.Method, else Grad-CAM at opt.CAMLayer (or
+// the last conv layer); an error where the model has no layer for it.
+func explorerMethod(s *layers.Spec, opt ExplorerOptions) (explain.Method, error) {
+	camLayer, err := explain.ResolveLayer(s, opt.CAMLayer)
+	if opt.Method != nil {
+		return opt.Method, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return explain.GradCAM{Layer: camLayer}, nil
+}
+
+// explorerImages is every image's values (taps of m), caption and overlay maps; the note
+// says what maps were left out.
+func explorerImages(m *layers.Model, images nd.Array, em vizhtml.ExplorerModel, opt ExplorerOptions, taps *layers.TapResult) ([]vizhtml.ExplorerImage, string, error) {
+	s := m.Spec
+	classes := em.Classes
 	n := images.Shape[0]
 	ims := make([]vizhtml.ExplorerImage, n)
 	preds := layers.ArgMax(taps.Logits)
@@ -196,24 +277,19 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 			ims[i].Caption = fmt.Sprintf("%s: predicted %s (%.0f%%)", name, className(classes, preds[i]), 100*p)
 		}
 	}
-	camLayer, err := explain.ResolveLayer(s, opt.CAMLayer)
+	method, err := explorerMethod(s, opt)
 	if err != nil {
 		if opt.CAMLayer != "" {
-			return em, nil, vopt, fmt.Errorf("explorer: %w", err)
+			return nil, "", fmt.Errorf("explorer: %w", err)
 		}
-		vopt.Note = strings.TrimSpace(vopt.Note + " No Grad-CAM: the model has no layer with an H×W×C output.")
-		return em, ims, vopt, nil
+		return ims, "No Grad-CAM: the model has no layer with an H×W×C output.", nil
 	}
 	ex := opt.Explainer
 	if ex == nil {
 		ex = explain.New(m)
 	}
-	method := opt.Method
-	if method == nil {
-		method = explain.GradCAM{Layer: camLayer}
-	}
 	if err := ex.Check(method); err != nil {
-		return em, nil, vopt, fmt.Errorf("explorer: %w", err)
+		return nil, "", fmt.Errorf("explorer: %w", err)
 	}
 	k := opt.CAMClasses
 	if k <= 0 {
@@ -244,20 +320,21 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 		}
 		maps, err := method.Attribute(ex, images, targets)
 		if err != nil {
-			return em, nil, vopt, fmt.Errorf("explorer: %w", err)
+			return nil, "", fmt.Errorf("explorer: %w", err)
 		}
 		for i := range ims {
 			ims[i].CAMs = append(ims[i].CAMs, vizhtml.ExplorerCAM{Class: targets[i], Map: maps.Image(i)})
 		}
 	}
-	vopt.CAMLayer, vopt.CAMMethod = explain.CAMLayer(method), method.Name()
-	if opt.Method == nil {
-		vopt.CAMMethod = "Grad-CAM"
-	}
+	note := ""
 	if k < s.Classes {
-		vopt.Note = strings.TrimSpace(vopt.Note + fmt.Sprintf(" %s maps for each image's top %d classes.", vopt.CAMMethod, k))
+		name := method.Name()
+		if opt.Method == nil {
+			name = "Grad-CAM"
+		}
+		note = fmt.Sprintf("%s maps for each image's top %d classes.", name, k)
 	}
-	return em, ims, vopt, nil
+	return ims, note, nil
 }
 
 // explorerSelection picks the layers shown and a channel cap: opt's choice, else every
@@ -392,4 +469,42 @@ func normalized(s *layers.Spec, img nd.Array) nd.Array {
 		out.Data[i] = (v - float32(mean)) * float32(1/std)
 	}
 	return out
+}
+
+// explorerExamples finds, in one pass over opt.Examples, the top images of every shown
+// channel of the shown H×W×C layers, within budget bytes (the first layers first).
+func explorerExamples(m *layers.Model, em vizhtml.ExplorerModel, opt ExplorerOptions, budget int) (map[string][]vizhtml.ChannelRow, string, string) {
+	var names []string
+	shown := map[string]int{}
+	for _, l := range em.Layers {
+		if len(l.Shape) == 3 {
+			names = append(names, l.Name)
+			shown[l.Name] = l.Shape[2]
+		}
+	}
+	if len(names) == 0 {
+		return nil, "", ""
+	}
+	const top = 4
+	found, err := FindChannelExamplesOf(m, opt.Examples, names, ChannelExampleOptions{Top: top, Examples: opt.ExampleImages})
+	if err != nil {
+		return nil, "", "No dataset examples: " + err.Error() + "."
+	}
+	out, size, note := map[string][]vizhtml.ChannelRow{}, 0, ""
+	for i, f := range found {
+		rows := channelRows(f, opt.Examples, shown[f.Layer])
+		n := 0
+		for _, r := range rows {
+			for _, t := range r.Examples {
+				n += len(t.Image.Data)*4/3 + len(t.Label) + 200 // base64 PNG, at worst about its raw size
+			}
+		}
+		if size+n > budget {
+			note = fmt.Sprintf("Dataset examples for the first %d of %d layers (the page's budget).", i, len(found))
+			break
+		}
+		size += n
+		out[f.Layer] = rows
+	}
+	return out, fmt.Sprintf("%d held-out images", found[0].Images), note
 }

@@ -106,6 +106,15 @@ type ExplorerOptions struct {
 	// CAMMethod names the method of the overlay maps (default "Grad-CAM").
 	CAMMethod string
 	Note      string
+	// Examples holds, by layer name, what excites the layer's channels in a held-out set
+	// (rows as ChannelExamples draws them; Visualization is not drawn). A click on a
+	// channel shows its row; ExamplesFrom says where they come from ("1000 held-out images").
+	Examples     map[string][]ChannelRow
+	ExamplesFrom string
+	// Steps are the model at earlier checkpoints, oldest first, for a time-lapse slider; the
+	// explorer's own model and values are the last step, labelled StepLabel (default "now").
+	Steps     []ExplorerStep
+	StepLabel string
 }
 
 // Explorer caps.
@@ -171,15 +180,19 @@ type explorerImageJSON struct {
 }
 
 type explorerJSON struct {
-	Model    string              `json:"model"`
-	Classes  []string            `json:"classes"`
-	Input    []int               `json:"input"`
-	Logits   string              `json:"logits"`
-	CAMLayer string              `json:"camLayer,omitempty"`
-	Method   string              `json:"camMethod,omitempty"`
-	Note     string              `json:"note,omitempty"`
-	Layers   []explorerLayerJSON `json:"layers"`
-	Images   []explorerImageJSON `json:"images"`
+	Model    string                            `json:"model"`
+	Classes  []string                          `json:"classes"`
+	Input    []int                             `json:"input"`
+	Logits   string                            `json:"logits"`
+	CAMLayer string                            `json:"camLayer,omitempty"`
+	Method   string                            `json:"camMethod,omitempty"`
+	Note     string                            `json:"note,omitempty"`
+	Layers   []explorerLayerJSON               `json:"layers"`
+	Images   []explorerImageJSON               `json:"images"`
+	Examples map[string][]explorerExamplesJSON `json:"examples,omitempty"`
+	ExFrom   string                            `json:"examplesFrom,omitempty"`
+	Steps    []explorerStepJSON                `json:"steps,omitempty"`
+	StepNow  string                            `json:"stepLabel,omitempty"`
 }
 
 // EncodeFloats is the explorer's encoding of float32 values: little-endian bytes in base64.
@@ -291,7 +304,18 @@ func explorerPayload(m ExplorerModel, images []ExplorerImage, opt ExplorerOption
 	size := len(explorerJS) + 4096
 	for _, l := range p.Layers {
 		for _, a := range l.Params {
-			size += len(a.B64)
+			size += len(a.B64) * (1 + len(opt.Steps))
+		}
+	}
+	ex, exBytes, err := explorerExamples(opt.Examples, shapes, classes)
+	if err != nil {
+		return nil, err
+	}
+	p.Examples, p.ExFrom, size = ex, opt.ExamplesFrom, size+exBytes
+	if len(opt.Steps) > 0 {
+		p.StepNow = opt.StepLabel
+		if p.StepNow == "" {
+			p.StepNow = "now"
 		}
 	}
 	for i, img := range images {
@@ -299,13 +323,7 @@ func explorerPayload(m ExplorerModel, images []ExplorerImage, opt ExplorerOption
 		if err != nil {
 			return nil, fmt.Errorf("image %d: %w", i, err)
 		}
-		n := len(ij.PNG) + len(ij.Caption)
-		for _, v := range ij.Values {
-			n += len(v)
-		}
-		for _, c := range ij.CAMs {
-			n += len(c.PNG)
-		}
+		n := imageBytes(ij) * (1 + len(opt.Steps))
 		if size+n > opt.MaxBytes {
 			if i == 0 {
 				return nil, fmt.Errorf("one image needs %s of values and the parameters %s, over the %s budget (largest layers: %s); pick fewer layers or a larger budget",
@@ -316,6 +334,13 @@ func explorerPayload(m ExplorerModel, images []ExplorerImage, opt ExplorerOption
 		}
 		size += n
 		p.Images = append(p.Images, ij)
+	}
+	for i, st := range opt.Steps {
+		sj, err := explorerStep(st, images, p, shapes, classes, len(p.Images))
+		if err != nil {
+			return nil, fmt.Errorf("step %d (%s): %w", i, st.Label, err)
+		}
+		p.Steps = append(p.Steps, sj)
 	}
 	return p, nil
 }

@@ -58,6 +58,7 @@ func runTrain(args []string) error {
 	metrics := fs.String("metrics", "", "write a metrics JSON file here")
 	statsEvery := fs.Int("stats-every", 50, "record weight/gradient statistics every N steps (<0: never)")
 	ckptEvery := fs.Int("checkpoint-every", 0, "also checkpoint every N steps (0: at epoch ends and the end only)")
+	ckptSteps := fs.String("checkpoint-steps", "", "also checkpoint after these steps, comma-separated (0: the initial weights), e.g. 0,50,200 for a time-lapse's early ones")
 	keep := fs.Int("keep", 0, "keep only the newest N checkpoints (0: all)")
 	devicesFlag := fs.String("devices", "auto", "train data-parallel on N devices of the backend, or all (the batch must divide by N); auto: split batches over the XLA CPU plugin's devices where each shard gets ≥ 64 images (faster on CPU), else one")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -89,6 +90,10 @@ func runTrain(args []string) error {
 		if err != nil {
 			return err
 		}
+	}
+	steps0, err := stepList("checkpoint-steps", *ckptSteps)
+	if err != nil {
+		return err
 	}
 	devices, err := parseDevices(*devicesFlag)
 	if err != nil {
@@ -142,7 +147,7 @@ func runTrain(args []string) error {
 		}
 	}
 	cfg := training.Config{Steps: *steps, Epochs: *epochs, Batch: *batch, LearningRate: *lr, Seed: *seed,
-		StatsEvery: *statsEvery, CheckpointDir: *ckpt, CheckpointEvery: *ckptEvery, KeepCheckpoints: *keep, Devices: devices}
+		StatsEvery: *statsEvery, CheckpointDir: *ckpt, CheckpointEvery: *ckptEvery, CheckpointSteps: steps0, KeepCheckpoints: *keep, Devices: devices}
 	if resumed != nil { // the run continues as it was configured; only its length may change
 		was := resumed.Config
 		cfg.Batch, cfg.LearningRate, cfg.Seed, cfg.Schedule = was.Batch, was.LearningRate, was.Seed, was.Schedule
@@ -245,4 +250,20 @@ func parseDevices(s string) (int, error) {
 		return 0, fmt.Errorf("-devices %q: want a count from 1, all or auto", s)
 	}
 	return n, nil
+}
+
+// stepList parses comma-separated step numbers (≥ 0).
+func stepList(name, v string) ([]int64, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var out []int64
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("-%s %q: want step numbers ≥ 0, comma-separated", name, v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

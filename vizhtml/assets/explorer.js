@@ -11,9 +11,11 @@ function convlensExplore(id) {
     shapes[L.name] = L.shape;
     dims[L.name] = L.dims || L.shape; // the true shape; shape is the one drawn (other ranks flat)
     rank[L.name] = 1 + Math.max.apply(null, L.inputs.map(function (n) { return rank[n]; }));
-    Object.keys(L.params || {}).forEach(function (p) { L.params[p].data = floats(L.params[p].b64); });
+    Object.keys(L.params || {}).forEach(function (p) { L.params[p].data = L.params[p].now = floats(L.params[p].b64); });
   });
-  var state = { img: 0, layer: null, ch: 0, y: 0, x: 0, cam: false, camClass: -1, expanded: {} };
+  var steps = D.steps || [];
+  // state.step indexes steps; steps.length is the model as given ("now").
+  var state = { img: 0, layer: null, ch: 0, y: 0, x: 0, cam: false, camClass: -1, expanded: {}, step: steps.length };
 
   // ---- helpers ----
   function floats(b64) {
@@ -21,10 +23,23 @@ function convlensExplore(id) {
     for (var i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
     return new Float32Array(u.buffer);
   }
+  function image(i) { return state.step < steps.length ? steps[state.step].images[i] : D.images[i]; }
   function vals(name) {
-    var key = state.img + "\u0000" + name;
-    if (!cache[key]) cache[key] = floats(D.images[state.img].values[name]);
+    var key = state.step + "\u0000" + state.img + "\u0000" + name;
+    if (!cache[key]) cache[key] = floats(image(state.img).values[name]);
     return cache[key];
+  }
+  // setStep shows the model at checkpoint k: its parameters and its values.
+  function setStep(k) {
+    state.step = k;
+    D.layers.forEach(function (L) {
+      Object.keys(L.params || {}).forEach(function (p) {
+        var P = L.params[p], st = k < steps.length ? steps[k].params[L.name][p] : null;
+        if (st && !st.data) st.data = floats(st.b64);
+        P.data = st ? st.data : P.now;
+      });
+    });
+    redraw();
   }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -164,16 +179,16 @@ function convlensExplore(id) {
   root.textContent = "";
   var pick = el("div", "cl-ex-pick"), top = el("div", "cl-ex-top"), ov = el("div", "cl-ex-ov"),
     probs = el("div", "cl-ex-probs"), detail = el("div", "cl-ex-detail");
-  var map = el("div", "cl-ex-map");
+  var map = el("div", "cl-ex-map"), stepBox = el("div", "cl-ex-steps");
   top.appendChild(ov); top.appendChild(probs);
-  root.appendChild(pick); root.appendChild(map); root.appendChild(top); root.appendChild(detail);
+  root.appendChild(stepBox); root.appendChild(pick); root.appendChild(map); root.appendChild(top); root.appendChild(detail);
   if (D.note) root.insertBefore(el("p", "cl-ex-note", D.note), pick);
 
   function drawPicker() {
     pick.textContent = "";
     D.images.forEach(function (im, i) {
       var b = el("button");
-      b.type = "button"; b.title = im.caption; b.setAttribute("aria-label", "image " + (i + 1) + ": " + im.caption);
+      b.type = "button"; b.title = image(i).caption; b.setAttribute("aria-label", "image " + (i + 1) + ": " + image(i).caption);
       b.setAttribute("aria-pressed", String(i === state.img));
       b.dataset.image = i;
       var img = el("img"); img.src = im.png; img.alt = "";
@@ -181,7 +196,7 @@ function convlensExplore(id) {
       b.onclick = function () { state.img = i; state.camClass = -1; redraw(); };
       pick.appendChild(b);
     });
-    pick.appendChild(el("span", "cl-ex-note", D.images[state.img].caption));
+    pick.appendChild(el("span", "cl-ex-note", image(state.img).caption));
   }
 
   function tile(name, c, r, side) {
@@ -205,7 +220,7 @@ function convlensExplore(id) {
     box.appendChild(el("small", "", (L ? kindText(L) : "image, normalised") + " · " + shapeText(s)));
     var r = rangeOf(vals(name));
     if (name === "input") {
-      var wrap = el("div", "cl-ex-imgwrap"), img = el("img", "cl-ex-img"), im = D.images[state.img], cam = camFor(im);
+      var wrap = el("div", "cl-ex-imgwrap"), img = el("img", "cl-ex-img"), im = D.images[state.img], cam = camFor(image(state.img));
       img.src = im.png;
       img.alt = "input image";
       wrap.appendChild(img);
@@ -344,7 +359,7 @@ function convlensExplore(id) {
     cb.type = "checkbox"; cb.checked = state.cam; cb.className = "cl-ex-camtoggle";
     cb.onchange = function () { state.cam = cb.checked; drawOverview(); };
     lab.appendChild(cb);
-    var cam = camFor(D.images[state.img]);
+    var cam = camFor(image(state.img));
     lab.appendChild(document.createTextNode(cam ? " " + camMethod() + " overlay for " + D.classes[state.camClass] + (D.camLayer ? " (from " + D.camLayer + ")" : "")
       : " " + camMethod() + ": not computed for " + D.classes[state.camClass]));
     cb.disabled = !cam;
@@ -397,6 +412,8 @@ function convlensExplore(id) {
     row.appendChild(calc);
     detail.appendChild(row);
     if (L && L.kind === "conv2d") detail.appendChild(filterView(L, state.ch));
+    var ex = examplesOf(name, state.ch);
+    if (ex) detail.appendChild(examplesView(ex));
     drawBig(); drawCalc();
   }
   function moveTo(y, x) {
@@ -758,8 +775,52 @@ function convlensExplore(id) {
     return box;
   }
 
+  // ---- dataset examples: the held-out images that excite the channel most ----
+  function examplesOf(name, c) {
+    var rows = (D.examples || {})[name] || [];
+    for (var i = 0; i < rows.length; i++) if (rows[i].ch === c) return rows[i];
+    return null;
+  }
+  function examplesView(r) {
+    var box = el("div", "cl-ex-examples");
+    box.appendChild(el("h4", "", "What excites channel " + r.ch + " most" + (D.examplesFrom ? " in " + D.examplesFrom : "") +
+      ": each image cropped to what the channel's largest value sees"));
+    var row = el("div", "cl-ex-tops");
+    r.tops.forEach(function (t) {
+      var f = el("figure", "cl-ex-topimg"), img = el("img");
+      img.src = t.png; img.alt = t.label; img.title = t.label;
+      f.appendChild(img); f.appendChild(el("figcaption", "", t.label));
+      row.appendChild(f);
+    });
+    box.appendChild(row);
+    if (r.means && r.means.length) {
+      var order = r.means.map(function (_, i) { return i; });
+      order.sort(function (a, b) { return r.means[b] - r.means[a]; });
+      box.appendChild(el("p", "cl-ex-note cl-ex-means", "Mean largest value by class: " + order.slice(0, 3).map(function (k) {
+        return D.classes[k] + " " + num(r.means[k], 3);
+      }).join(", ") + (order.length > 3 ? "; lowest " + D.classes[order[order.length - 1]] + " " + num(r.means[order[order.length - 1]], 3) : "")));
+    }
+    return box;
+  }
+
+  // ---- time-lapse: the model at each saved checkpoint ----
+  function drawSteps() {
+    stepBox.textContent = "";
+    if (!steps.length) return;
+    var lab = el("label", "cl-ex-note"), sl = el("input", "cl-ex-step"), now = el("b", "cl-ex-steplabel");
+    sl.type = "range"; sl.min = 0; sl.max = steps.length; sl.step = 1; sl.value = state.step;
+    sl.setAttribute("aria-label", "training checkpoint");
+    now.textContent = state.step < steps.length ? steps[state.step].label : (D.stepLabel || "now");
+    sl.oninput = function () { setStep(Number(sl.value)); };
+    lab.appendChild(document.createTextNode("Checkpoint: "));
+    lab.appendChild(sl);
+    lab.appendChild(now);
+    stepBox.appendChild(lab);
+    stepBox.appendChild(el("span", "cl-ex-note", " (every value, parameter and map below is the model's at that checkpoint)"));
+  }
+
   function redraw() {
-    drawPicker(); drawProbs(); drawOverview(); drawDetail();
+    drawSteps(); drawPicker(); drawProbs(); drawOverview(); drawDetail();
   }
   // First selection: the strongest value of the Grad-CAM layer (else the last convolution),
   // not a corner of padding.
