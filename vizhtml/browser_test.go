@@ -100,7 +100,7 @@ func TestFragmentWithoutLibraryExplainsItself(t *testing.T) {
 }
 
 // openFragment renders f as a page and opens it in a Chromium tab.
-func openFragment(t *testing.T, f Fragment) *browser.Session {
+func openFragment(t testing.TB, f Fragment) *browser.Session {
 	t.Helper()
 	p := &Page{Title: "view", Sections: []Section{{Title: "view", Body: f}}}
 	var buf bytes.Buffer
