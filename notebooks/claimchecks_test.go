@@ -147,6 +147,31 @@ var claims = map[string]func(c *claimed) error{
 	"channels-mostly-mixed": fails([]string{"channels-one-class"},
 		func(v []float64) bool { return v[0] > 0.25 },
 		"%.2f of the channels have six digits of one class"),
+	// 09: the plane's same-class share "differs by less than 0.03" from fc2's; its recall
+	// keeps "fewer than six in ten" of the exact neighbours.
+	"projector-keeps-classes": fails([]string{"projector-same-class-space", "projector-same-class-plane", "projector-recall"},
+		func(v []float64) bool { return math.Abs(v[0]-v[1]) >= 0.03 || v[2] >= 0.6 },
+		"same class %.3f in fc2, %.3f on the plane; recall %.2f"),
+	// 09: around a mistake "fewer than half" share its class; "more than nine in ten" around a right answer.
+	"projector-mistakes-among-others": fails([]string{"projector-same-class-wrong", "projector-same-class-right"},
+		func(v []float64) bool { return v[0] >= 0.5 || v[1] <= 0.9 },
+		"same class %.3f around mistakes, %.3f around right answers"),
+	// 09: block1's crops are 7×7; block3's "most of the 32×32 photo" (over half its side).
+	"resnet-fields-grow": fails([]string{"resnet-field-block1", "resnet-field-block3"},
+		func(v []float64) bool { return v[0] != 7 || v[1] <= 16 },
+		"crops up to %.0f (block1) and %.0f (block3) pixels"),
+	// 09: block3's relative cat–dog gap "at least twice" block1's.
+	"resnet-later-channels-split-classes": fails([]string{"resnet-class-gap-block1", "resnet-class-gap-block3"},
+		func(v []float64) bool { return v[1] < 2*v[0] },
+		"relative class gap %.3f (block1), %.3f (block3)"),
+	// 09: a photo's ten nearest in gap are of its class "less than seven times in ten".
+	"resnet-classes-overlap": fails([]string{"resnet-same-class-space"},
+		func(v []float64) bool { return v[0] >= 0.7 },
+		"same class among the ten nearest: %.3f"),
+	// 09: the stem's CKA with the start "above 0.98", gap's "below 0.3".
+	"resnet-stem-stays-gap-changes": fails([]string{"resnet-cka-stem", "resnet-cka-gap"},
+		func(v []float64) bool { return v[0] <= 0.98 || v[1] >= 0.3 },
+		"CKA with the start %.3f (stem), %.3f (gap)"),
 	// 09: "more than five times as many digits turned right as turned wrong".
 	"diff-more-right": fails([]string{"diff-wrong-to-right", "diff-right-to-wrong"},
 		func(v []float64) bool { return v[0] <= 5*v[1] },

@@ -198,7 +198,7 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 		box := newID() + "-nb"
 		js += fmt.Sprintf(`var where=%s,nbrs=%s,overlays=%s,overlayName=%s,box=document.getElementById(%q);`+
 			`c.on("click",function(p){if(!p.value||p.value.length<3){return;}var i=p.value[2],o=c.getOption(),h="";`+
-			`if(overlays[i]){h+='<div class="cl-tile cl-proj-overlay"><img src="'+overlays[i]+'" width="96" height="96" alt="'+overlayName+'"><span>'+overlayName+"</span></div>";}`+
+			`if(overlays[i]){h+='<div class="cl-tile cl-proj-overlay"><img src="'+overlays[i]+'" width="96" height="96" style="image-rendering:pixelated" alt="'+overlayName+'"><span>'+overlayName+"</span></div>";}`+
 			`(nbrs?nbrs[i]:[]).forEach(function(j){var w=where[j];h+='<div class="cl-tile" data-point="'+j+'">'+o.series[w[0]].data[w[1]].name+"</div>";});`+
 			`box.innerHTML='<p class="cl-note">Nearest to '+p.name.replace(/^.*<br>/,"")+' in the layer\'s space:</p><div class="cl-grid">'+h+"</div>";});`+
 			// A rectangle or lasso selection lists the images inside it.
