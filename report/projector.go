@@ -73,7 +73,7 @@ func Projector(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, truth,
 		captions[i] = fmt.Sprintf("#%d: true %s, predicted %s", i, className(ds.Classes, truth[i]), className(ds.Classes, preds[i]))
 	}
 	sub := fmt.Sprintf("%q outputs of %d held-out images; 10-NN recall %.2f; %.1f s", layer, n, recall, took.Seconds())
-	data := vizhtml.ProjectorData{Points: pts, Labels: truth, Wrong: wrong, Thumbs: thumbs, Captions: captions, Neighbours: shownNeighbours}
+	data := vizhtml.ProjectorData{Points: pts, Labels: truth, Wrong: wrong, Thumbs: thumbs, Captions: captions, Neighbours: shownNeighbours, Preds: preds[:n]}
 	if l, err := explain.ResolveLayer(m.Spec, ""); err == nil { // Grad-CAM of each prediction, shown on a click
 		images := ds.Batch(0, n)
 		cams, err := explain.GradCAM{Layer: l}.Attribute(explain.New(m), images, preds[:n])
@@ -91,6 +91,6 @@ func Projector(m *layers.Model, ds *data.Dataset, taps *layers.TapResult, truth,
 	}
 	f, err := vizhtml.ProjectorScatter("Projection of the penultimate layer", sub, axes[0], axes[1], data, classNames(ds.Classes, m.Spec.Classes))
 	return vizhtml.Section{Title: title, Body: f, Err: err,
-		Note: "Each point is one held-out image, coloured by its true class; triangles are wrong predictions; hover a point for its image, click it for its Grad-CAM and its 8 nearest images in the layer's space, select a region with the toolbox to list its images. " +
+		Note: "Each point is one held-out image, coloured by its true class (the buttons colour by the predicted class or by right and wrong instead); triangles are wrong predictions; hover a point for its image, click it for its Grad-CAM and its 8 nearest images in the layer's space, select a region with the toolbox to list its images. " +
 			"Recall: the share of each image's 10 nearest neighbours in the layer's space that stay among its 10 nearest in the plane."}
 }

@@ -119,12 +119,16 @@ type ProjectorData struct {
 	// click above the neighbours; OverlayName names the map.
 	Overlays    [][]byte
 	OverlayName string
+	// Preds (optional) are the predicted classes: buttons then colour the points by true
+	// class, predicted class or right and wrong.
+	Preds []int
 }
 
 // ProjectorScatter is a projection's points, one series per true class (the legend toggles
 // them), a wrong prediction drawn as a triangle, each point's image shown on hover with its
 // caption. A click on a point shows its explanation map and lists its neighbours, and a
-// rectangle or lasso selection (the toolbox) lists the images inside it.
+// rectangle or lasso selection (the toolbox) lists the images inside it. With predictions,
+// buttons colour the points by true class, predicted class or right and wrong.
 func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, classes []string) (Fragment, error) {
 	points := d.Points
 	if err := points.Validate(); err != nil || len(points.Shape) != 2 || points.Shape[1] != 2 {
@@ -132,7 +136,7 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 	}
 	n := points.Shape[0]
 	if len(d.Labels) != n || len(d.Wrong) != n || len(d.Thumbs) != n || len(d.Captions) != n ||
-		d.Neighbours != nil && len(d.Neighbours) != n || d.Overlays != nil && len(d.Overlays) != n {
+		d.Neighbours != nil && len(d.Neighbours) != n || d.Overlays != nil && len(d.Overlays) != n || d.Preds != nil && len(d.Preds) != n {
 		return Fragment{}, fmt.Errorf("projector: %d points, %d labels, %d marks, %d images, %d captions, %d neighbour lists, %d overlays",
 			n, len(d.Labels), len(d.Wrong), len(d.Thumbs), len(d.Captions), len(d.Neighbours), len(d.Overlays))
 	}
@@ -157,7 +161,14 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 		if d.Thumbs[i] != nil {
 			name = fmt.Sprintf(`<img src="%s" width="56" height="56" style="image-rendering:pixelated"><br>%s`, DataURI(d.Thumbs[i]), name)
 		}
-		item := opts.ScatterData{Name: name, Value: []float64{round(x, 4), round(y, 4), float64(i)}, SymbolSize: 6, Symbol: "circle"}
+		value := []float64{round(x, 4), round(y, 4), float64(i)}
+		if d.Preds != nil {
+			if p := d.Preds[i]; p < 0 || p >= len(classes) {
+				return Fragment{}, fmt.Errorf("projector: prediction %d of point %d outside [0, %d)", p, i, len(classes))
+			}
+			value = append(value, float64(d.Preds[i]))
+		}
+		item := opts.ScatterData{Name: name, Value: value, SymbolSize: 6, Symbol: "circle"}
 		if d.Wrong[i] {
 			item.Symbol, item.SymbolSize = "triangle", 9
 		}
@@ -184,6 +195,24 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 	// The tooltip shows each point's name as HTML (its image and escaped caption, made
 	// here) and its class escaped: a formatter function, which an option's JSON cannot hold.
 	js := `c.setOption({tooltip:{formatter:function(p){return p.name+"<br>"+echarts.format.encodeHTML(p.seriesName);}}});`
+	w, _ := json.Marshal(where)
+	js += fmt.Sprintf(`var where=%s;`, w) // each point's series and index there, as drawn now
+	if d.Preds != nil {
+		bar := newID() + "-colour"
+		names, _ := json.Marshal(classes) // set as series names: text, never HTML
+		f.HTML = `<div class="cl-proj-colour" id="` + bar + `" style="font:13px sans-serif;margin:4px 0">Colour by: ` +
+			`<button type="button" data-mode="true" aria-pressed="true">true class</button> ` +
+			`<button type="button" data-mode="pred" aria-pressed="false">predicted class</button> ` +
+			`<button type="button" data-mode="correct" aria-pressed="false">right / wrong</button></div>` + f.HTML
+		js += fmt.Sprintf(`var names=%s,bar=document.getElementById(%q),pts=[],cols=c.getOption().color;`+
+			`c.getOption().series.forEach(function(s,si){s.data.forEach(function(it){pts[it.value[2]]={it:it,truth:si};});});`+
+			`function colourBy(mode){var sn=mode==="correct"?["right","wrong"]:names,g=sn.map(function(){return [];});`+
+			`pts.forEach(function(p,i){var k=mode==="true"?p.truth:mode==="pred"?p.it.value[3]:(p.it.value[3]===p.truth?0:1);where[i]=[k,g[k].length];g[k].push(p.it);});`+
+			`c.setOption({color:mode==="correct"?["#59a14f","#e15759"]:cols,legend:{data:sn},`+
+			`series:g.map(function(d,k){return {type:"scatter",name:sn[k],data:d,animation:false};})},{replaceMerge:["series"]});`+
+			`bar.querySelectorAll("button").forEach(function(b){b.setAttribute("aria-pressed",String(b.dataset.mode===mode));});}`+
+			`bar.querySelectorAll("button").forEach(function(b){b.onclick=function(){colourBy(b.dataset.mode);};});`, names, bar)
+	}
 	if d.Neighbours != nil || d.Overlays != nil {
 		overlays := make([]string, n)
 		for i, o := range d.Overlays {
@@ -191,12 +220,11 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 				overlays[i] = DataURI(o)
 			}
 		}
-		w, _ := json.Marshal(where)
 		nb, _ := json.Marshal(d.Neighbours)
 		ov, _ := json.Marshal(overlays)
 		overlayName, _ := json.Marshal(esc(d.OverlayName))
 		box := newID() + "-nb"
-		js += fmt.Sprintf(`var where=%s,nbrs=%s,overlays=%s,overlayName=%s,box=document.getElementById(%q);`+
+		js += fmt.Sprintf(`var nbrs=%s,overlays=%s,overlayName=%s,box=document.getElementById(%q);`+
 			`c.on("click",function(p){if(!p.value||p.value.length<3){return;}var i=p.value[2],o=c.getOption(),h="";`+
 			`if(overlays[i]){h+='<div class="cl-tile cl-proj-overlay"><img src="'+overlays[i]+'" width="96" height="96" style="image-rendering:pixelated" alt="'+overlayName+'"><span>'+overlayName+"</span></div>";}`+
 			`(nbrs?nbrs[i]:[]).forEach(function(j){var w=where[j];h+='<div class="cl-tile" data-point="'+j+'">'+o.series[w[0]].data[w[1]].name+"</div>";});`+
@@ -205,7 +233,7 @@ func ProjectorScatter(titleText, sub, xName, yName string, d ProjectorData, clas
 			`c.setOption({brush:{xAxisIndex:0},toolbox:{right:10,bottom:0,feature:{brush:{type:["rect","polygon","clear"]}}}});`+
 			`c.on("brushselected",function(e){var o=c.getOption(),h="",count=0;(e.batch[0]?e.batch[0].selected:[]).forEach(function(sel){`+
 			`sel.dataIndex.forEach(function(d){count++;if(count<=48){var it=o.series[sel.seriesIndex].data[d];h+='<div class="cl-tile" data-point="'+it.value[2]+'">'+it.name+"</div>";}});});`+
-			`if(count){box.innerHTML='<p class="cl-note">'+count+" images selected"+(count>48?" (the first 48 shown)":"")+':</p><div class="cl-grid">'+h+"</div>";}});`, w, nb, ov, overlayName, box)
+			`if(count){box.innerHTML='<p class="cl-note">'+count+" images selected"+(count>48?" (the first 48 shown)":"")+':</p><div class="cl-grid">'+h+"</div>";}});`, nb, ov, overlayName, box)
 		f.HTML += `<div class="cl-proj-nb" id="` + box + `"><p class="cl-note">Click a point for its map and its nearest images in the layer's space; select with the toolbox (bottom right) to list images.</p></div>`
 	}
 	return onChart(f, js), nil

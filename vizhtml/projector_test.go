@@ -87,3 +87,59 @@ func TestProjectorShowsTheImageOnHover(t *testing.T) {
 		t.Errorf("script errors: %v", errs)
 	}
 }
+
+// The colour buttons regroup the points by predicted class and by right and wrong; a click
+// on a point afterwards still lists its own neighbours.
+func TestProjectorColoursByPredictionAndCorrectness(t *testing.T) {
+	pts := nd.Array{Shape: []int{3, 2}, Data: []float32{0, 0, 1, 1, 2, 0}}
+	img, err := ImagePNG(nd.New(4, 4, 1), Range{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ProjectorData{Points: pts, Labels: []int{0, 1, 1}, Preds: []int{0, 0, 1}, Wrong: []bool{false, true, false},
+		Thumbs: [][]byte{img, img, img}, Captions: []string{"#0", "#1", "#2"}, Neighbours: [][]int{{2, 1}, {0, 2}, {1, 0}}}
+	if _, err := ProjectorScatter("p", "", "", "", ProjectorData{Points: pts, Labels: d.Labels, Preds: []int{0, 5, 1}, Wrong: d.Wrong,
+		Thumbs: d.Thumbs, Captions: d.Captions}, []string{"zero", "one"}); err == nil {
+		t.Error("a prediction outside the classes: no error")
+	}
+	f, err := ProjectorScatter("p", "", "", "", d, []string{"zero", "<b>one</b>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser.Require(t)
+	s := openFragment(t, f)
+	groups := func(mode string) string {
+		t.Helper()
+		got, err := browser.Eval[string](s, `(function(){document.querySelector('.cl-proj-colour button[data-mode="`+mode+`"]').click();`+
+			`var o=echarts.getInstanceByDom(document.querySelector(".cl-chart")).getOption();`+
+			`return o.series.map(function(s){return s.name+":"+s.data.map(function(it){return it.value[2];}).join(",");}).join(" ");})()`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, c := range []struct{ mode, want string }{
+		{"pred", "zero:0,1 <b>one</b>:2"}, {"correct", "right:0,2 wrong:1"}, {"true", "zero:0 <b>one</b>:1,2"}, {"correct", "right:0,2 wrong:1"},
+	} {
+		if got := groups(c.mode); got != c.want {
+			t.Errorf("colour by %s: series %q, want %q", c.mode, got, c.want)
+		}
+	}
+	xy, err := browser.Eval[[]float64](s, `(function(){var el=document.querySelector(".cl-chart");el.scrollIntoView();`+
+		`var c=echarts.getInstanceByDom(el);var p=c.convertToPixel({seriesIndex:1},[1,1]);var r=el.getBoundingClientRect();`+
+		`return [r.left+p[0], r.top+p[1]];})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(s.Ctx, chromedp.MouseClickXY(xy[0], xy[1])); err != nil {
+		t.Fatal(err)
+	}
+	listed, _ := browser.Eval[[]string](s, `[].slice.call(document.querySelectorAll(".cl-proj-nb .cl-tile")).map(function(d){return d.dataset.point+" "+d.textContent;})`)
+	if strings.Join(listed, "|") != "0 #0|2 #2" {
+		box, _ := browser.Eval[string](s, `document.querySelector(".cl-proj-nb").innerHTML`)
+		t.Errorf("clicking point 1 (%v) after regrouping lists %q, want its neighbours 0 and 2: %s", xy, listed, box)
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("script errors: %v", errs)
+	}
+}
