@@ -2,8 +2,6 @@ package vizhtml
 
 import (
 	_ "embed"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -195,28 +193,6 @@ type explorerJSON struct {
 	StepNow  string                            `json:"stepLabel,omitempty"`
 }
 
-// EncodeFloats is the explorer's encoding of float32 values: little-endian bytes in base64.
-func EncodeFloats(v []float32) string {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
-
-// DecodeFloats reverses EncodeFloats.
-func DecodeFloats(s string) ([]float32, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(b)%4 != 0 {
-		return nil, fmt.Errorf("not base64 float32 data")
-	}
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, nil
-}
-
 // Explorer renders the interactive walkthrough: every layer as a column of channel tiles
 // for the chosen image, class probabilities, a Grad-CAM toggle, and for any tile the
 // arithmetic of any output value from its inputs and the layer's parameters, computed by
@@ -391,7 +367,7 @@ func explorerLayer(l ExplorerLayer, shapes map[string][]int) (explorerLayerJSON,
 		lj.Params = map[string]explorerArray{}
 		for _, name := range sortedKeys(l.Params) {
 			a := l.Params[name]
-			lj.Params[name] = explorerArray{Shape: a.Shape, B64: EncodeFloats(a.Data)}
+			lj.Params[name] = explorerArray{Shape: a.Shape, B64: nd.EncodeFloats(a.Data)}
 		}
 	}
 	return lj, nil
@@ -472,7 +448,7 @@ func explorerImage(img ExplorerImage, shapes map[string][]int, classes int) (exp
 		if len(v.Data) != prodInts(shape) {
 			return ij, fmt.Errorf("values of %q: %d, want %v", name, len(v.Data), shape)
 		}
-		ij.Values[name] = EncodeFloats(v.Data)
+		ij.Values[name] = nd.EncodeFloats(v.Data)
 	}
 	for _, c := range img.CAMs {
 		if c.Class < 0 || c.Class >= classes {

@@ -50,7 +50,7 @@ func explorerStep(st ExplorerStep, main []ExplorerImage, p *explorerJSON, shapes
 			if sj.Params[l.Name] == nil {
 				sj.Params[l.Name] = map[string]explorerArray{}
 			}
-			sj.Params[l.Name][name] = explorerArray{Shape: a.Shape, B64: EncodeFloats(a.Data)}
+			sj.Params[l.Name][name] = explorerArray{Shape: a.Shape, B64: nd.EncodeFloats(a.Data)}
 		}
 	}
 	for i := 0; i < n; i++ {
