@@ -54,6 +54,8 @@ deps:
 
 build: deps
 	$(GO) build -o $(BIN) ./cmd/convlens
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(dir $(BIN))convlens-engine.wasm ./cmd/convlens-engine
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(dir $(BIN))wasm_exec.js
 
 demo: plugin build
 	@mkdir -p $(OUT)/demo

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/live"
 	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/vizhtml"
 )
@@ -45,6 +47,9 @@ type ExplorerOptions struct {
 	// itself (default "checkpoint i").
 	TimeLapse  []*layers.Model
 	StepLabels []string
+	// Live, when set, is the engine that runs the model in the page: a drawn or dropped
+	// image, or a change to a parameter, is computed there (no time-lapse with it).
+	Live *live.EngineFiles
 }
 
 // explorerBudget is the default bound on an explorer page's embedded data.
@@ -217,6 +222,20 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 	}
 	if len(opt.TimeLapse) > 0 {
 		vopt.StepLabel = stepLabel(opt.StepLabels, len(opt.TimeLapse))
+	}
+	if opt.Live != nil {
+		if len(opt.TimeLapse) > 0 {
+			return em, nil, vopt, fmt.Errorf("explorer: a live page computes one model, not a time-lapse")
+		}
+		b, err := live.Pack(m)
+		if err != nil {
+			return em, nil, vopt, err
+		}
+		bundle, err := json.Marshal(b)
+		if err != nil {
+			return em, nil, vopt, err
+		}
+		vopt.Live = &vizhtml.ExplorerLive{Bundle: bundle, Engine: opt.Live.Wasm, Exec: opt.Live.Exec}
 	}
 	if opt.Examples != nil {
 		var note string

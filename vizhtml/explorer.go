@@ -113,6 +113,8 @@ type ExplorerOptions struct {
 	// explorer's own model and values are the last step, labelled StepLabel (default "now").
 	Steps     []ExplorerStep
 	StepLabel string
+	// Live, when set, runs the model in the page (see ExplorerLive).
+	Live *ExplorerLive
 }
 
 // Explorer caps.
@@ -173,6 +175,7 @@ type explorerCAMJSON struct {
 type explorerImageJSON struct {
 	Caption string            `json:"caption"`
 	PNG     string            `json:"png"`
+	Raw     string            `json:"raw,omitempty"` // the pixels as the model takes them (live pages)
 	Values  map[string]string `json:"values"`
 	CAMs    []explorerCAMJSON `json:"cams,omitempty"`
 }
@@ -191,6 +194,7 @@ type explorerJSON struct {
 	ExFrom   string                            `json:"examplesFrom,omitempty"`
 	Steps    []explorerStepJSON                `json:"steps,omitempty"`
 	StepNow  string                            `json:"stepLabel,omitempty"`
+	Live     bool                              `json:"live,omitempty"`
 }
 
 // Explorer renders the interactive walkthrough: every layer as a column of channel tiles
@@ -222,7 +226,16 @@ func Explorer(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (Fra
 	b.WriteString(`<p class="cl-ex-foot">Every number shown is the model's own float32 value, embedded exactly; ` +
 		`only the drawings are quantised: tiles in 8-bit colour on one scale per layer, Grad-CAM at its map's resolution.</p>`)
 	fmt.Fprintf(&b, `<script type="application/json" id="%s-data">%s</script>`, id, data)
-	fmt.Fprintf(&b, "<script>%s\nconvlensExplore(%q);</script>", explorerJS, id)
+	if opt.Live != nil {
+		scripts, _, err := liveScripts(id, opt.Live)
+		if err != nil {
+			return Fragment{}, fmt.Errorf("explorer: %w", err)
+		}
+		b.WriteString(scripts)
+		fmt.Fprintf(&b, "<script>%s\n%s\nconvlensLive(convlensExplore(%q));</script>", explorerJS, explorerLiveJS, id)
+	} else {
+		fmt.Fprintf(&b, "<script>%s\nconvlensExplore(%q);</script>", explorerJS, id)
+	}
 	return Fragment{HTML: b.String(), Pictures: [][]byte{pic}}, nil
 }
 
@@ -288,6 +301,10 @@ func explorerPayload(m ExplorerModel, images []ExplorerImage, opt ExplorerOption
 		return nil, err
 	}
 	p.Examples, p.ExFrom, size = ex, opt.ExamplesFrom, size+exBytes
+	if opt.Live != nil && len(opt.Steps) > 0 {
+		return nil, fmt.Errorf("a live page computes one model: no time-lapse steps")
+	}
+	p.Live = opt.Live != nil
 	if len(opt.Steps) > 0 {
 		p.StepNow = opt.StepLabel
 		if p.StepNow == "" {
@@ -298,6 +315,9 @@ func explorerPayload(m ExplorerModel, images []ExplorerImage, opt ExplorerOption
 		ij, err := explorerImage(img, shapes, classes)
 		if err != nil {
 			return nil, fmt.Errorf("image %d: %w", i, err)
+		}
+		if opt.Live != nil {
+			ij.Raw = nd.EncodeFloats(img.Pixels.Data)
 		}
 		n := imageBytes(ij) * (1 + len(opt.Steps))
 		if size+n > opt.MaxBytes {

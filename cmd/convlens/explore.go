@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/live"
 	"github.com/convlens/convlens/report"
 	"github.com/convlens/convlens/training"
 )
@@ -31,6 +33,9 @@ func runExplore(args []string) error {
 	examples := fs.Int("examples", -1, "held-out images searched for the ones that excite each channel most (a click on a channel shows its top 4); "+
 		"0: none (default: up to 1000, fewer for a large model)")
 	timelapse := fs.Int("timelapse", 0, "a slider over this many of the run's checkpoints, evenly spaced from the first to -checkpoint's (0: none)")
+	liveFlag := fs.Bool("live", false, "compute in the page: draw or drop an image, change a kernel, a bias or a channel; "+
+		"the page carries the model and the convlens engine (WebAssembly)")
+	engineDir := fs.String("engine", "", "folder with "+live.WasmName+" and "+live.ExecName+" (default: beside the convlens executable, where make build writes them)")
 	out := fs.String("out", "explore.html", "output HTML file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -83,6 +88,22 @@ func runExplore(args []string) error {
 	}
 	if opt.ExampleImages > 0 {
 		opt.Examples = ds
+	}
+	if *liveFlag {
+		if *timelapse > 0 {
+			return fmt.Errorf("-live computes one model: leave out -timelapse")
+		}
+		dir := *engineDir
+		if dir == "" {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			dir = filepath.Dir(exe)
+		}
+		if opt.Live, err = live.ReadEngine(dir); err != nil {
+			return fmt.Errorf("-live: %w", err)
+		}
 	}
 	if *timelapse > 0 {
 		if opt.TimeLapse, opt.StepLabels, err = timeLapse(o, *timelapse); err != nil {

@@ -16,9 +16,11 @@ function convlensExplore(id) {
   var steps = D.steps || [];
   // state.step indexes steps; steps.length is the model as given ("now").
   var state = { img: 0, layer: null, ch: 0, y: 0, x: 0, cam: false, camClass: -1, expanded: {}, step: steps.length };
+  var hooks = {}; // a live explorer's: beforeRedraw(), camClass(k), moved(layer, y, x), detail(box, layer, ch)
 
   // ---- helpers ----
   function floats(b64) {
+    if (typeof b64 !== "string") return b64; // computed in the page (a live explorer)
     var s = atob(b64), u = new Uint8Array(s.length);
     for (var i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
     return new Float32Array(u.buffer);
@@ -352,7 +354,7 @@ function convlensExplore(id) {
       var track = el("span"); track.appendChild(bar);
       b.appendChild(track);
       b.appendChild(el("span", "", (100 * p[k]).toFixed(1) + "%"));
-      b.onclick = function () { state.camClass = k; redraw(); };
+      b.onclick = function () { state.camClass = k; if (hooks.camClass) hooks.camClass(k); redraw(); };
       probs.appendChild(b);
     });
     var lab = el("label", "cl-ex-note"), cb = el("input");
@@ -414,6 +416,7 @@ function convlensExplore(id) {
     if (L && L.kind === "conv2d") detail.appendChild(filterView(L, state.ch));
     var ex = examplesOf(name, state.ch);
     if (ex) detail.appendChild(examplesView(ex));
+    if (hooks.detail) hooks.detail(detail, name, state.ch);
     drawBig(); drawCalc();
   }
   function moveTo(y, x) {
@@ -434,6 +437,7 @@ function convlensExplore(id) {
     if (!spatial(s)) { var gr = vectorGrid(s[0]); y = Math.floor(state.ch / gr.cols); x = state.ch % gr.cols; }
     g.strokeStyle = "#d62728"; g.lineWidth = 2;
     g.strokeRect(x * bigScale + 1, y * bigScale + 1, bigScale - 2 > 0 ? bigScale - 2 : 1, bigScale - 2 > 0 ? bigScale - 2 : 1);
+    if (hooks.moved) hooks.moved(state.layer, state.y, state.x);
   }
 
   // grid renders a k×k table of numbers; cls(i) marks cells.
@@ -820,6 +824,7 @@ function convlensExplore(id) {
   }
 
   function redraw() {
+    if (hooks.beforeRedraw) hooks.beforeRedraw();
     drawSteps(); drawPicker(); drawProbs(); drawOverview(); drawDetail();
   }
   // First selection: the strongest value of the Grad-CAM layer (else the last convolution),
@@ -838,4 +843,6 @@ function convlensExplore(id) {
   var startNode = ov.querySelector('[data-node="' + CSS.escape(start.name) + '"]');
   if (startNode) ov.scrollLeft = Math.max(0, startNode.offsetLeft - ov.clientWidth / 3);
   window.addEventListener("resize", drawEdges);
+  return { D: D, root: root, state: state, hooks: hooks, shapes: shapes, byName: byName, floats: floats, el: el, num: num,
+    ramp: ramp, VIR: VIR, softmax: softmax, redraw: redraw, clearCache: function () { cache = {}; } };
 }

@@ -1,0 +1,103 @@
+package live
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/explain"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/nd"
+)
+
+// Engine computes what the live page shows for one image at a time, and takes changes to
+// the model's variables.
+type Engine struct {
+	Model    *layers.Model
+	CAMLayer string // "" where the model has no layer with an H×W×C output
+	ex       *explain.Explainer
+	initial  *Bundle
+}
+
+// NewEngine builds the bundle's model on be (SimpleGo in a page).
+func NewEngine(b *Bundle, be *backend.Backend) (*Engine, error) {
+	m, err := b.Model(be)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{Model: m, ex: explain.New(m), initial: b}
+	if l, err := explain.ResolveLayer(m.Spec, ""); err == nil {
+		e.CAMLayer = l
+	}
+	return e, nil
+}
+
+// Result is one image's values: every layer's output (one image, the layer's shape),
+// the logits, and Grad-CAM of Target at CAMLayer ([H, W] at the input's resolution).
+type Result struct {
+	Values map[string]nd.Array
+	Logits []float32
+	Target int
+	CAM    nd.Array
+}
+
+// Run computes the outputs of layers (all where none are named) for image [H, W, C] (raw
+// pixels, as the model's data), and Grad-CAM of target (the predicted class when < 0).
+func (e *Engine) Run(image nd.Array, names []string, target int) (*Result, error) {
+	s := e.Model.Spec
+	if !slices.Equal(image.Shape, []int{s.Height, s.Width, s.Chans}) {
+		return nil, fmt.Errorf("image shape %v, the model takes %dx%dx%d", image.Shape, s.Height, s.Width, s.Chans)
+	}
+	for _, v := range image.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("image has a value that is not finite")
+		}
+	}
+	batch := nd.Array{Shape: append([]int{1}, image.Shape...), Data: image.Data}
+	taps, err := e.Model.Taps(batch, names...)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Values: map[string]nd.Array{}, Logits: taps.Logits.Data}
+	for name, a := range taps.Outputs {
+		r.Values[name] = a.Sub(0)
+	}
+	if target < 0 || target >= s.Classes {
+		target = layers.ArgMax(taps.Logits)[0]
+	}
+	r.Target = target
+	if e.CAMLayer != "" {
+		maps, err := explain.GradCAM{Layer: e.CAMLayer}.Attribute(e.ex, batch, []int{target})
+		if err != nil {
+			return nil, err
+		}
+		r.CAM = maps.Image(0)
+	}
+	return r, nil
+}
+
+// Field is the input box (rows Y0..Y1, columns X0..X1, ends excluded) that layer's value
+// at (y, x) sees.
+func (e *Engine) Field(layer string, y, x int) (layers.Box, error) {
+	return e.Model.Spec.ReceptiveField(layer, layers.Box{Y0: y, X0: x, Y1: y + 1, X1: x + 1})
+}
+
+// Set replaces a variable of a layer (same shape).
+func (e *Engine) Set(layer, name string, v nd.Array) error {
+	return e.Model.SetVariable(layer, name, v)
+}
+
+// Reset restores every variable to the bundle's values.
+func (e *Engine) Reset() error {
+	for _, v := range e.initial.Vars {
+		data, err := nd.DecodeFloats(v.Data)
+		if err != nil {
+			return err
+		}
+		if err := e.Model.SetVariable(v.Layer, v.Name, nd.Array{Shape: v.Shape, Data: data}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

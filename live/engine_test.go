@@ -1,0 +1,116 @@
+package live_test
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/convlens/convlens/explain"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/live"
+	"github.com/convlens/convlens/nd"
+)
+
+// A bundle written as JSON and read back builds a model whose every layer output equals the
+// original's bit for bit; the engine's Grad-CAM is explain's; a change to a variable shows
+// in the outputs and Reset undoes it.
+func TestBundleAndEngineReproduceTheModel(t *testing.T) {
+	b := testutil.Go(t)
+	m, err := layers.New(layers.LeNet(), b, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed, err := live.Pack(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(packed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := live.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := live.NewEngine(bundle, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testutil.RandomArray(3, 0, 1, 28, 28, 1)
+	batch := nd.Array{Shape: []int{1, 28, 28, 1}, Data: img.Data}
+	want, err := m.Taps(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Run(img, nil, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range want.Outputs {
+		if !same(got.Values[name].Data, a.Data) {
+			t.Errorf("%s differs from the original model's", name)
+		}
+	}
+	pred := layers.ArgMax(want.Logits)[0]
+	cam, err := explain.GradCAM{Layer: e.CAMLayer}.Attribute(explain.New(m), batch, []int{pred})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Target != pred || e.CAMLayer != "conv2" || !same(got.CAM.Data, cam.Image(0).Data) {
+		t.Errorf("Grad-CAM of %d at %s differs from explain's (of %d)", got.Target, e.CAMLayer, pred)
+	}
+	// Zero conv1's channel 2: its output is zero there (ReLU of 0), and Reset restores it.
+	w, _ := m.Variable("conv1", layers.VarWeights)
+	bias, _ := m.Variable("conv1", layers.VarBiases)
+	for i := 2; i < len(w.Data); i += 6 {
+		w.Data[i] = 0
+	}
+	bias.Data[2] = 0
+	if err := e.Set("conv1", layers.VarWeights, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Set("conv1", layers.VarBiases, bias); err != nil {
+		t.Fatal(err)
+	}
+	zeroed, err := e.Run(img, []string{"conv1"}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := zeroed.Values["conv1"]
+	for p := 2; p < len(c1.Data); p += 6 {
+		if c1.Data[p] != 0 {
+			t.Fatalf("conv1 channel 2 at %d is %v after zeroing its kernel and bias", p, c1.Data[p])
+		}
+	}
+	if err := e.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.Run(img, nil, pred)
+	if err != nil || !same(again.Logits, want.Logits.Data) {
+		t.Errorf("after Reset the logits differ (%v)", err)
+	}
+	for _, bad := range []nd.Array{nd.New(28, 28, 3), {Shape: []int{28, 28, 1}, Data: append(make([]float32, 783), float32(math.NaN()))}} {
+		if _, err := e.Run(bad, nil, -1); err == nil {
+			t.Errorf("image %v accepted", bad.Shape)
+		}
+	}
+	if err := e.Set("conv1", layers.VarWeights, nd.New(3, 3)); err == nil {
+		t.Error("a variable of the wrong shape accepted")
+	}
+	if _, err := live.Parse([]byte(`{"vars":[]}`)); err == nil {
+		t.Error("a bundle without a spec accepted")
+	}
+}
+
+func same(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}

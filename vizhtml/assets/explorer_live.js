@@ -1,0 +1,251 @@
+/* convlens live explorer: the model runs in the page, in the convlens engine (the same Go
+   code as the command line, compiled to WebAssembly, on the SimpleGo backend). Draw or drop
+   an image, or change a kernel, a bias or a channel: every value, probability and map is
+   computed here. One live explorer per page (the engine is global). */
+function convlensLive(ex) {
+  "use strict";
+  var D = ex.D, root = ex.root, id = root.id, el = ex.el, E = null, version = 0, camLayer = "";
+  var modelText = document.getElementById(id + "-model").textContent, spec = JSON.parse(modelText).spec;
+  var H = D.input[0], W = D.input[1], C = D.input[2];
+  var names = D.layers.map(function (L) { return L.name; });
+  D.images.forEach(function (im) { im.rawData = ex.floats(im.raw); im.base = im.caption; im.version = 0; });
+  root.convlensExplorer = ex; // for scripts and tests: ex.D holds every value shown
+
+  var panel = el("div", "cl-ex-live"), status = el("p", "cl-ex-note cl-ex-livestatus", "Starting the convlens engine…");
+  var tools = el("div", "cl-ex-livetools");
+  panel.appendChild(status); panel.appendChild(tools);
+  root.insertBefore(panel, root.firstChild);
+
+  function perChannel(v, c, def) { return v == null ? def : (typeof v === "number" ? v : (v.length === 1 ? v[0] : v[c])); }
+  function normalise(raw) { // as the model does before its first layer, in float32
+    var out = new Float32Array(raw.length), f = Math.fround;
+    for (var i = 0; i < raw.length; i++) {
+      var c = i % C, mean = perChannel(spec.input_mean, c, 0), std = perChannel(spec.input_std, c, 1);
+      out[i] = (spec.input_std && spec.input_std.length) ? f(f(raw[i] - f(mean)) * f(1 / std)) : raw[i];
+    }
+    return out;
+  }
+  function fit(v, L) { // the channels the page shows of a layer output
+    var s = ex.shapes[L.name];
+    if (s.length !== 3 || v.length === s[0] * s[1] * s[2]) return v;
+    var full = v.length / (s[0] * s[1]), out = new Float32Array(s[0] * s[1] * s[2]);
+    for (var p = 0; p < s[0] * s[1]; p++) for (var c = 0; c < s[2]; c++) out[p * s[2] + c] = v[p * full + c];
+    return out;
+  }
+  function heatPNG(m, shape) {
+    var h = shape[0], w = shape[1], lo = Infinity, hi = -Infinity, i;
+    for (i = 0; i < m.length; i++) { if (m[i] < lo) lo = m[i]; if (m[i] > hi) hi = m[i]; }
+    var cv = el("canvas"); cv.width = w; cv.height = h;
+    var g = cv.getContext("2d"), im = g.createImageData(w, h);
+    for (i = 0; i < h * w; i++) {
+      var rgb = ex.ramp(ex.VIR, hi > lo ? (m[i] - lo) / (hi - lo) : 0);
+      im.data[4 * i] = rgb[0]; im.data[4 * i + 1] = rgb[1]; im.data[4 * i + 2] = rgb[2]; im.data[4 * i + 3] = 255;
+    }
+    g.putImageData(im, 0, 0);
+    return cv.toDataURL("image/png");
+  }
+  function imagePNG(raw) {
+    var lo = Infinity, hi = -Infinity, i, c;
+    for (i = 0; i < raw.length; i++) { if (raw[i] < lo) lo = raw[i]; if (raw[i] > hi) hi = raw[i]; }
+    var cv = el("canvas"); cv.width = W; cv.height = H;
+    var g = cv.getContext("2d"), im = g.createImageData(W, H);
+    for (i = 0; i < H * W; i++) {
+      for (c = 0; c < 3; c++) im.data[4 * i + c] = Math.round(255 * (hi > lo ? (raw[i * C + Math.min(c, C - 1)] - lo) / (hi - lo) : 0));
+      im.data[4 * i + 3] = 255;
+    }
+    g.putImageData(im, 0, 0);
+    return cv.toDataURL("image/png");
+  }
+  // compute runs the engine on image i's pixels and puts what it computed in its place.
+  function compute(i, target) {
+    var im = D.images[i], t0 = performance.now();
+    var out = E.run(im.rawData, names, target == null ? -1 : target);
+    if (out.error) throw new Error(out.error);
+    var values = { input: normalise(im.rawData) };
+    D.layers.forEach(function (L) { values[L.name] = fit(out.values[L.name], L); });
+    im.values = values;
+    var p = ex.softmax(Array.from(out.logits)), best = 0;
+    for (var k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+    var pred = "predicted " + D.classes[best] + " (" + Math.round(100 * p[best]) + "%)";
+    im.caption = /predicted .*$/.test(im.base) ? im.base.replace(/predicted .*$/, pred) : im.base + ": " + pred;
+    if (version > 0) im.caption += ", changed model";
+    im.cams = out.cam ? [{ class: out.target, png: heatPNG(out.cam, out.camShape) }] : [];
+    im.version = version;
+    ex.clearCache();
+    status.dataset.ms = (performance.now() - t0).toFixed(1);
+    status.textContent = "Computed live in this page by the convlens engine: " + status.dataset.ms + " ms for every layer" +
+      (out.cam ? " and Grad-CAM at " + camLayer : "") + ".";
+    return out;
+  }
+  function refresh() { ex.state.camClass = -1; ex.redraw(); }
+  ex.hooks.beforeRedraw = function () {
+    var im = D.images[ex.state.img];
+    if (E && im.version !== version) compute(ex.state.img);
+  };
+  ex.hooks.camClass = function (k) { if (E) compute(ex.state.img, k); };
+
+  // ---- inputs: a drawing (grey models), a photo, or a held-out image ----
+  var slot = -1; // the image the page draws into
+  function setInput(raw, caption) {
+    if (slot < 0) {
+      slot = D.images.length;
+      D.images.push({ caption: caption, base: caption, png: "", values: {}, cams: [], version: -1 });
+    }
+    var im = D.images[slot];
+    im.rawData = raw; im.base = caption; im.png = imagePNG(raw); im.version = -1;
+    ex.state.img = slot;
+    refresh();
+  }
+  if (C === 1 && H <= 64 && W <= 64) {
+    var scale = Math.max(1, Math.floor(224 / Math.max(H, W))), pad = el("canvas", "cl-ex-draw");
+    pad.width = W * scale; pad.height = H * scale;
+    pad.setAttribute("aria-label", "draw here");
+    var pg = pad.getContext("2d");
+    var clear = function () { pg.fillStyle = "#000"; pg.fillRect(0, 0, pad.width, pad.height); };
+    clear();
+    var drawing = false, last = null, queued = false;
+    var sample = function () { // each pixel: the mean of its scale×scale block, in [0, 1]
+      var d = pg.getImageData(0, 0, pad.width, pad.height).data, raw = new Float32Array(H * W);
+      for (var y = 0; y < H; y++) for (var x = 0; x < W; x++) {
+        var s = 0;
+        for (var dy = 0; dy < scale; dy++) for (var dx = 0; dx < scale; dx++) s += d[4 * ((y * scale + dy) * pad.width + x * scale + dx)];
+        raw[y * W + x] = s / (255 * scale * scale);
+      }
+      return raw;
+    };
+    var update = function () { queued = false; setInput(sample(), "your drawing"); };
+    var at = function (e) { var r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
+    pad.addEventListener("pointerdown", function (e) { drawing = true; last = at(e); pad.setPointerCapture(e.pointerId); stroke(last); });
+    pad.addEventListener("pointermove", function (e) { if (drawing) { stroke(at(e)); } });
+    pad.addEventListener("pointerup", function () { drawing = false; last = null; update(); });
+    function stroke(p) {
+      pg.strokeStyle = "#fff"; pg.lineWidth = 2.2 * scale; pg.lineCap = "round";
+      pg.beginPath(); pg.moveTo(last[0], last[1]); pg.lineTo(p[0], p[1]); pg.stroke();
+      last = p;
+      if (!queued && E) { queued = true; requestAnimationFrame(update); }
+    }
+    var drawBox = el("div", "cl-ex-drawbox"), cb = el("button", "", "clear");
+    cb.type = "button";
+    cb.onclick = function () { clear(); update(); };
+    drawBox.appendChild(el("span", "cl-ex-note", "Draw a digit (white on black):"));
+    drawBox.appendChild(pad); drawBox.appendChild(cb);
+    tools.appendChild(drawBox);
+    ex.drawPad = pad;
+  }
+  var file = el("input", "cl-ex-file");
+  file.type = "file"; file.accept = "image/*";
+  var fileLabel = el("label", "cl-ex-note", "Or a photo (resized to " + W + "×" + H + "): ");
+  fileLabel.appendChild(file);
+  tools.appendChild(fileLabel);
+  function takePhoto(f) {
+    createImageBitmap(f).then(function (bm) {
+      var cv = el("canvas"); cv.width = W; cv.height = H;
+      var g = cv.getContext("2d"); g.drawImage(bm, 0, 0, W, H);
+      var d = g.getImageData(0, 0, W, H).data, raw = new Float32Array(H * W * C);
+      for (var i = 0; i < H * W; i++) {
+        if (C === 1) raw[i] = (d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / (3 * 255);
+        else for (var c = 0; c < C; c++) raw[i * C + c] = d[4 * i + Math.min(c, 2)] / 255;
+      }
+      setInput(raw, f.name);
+    }).catch(function (err) { status.textContent = "Could not read " + f.name + ": " + err; });
+  }
+  file.onchange = function () { if (file.files[0]) takePhoto(file.files[0]); };
+  panel.addEventListener("dragover", function (e) { e.preventDefault(); });
+  panel.addEventListener("drop", function (e) { e.preventDefault(); if (e.dataTransfer.files[0]) takePhoto(e.dataTransfer.files[0]); });
+
+  // ---- changes to the model ----
+  var resetB = el("button", "cl-ex-reset", "reset the model");
+  resetB.type = "button"; resetB.disabled = true;
+  resetB.onclick = function () {
+    var r = E.reset();
+    if (r.error) { status.textContent = r.error; return; }
+    D.layers.forEach(function (L) { Object.keys(L.params || {}).forEach(function (p) { L.params[p].data = L.params[p].now; }); });
+    version = 0; resetB.disabled = true; refresh();
+  };
+  tools.appendChild(resetB);
+  function change(L, p, f) {
+    var P = L.params[p];
+    if (P.data === P.now) P.data = P.now.slice();
+    f(P.data);
+    var r = E.set(L.name, p, P.data, P.shape);
+    if (r.error) { status.textContent = r.error; return; }
+    version++; resetB.disabled = false; refresh();
+  }
+  function numberInput(label, value, cls) {
+    var i = el("input", cls); i.type = "number"; i.step = "any"; i.value = value; i.setAttribute("aria-label", label);
+    return i;
+  }
+  ex.hooks.detail = function (box, name, c) {
+    var L = ex.byName[name];
+    if (!E || !L || !(L.kind === "conv2d" || L.kind === "dense") || !L.params || !L.params.weights) return;
+    var Wt = L.params.weights, out = Wt.shape[Wt.shape.length - 1], panel = el("div", "cl-ex-edit");
+    panel.appendChild(el("h4", "", "Change " + name + (L.kind === "conv2d" ? ", channel " : ", unit ") + c + " (the page recomputes everything)"));
+    var scaleBy = function (k) { return function () {
+      change(L, "weights", function (w) { for (var i = c; i < w.length; i += out) w[i] *= k; });
+      if (L.params.biases) change(L, "biases", function (b) { b[c] *= k; });
+    }; };
+    [["zero it", 0], ["×2", 2], ["×−1", -1]].forEach(function (a) {
+      var b = el("button", "cl-ex-scale", a[0]); b.type = "button"; b.dataset.factor = a[1]; b.onclick = scaleBy(a[1]); panel.appendChild(b);
+    });
+    var dims = Wt.shape.slice(0, -1), idx = dims.map(function (d, a) {
+      return numberInput("weight index " + a, 0, "cl-ex-widx");
+    });
+    var at = function () { var i = 0; idx.forEach(function (e, a) { i = i * dims[a] + Math.max(0, Math.min(dims[a] - 1, Math.floor(Number(e.value) || 0))); }); return i * out + c; };
+    var wv = numberInput("weight value", Wt.data[at()], "cl-ex-wval");
+    idx.forEach(function (e) { e.min = 0; e.oninput = function () { wv.value = Wt.data[at()]; }; });
+    var set = el("button", "cl-ex-wset", "set weight"); set.type = "button";
+    set.onclick = function () { var v = Number(wv.value), i = at(); if (isFinite(v)) change(L, "weights", function (w) { w[i] = v; }); };
+    var row = el("div", "cl-ex-note");
+    row.appendChild(document.createTextNode("weight [" + dims.join("×") + "] at "));
+    idx.forEach(function (e) { row.appendChild(e); });
+    row.appendChild(document.createTextNode(" = ")); row.appendChild(wv); row.appendChild(set);
+    if (L.params.biases) {
+      var bv = numberInput("bias value", L.params.biases.data[c], "cl-ex-bval"), bs = el("button", "cl-ex-bset", "set bias");
+      bs.type = "button";
+      bs.onclick = function () { var v = Number(bv.value); if (isFinite(v)) change(L, "biases", function (b) { b[c] = v; }); };
+      row.appendChild(document.createTextNode(" · bias = ")); row.appendChild(bv); row.appendChild(bs);
+    }
+    panel.appendChild(row);
+    box.appendChild(panel);
+  };
+
+  // ---- receptive field: the input pixels the hovered value sees ----
+  ex.hooks.moved = function (layer, y, x) {
+    var wrap = root.querySelector('[data-node="input"] .cl-ex-imgwrap');
+    if (!E || !wrap) return;
+    var old = wrap.querySelector(".cl-ex-field");
+    if (old) old.remove();
+    if (!ex.shapes[layer] || ex.shapes[layer].length !== 3) return;
+    var f = E.field(layer, y, x);
+    if (f.error) return;
+    var box = el("div", "cl-ex-field");
+    box.dataset.field = f.box.join(",");
+    box.title = "what " + layer + " at (" + y + ", " + x + ") sees: rows " + f.box[0] + "–" + (f.box[2] - 1) + ", columns " + f.box[1] + "–" + (f.box[3] - 1);
+    box.style.top = (100 * f.box[0] / H) + "%"; box.style.left = (100 * f.box[1] / W) + "%";
+    box.style.height = (100 * (f.box[2] - f.box[0]) / H) + "%"; box.style.width = (100 * (f.box[3] - f.box[1]) / W) + "%";
+    wrap.appendChild(box);
+  };
+
+  // ---- start: unpack the engine (gzip), run it, load the model ----
+  var t0 = performance.now();
+  var b64 = document.getElementById(id + "-engine").textContent, bin = atob(b64), gz = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) gz[i] = bin.charCodeAt(i);
+  new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer().then(function (buf) {
+    var go = new Go();
+    return WebAssembly.instantiate(buf, go.importObject).then(function (r) {
+      go.run(r.instance);
+      E = globalThis.convlensEngine;
+      var res = E.load(modelText);
+      if (res.error) throw new Error(res.error);
+      camLayer = res.camLayer;
+      root.dataset.engineMs = (performance.now() - t0).toFixed(0);
+      status.textContent = "The convlens engine started in " + root.dataset.engineMs + " ms: draw, drop a photo or change the model.";
+      root.dataset.live = "ready";
+      ex.redraw();
+    });
+  }).catch(function (err) {
+    root.dataset.live = "failed";
+    status.textContent = "The engine could not start (" + err + "); the page shows the values computed ahead of time.";
+  });
+  return ex;
+}
