@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/convlens/convlens/live"
 )
 
 // explore -timelapse puts a run's checkpoints behind a slider, from the initial weights
@@ -66,6 +68,49 @@ func TestExploreTimeLapseAndExamples(t *testing.T) {
 		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-timelapse", "1"}, "at least 2"},
 		{[]string{"explore", "-checkpoint", filepath.Join(ckpt, "ckpt-00000000.bin"), "-backend", "go", "-timelapse", "4"}, "first checkpoint"},
 		{[]string{"train", "-data", "synthetic", "-steps", "2", "-checkpoint", filepath.Join(dir, "b"), "-checkpoint-steps", "1,x"}, "-checkpoint-steps"},
+	} {
+		out, err := convlens(t, c.args...)
+		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {
+			t.Errorf("%v: %v %q (want %q)", c.args, err, out, c.want)
+		}
+	}
+}
+
+// explore -live writes one page that carries the model and the engine (LeNet's page within
+// 8 MB); without the engine's files it says where they come from.
+func TestExploreLive(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	if out, err := convlens(t, "train", "-model", "lenet", "-data", "synthetic", "-steps", "4", "-batch", "8", "-backend", "go",
+		"-checkpoint", ckpt, "-quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	engine := filepath.Join(dir, "engine")
+	if err := os.MkdirAll(engine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := live.BuildEngine(engine); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dir, "live.html")
+	if out, err := convlens(t, "explore", "-checkpoint", ckpt, "-backend", "go", "-images", "4", "-live", "-engine", engine,
+		"-out", page); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(html) > 8<<20 || !strings.Contains(string(html), `-engine">H4sI`) || !strings.Contains(string(html), "convlensLive(") {
+		t.Errorf("live page: %d bytes, engine inlined %v", len(html), strings.Contains(string(html), `-engine">H4sI`))
+	}
+	t.Logf("LeNet's live page: %.2f MB", float64(len(html))/(1<<20))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-live", "-engine", dir}, "make build writes it"},
+		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-live", "-engine", engine, "-timelapse", "2"}, "leave out -timelapse"},
 	} {
 		out, err := convlens(t, c.args...)
 		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {
