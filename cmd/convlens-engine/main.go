@@ -1,11 +1,12 @@
 //go:build js && wasm
 
 // Command convlens-engine is convlens compiled to WebAssembly for the live explorer: it
-// sets globalThis.convlensEngine with load, run, set, reset and field, and waits.
+// sets globalThis.convlensEngine with load, openONNX, run, set, reset and field, and waits.
 package main
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"syscall/js"
@@ -14,6 +15,7 @@ import (
 	"github.com/convlens/convlens/backend"
 	"github.com/convlens/convlens/live"
 	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/site"
 )
 
 var engine *live.Engine
@@ -115,6 +117,36 @@ func set(args []js.Value) (any, error) {
 	return map[string]any{}, engine.Set(args[0].String(), args[1].String(), nd.Array{Shape: shape, Data: floatsFrom(args[2])})
 }
 
+// openONNX(bytes Uint8Array, name, imageNet bool) → {explorer, spec, summary (JSON texts),
+// camLayer, notices}: the model runs in the engine from then on.
+func openONNX(args []js.Value) (any, error) {
+	data := make([]byte, args[0].Get("length").Int())
+	js.CopyBytesToGo(data, args[0])
+	be, err := backend.Open("go")
+	if err != nil {
+		return nil, err
+	}
+	o, err := site.OpenONNX(data, args[1].String(), be, args[2].Bool())
+	if err != nil {
+		return nil, err
+	}
+	engine = o.Engine
+	spec, err := json.Marshal(o.Engine.Model.Spec)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := json.Marshal(o.Summary)
+	if err != nil {
+		return nil, err
+	}
+	notices := make([]any, len(o.Notices))
+	for i, n := range o.Notices {
+		notices[i] = n
+	}
+	return map[string]any{"explorer": string(o.Explorer), "spec": string(spec), "summary": string(sum),
+		"camLayer": o.Engine.CAMLayer, "notices": notices}, nil
+}
+
 // field(layer, y, x) → {box: [y0, x0, y1, x1]}
 func field(args []js.Value) (any, error) {
 	if engine == nil {
@@ -136,7 +168,7 @@ func reset([]js.Value) (any, error) {
 
 func main() {
 	js.Global().Set("convlensEngine", js.ValueOf(map[string]any{
-		"load": guard(load), "run": guard(run), "set": guard(set), "reset": guard(reset), "field": guard(field),
+		"load": guard(load), "run": guard(run), "set": guard(set), "reset": guard(reset), "field": guard(field), "openONNX": guard(openONNX),
 	}))
 	if cb := js.Global().Get("convlensEngineReady"); cb.Type() == js.TypeFunction {
 		cb.Invoke()

@@ -25,6 +25,7 @@ var commands = map[string]func(args []string) error{
 	"predict": runPredict,
 	"export":  runExport,
 	"diff":    runDiff,
+	"site":    runSite,
 }
 
 func usage() {
@@ -41,6 +42,7 @@ commands:
   predict  print the top classes of images and write the logits as .npy
   export   write a convlens checkpoint as an ONNX model
   diff     compare two models of one architecture: changed answers, per-layer change, filters
+  site     write a static site that opens an ONNX file in the browser (the engine in WebAssembly)
   images   write a dataset as a folder of PNG images (train/<class>/*.png, test/<class>/*.png)
 
 run "convlens <command> -h" for its flags.

@@ -2,10 +2,30 @@
    code as the command line, compiled to WebAssembly, on the SimpleGo backend). Draw or drop
    an image, or change a kernel, a bias or a channel: every value, probability and map is
    computed here. One live explorer per page (the engine is global). */
-function convlensLive(ex) {
+
+// convlensStartEngine unpacks the engine (gzip, then base64: a page opened from a file cannot
+// fetch one beside it), runs it and resolves to its API.
+function convlensStartEngine(b64) {
+  "use strict";
+  var bin = atob(b64), gz = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) gz[i] = bin.charCodeAt(i);
+  return new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer().then(function (buf) {
+    var go = new Go();
+    return WebAssembly.instantiate(buf, go.importObject).then(function (r) {
+      go.run(r.instance);
+      return globalThis.convlensEngine;
+    });
+  });
+}
+
+// convlensLive makes an explorer (convlensExplore's result) compute live: with started
+// ({engine, spec, camLayer}) on a running engine that holds the model, else on the engine
+// and the model embedded beside the explorer.
+function convlensLive(ex, started) {
   "use strict";
   var D = ex.D, root = ex.root, id = root.id, el = ex.el, E = null, version = 0, camLayer = "";
-  var modelText = document.getElementById(id + "-model").textContent, spec = JSON.parse(modelText).spec;
+  var modelText = started ? "" : document.getElementById(id + "-model").textContent;
+  var spec = started ? started.spec : JSON.parse(modelText).spec;
   var H = D.input[0], W = D.input[1], C = D.input[2];
   var names = D.layers.map(function (L) { return L.name; });
   D.images.forEach(function (im) { im.rawData = ex.floats(im.raw); im.base = im.caption; im.version = 0; });
@@ -137,7 +157,8 @@ function convlensLive(ex) {
   var fileLabel = el("label", "cl-ex-note", "Or a photo (resized to " + W + "×" + H + "): ");
   fileLabel.appendChild(file);
   tools.appendChild(fileLabel);
-  function takePhoto(f) {
+  function takePhoto(f, name) {
+    name = name || f.name;
     createImageBitmap(f).then(function (bm) {
       var cv = el("canvas"); cv.width = W; cv.height = H;
       var g = cv.getContext("2d"); g.drawImage(bm, 0, 0, W, H);
@@ -146,8 +167,8 @@ function convlensLive(ex) {
         if (C === 1) raw[i] = (d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / (3 * 255);
         else for (var c = 0; c < C; c++) raw[i * C + c] = d[4 * i + Math.min(c, 2)] / 255;
       }
-      setInput(raw, f.name);
-    }).catch(function (err) { status.textContent = "Could not read " + f.name + ": " + err; });
+      setInput(raw, name);
+    }).catch(function (err) { status.textContent = "Could not read " + name + ": " + err; });
   }
   file.onchange = function () { if (file.files[0]) takePhoto(file.files[0]); };
   panel.addEventListener("dragover", function (e) { e.preventDefault(); });
@@ -226,26 +247,30 @@ function convlensLive(ex) {
     wrap.appendChild(box);
   };
 
-  // ---- start: unpack the engine (gzip), run it, load the model ----
+  // ---- start ----
   var t0 = performance.now();
-  var b64 = document.getElementById(id + "-engine").textContent, bin = atob(b64), gz = new Uint8Array(bin.length);
-  for (var i = 0; i < bin.length; i++) gz[i] = bin.charCodeAt(i);
-  new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer().then(function (buf) {
-    var go = new Go();
-    return WebAssembly.instantiate(buf, go.importObject).then(function (r) {
-      go.run(r.instance);
-      E = globalThis.convlensEngine;
+  function ready() {
+    root.dataset.engineMs = (performance.now() - t0).toFixed(0);
+    status.textContent = (started ? "The model runs in the convlens engine" : "The convlens engine started in " + root.dataset.engineMs + " ms") +
+      ": draw, pick a photo or change the model.";
+    root.dataset.live = "ready";
+    ex.redraw();
+  }
+  if (started) {
+    E = started.engine; camLayer = started.camLayer;
+    ready();
+  } else {
+    convlensStartEngine(document.getElementById(id + "-engine").textContent).then(function (engine) {
+      E = engine;
       var res = E.load(modelText);
       if (res.error) throw new Error(res.error);
       camLayer = res.camLayer;
-      root.dataset.engineMs = (performance.now() - t0).toFixed(0);
-      status.textContent = "The convlens engine started in " + root.dataset.engineMs + " ms: draw, drop a photo or change the model.";
-      root.dataset.live = "ready";
-      ex.redraw();
+      ready();
+    }).catch(function (err) {
+      root.dataset.live = "failed";
+      status.textContent = "The engine could not start (" + err + "); the page shows the values computed ahead of time.";
     });
-  }).catch(function (err) {
-    root.dataset.live = "failed";
-    status.textContent = "The engine could not start (" + err + "); the page shows the values computed ahead of time.";
-  });
+  }
+  ex.setInput = setInput; ex.takePhoto = takePhoto;
   return ex;
 }

@@ -1,0 +1,230 @@
+package site_test
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/convlens/convlens/internal/browser"
+	"github.com/convlens/convlens/internal/testutil"
+	"github.com/convlens/convlens/layers"
+	"github.com/convlens/convlens/live"
+	"github.com/convlens/convlens/nd"
+	"github.com/convlens/convlens/onnx"
+	"github.com/convlens/convlens/site"
+	"github.com/convlens/convlens/vizhtml"
+)
+
+// resnetONNX is the ResNet preset (32×32×3, two classes, random weights with batch-norm
+// statistics that are not identities) exported to ONNX.
+func resnetONNX(t *testing.T) []byte {
+	t.Helper()
+	m, err := layers.New(layers.ResNet(32, 32, 3, 2), testutil.Go(t), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range m.Spec.Layers {
+		if l.Kind == layers.BatchNorm {
+			c := l.Name
+			v, _ := m.Variable(c, layers.VarMovingVar)
+			if err := m.SetVariable(c, layers.VarMovingVar, testutil.RandomArray(uint64(len(c)), 0.5, 2, v.Shape...)); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.SetVariable(c, layers.VarMovingMean, testutil.RandomArray(uint64(len(c))+1, -0.3, 0.3, v.Shape...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b, err := onnx.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// OpenONNX gives the engine the model the command line imports from the same file.
+func TestOpenONNXMatchesTheCommandLine(t *testing.T) {
+	data := resnetONNX(t)
+	o, err := site.OpenONNX(data, "resnet.onnx", testutil.Go(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "resnet.onnx")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := onnx.Open(path, testutil.Go(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testutil.RandomArray(3, 0, 1, 32, 32, 3)
+	got, err := o.Engine.Run(img, nil, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Taps(nd.Array{Shape: []int{1, 32, 32, 3}, Data: img.Data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range want.Logits.Data {
+		if got.Logits[i] != v {
+			t.Errorf("logit %d: %v in the engine, %v from the command line's import", i, got.Logits[i], v)
+		}
+	}
+	if len(o.Summary.Layers) != len(m.Spec.Layers) || len(o.Explorer) == 0 {
+		t.Errorf("summary of %d layers (the model has %d), explorer data %d bytes", len(o.Summary.Layers), len(m.Spec.Layers), len(o.Explorer))
+	}
+	if _, err := site.OpenONNX([]byte("not onnx"), "x.onnx", testutil.Go(t), false); err == nil {
+		t.Error("bytes that are not ONNX opened")
+	}
+	if _, err := site.OpenONNX(data, "resnet.onnx", testutil.Go(t), true); err != nil {
+		t.Errorf("ImageNet normalisation of a colour model: %v", err)
+	}
+}
+
+// The static site in Chromium, with nothing but the page: it opens an exported ResNet-style
+// ONNX file picked from disk, then a photo, and the logits and every layer it shows equal
+// what the Go command line's import of the same file computes for the same pixels.
+func TestSiteOpensAnONNXFileInChromium(t *testing.T) {
+	browser.Require(t)
+	engine, err := live.BuildEngine(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "resnet <x>.onnx")
+	if err := os.WriteFile(model, resnetONNX(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	photo := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	for y := 0; y < 32; y++ {
+		for x := 0; x < 32; x++ {
+			photo.Set(x, y, color.RGBA{uint8(x * 8), uint8(y * 8), uint8((x * y) % 256), 255})
+		}
+	}
+	var pic bytes.Buffer
+	if err := png.Encode(&pic, photo); err != nil {
+		t.Fatal(err)
+	}
+	photoPath := filepath.Join(dir, "photo.png")
+	if err := os.WriteFile(photoPath, pic.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, err := vizhtml.SitePage(vizhtml.SiteOptions{Engine: engine.Wasm, Exec: engine.Exec,
+		Images: []vizhtml.SiteImage{{Name: "photo.png", PNG: pic.Bytes()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var html bytes.Buffer
+	if err := page.Render(&html); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(dir, "index.html")
+	if err := os.WriteFile(index, html.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := browser.Open(t, 4*time.Minute)
+	if err := s.Load(index); err != nil {
+		t.Fatal(err)
+	}
+	wait := func(what, js, want string) {
+		t.Helper()
+		for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			got, _ := browser.Eval[string](s, js)
+			if got == want {
+				return
+			}
+			if got == "failed" || time.Now().After(deadline) {
+				status, _ := browser.Eval[string](s, `document.querySelector(".cl-site-status").textContent`)
+				t.Fatalf("%s: %q (%s)", what, got, status)
+			}
+		}
+	}
+	wait("the engine", `document.querySelector(".cl-site").dataset.engine||""`, "ready")
+	if err := chromedp.Do(s.Ctx, chromedp.SetUploadFiles(chromedp.CSS(".cl-site-onnx"), []string{model})); err != nil {
+		t.Fatal(err)
+	}
+	wait("the model", `document.querySelector(".cl-site").dataset.model||""`, "resnet <x>.onnx")
+	rows, _ := browser.Eval[int](s, `document.querySelectorAll(".cl-site-table tr").length`)
+	m, _, err := onnx.Open(model, testutil.Go(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(m.Spec.Layers)+1 {
+		t.Errorf("the layer table has %d rows, the model %d layers", rows-1, len(m.Spec.Layers))
+	}
+	if _, err := browser.Eval[bool](s, `(document.querySelector(".cl-site-image").click(), true)`); err != nil {
+		t.Fatal(err)
+	}
+	type current struct {
+		Raw    []float64            `json:"raw"`
+		Values map[string][]float64 `json:"values"`
+		Name   string               `json:"name"`
+	}
+	read := `(function(){var ex=document.querySelector(".cl-ex").convlensExplorer,im=ex.D.images[ex.state.img],v={};
+Object.keys(im.values).forEach(function(k){v[k]=Array.from(ex.floats(im.values[k]));});return {raw:Array.from(im.rawData||[]),values:v,name:im.base};})()`
+	var got current
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got, err = browser.Eval[current](s, read); err == nil && got.Name == "photo.png" && len(got.Values) > 1 {
+			break
+		}
+	}
+	if got.Name != "photo.png" || len(got.Raw) != 32*32*3 {
+		t.Fatalf("the photo did not reach the engine: %q, %d values", got.Name, len(got.Raw))
+	}
+	for i := 0; i < 32*32; i++ {
+		x, y := i%32, i/32
+		want := []float64{float64(x*8) / 255, float64(y*8) / 255, float64((x*y)%256) / 255}
+		for c := 0; c < 3; c++ {
+			if math.Abs(got.Raw[3*i+c]-want[c]) > 1e-6 {
+				t.Fatalf("pixel (%d, %d) channel %d reached the engine as %v, want %v", y, x, c, got.Raw[3*i+c], want[c])
+			}
+		}
+	}
+	img := nd.Array{Shape: []int{1, 32, 32, 3}, Data: make([]float32, len(got.Raw))}
+	for i, v := range got.Raw {
+		img.Data[i] = float32(v)
+	}
+	taps, err := m.Taps(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := 0
+	for name, v := range got.Values {
+		want, ok := taps.Outputs[name]
+		if name == "input" || !ok {
+			continue
+		}
+		shown++
+		scale, worst := 1e-6, 0.0
+		for _, w := range want.Data {
+			scale = math.Max(scale, math.Abs(float64(w)))
+		}
+		if len(v) != len(want.Data) {
+			t.Errorf("%s: %d values on the page, %d from the command line", name, len(v), len(want.Data))
+			continue
+		}
+		for i, w := range want.Data {
+			worst = math.Max(worst, math.Abs(v[i]-float64(w))/scale)
+		}
+		if worst > 1e-5 {
+			t.Errorf("%s differs from the command line's by %.2g of its largest value", name, worst)
+		}
+	}
+	logits := got.Values[taps.Names[len(taps.Names)-1]]
+	t.Logf("%d layers compared; logits on the page %v, from the command line %v", shown, logits, taps.Logits.Data)
+	if shown < 10 {
+		t.Errorf("only %d layers compared", shown)
+	}
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
