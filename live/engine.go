@@ -65,8 +65,12 @@ type Result struct {
 	CAM    nd.Array
 }
 
+// NoMap as Run's target leaves out Grad-CAM.
+const NoMap = -2
+
 // Run computes the outputs of layers (all where none are named) for image [H, W, C] (raw
-// pixels, as the model's data), and Grad-CAM of target (the predicted class when < 0).
+// pixels, as the model's data), and Grad-CAM of target (the predicted class when < 0;
+// none for NoMap).
 func (e *Engine) Run(image nd.Array, names []string, target int) (*Result, error) {
 	s := e.Model.Spec
 	if !slices.Equal(image.Shape, []int{s.Height, s.Width, s.Chans}) {
@@ -78,24 +82,29 @@ func (e *Engine) Run(image nd.Array, names []string, target int) (*Result, error
 		}
 	}
 	batch := nd.Array{Shape: append([]int{1}, image.Shape...), Data: image.Data}
-	taps, err := e.Model.Taps(batch, names...)
+	if len(names) == 0 {
+		names = s.TapNames()
+	}
+	var taps *layers.TapResult
+	var maps *explain.Maps
+	var err error
+	if target == NoMap || e.CAMLayer == "" {
+		taps, err = e.Model.Taps(batch, names...)
+	} else { // one forward pass for the values and the map
+		if target >= s.Classes {
+			target = -1
+		}
+		maps, taps, err = e.ex.GradCAMWithTaps(batch, []int{max(target, -1)}, e.CAMLayer, names)
+	}
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{Values: map[string]nd.Array{}, Logits: taps.Logits.Data}
+	r := &Result{Values: map[string]nd.Array{}, Logits: taps.Logits.Data, Target: NoMap}
 	for name, a := range taps.Outputs {
 		r.Values[name] = a.Sub(0)
 	}
-	if target < 0 || target >= s.Classes {
-		target = layers.ArgMax(taps.Logits)[0]
-	}
-	r.Target = target
-	if e.CAMLayer != "" {
-		maps, err := explain.GradCAM{Layer: e.CAMLayer}.Attribute(e.ex, batch, []int{target})
-		if err != nil {
-			return nil, err
-		}
-		r.CAM = maps.Image(0)
+	if maps != nil {
+		r.Target, r.CAM = maps.Targets[0], maps.Image(0)
 	}
 	return r, nil
 }
