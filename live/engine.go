@@ -18,6 +18,8 @@ type Engine struct {
 	CAMLayer string // "" where the model has no layer with an H×W×C output
 	ex       *explain.Explainer
 	initial  []variable
+	base     *layers.Spec     // the model's own spec, without inputs switched off
+	off      map[string][]int // the inputs switched off, by sum layer
 }
 
 type variable struct {
@@ -40,7 +42,7 @@ func EngineFor(m *layers.Model) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{Model: m, ex: explain.New(m)}
+	e := &Engine{Model: m, ex: explain.New(m), base: m.Spec}
 	for _, n := range t.Nodes {
 		vars, err := m.LayerVariables(n.Name)
 		if err != nil {
@@ -120,8 +122,15 @@ func (e *Engine) Set(layer, name string, v nd.Array) error {
 	return e.Model.SetVariable(layer, name, v)
 }
 
-// Reset restores every variable to its value when the engine started.
+// Reset restores every variable to its value when the engine started, and every input
+// switched off.
 func (e *Engine) Reset() error {
+	if len(e.off) > 0 {
+		e.off = nil
+		if err := e.rebuild(); err != nil {
+			return err
+		}
+	}
 	for _, v := range e.initial {
 		if err := e.Model.SetVariable(v.layer, v.name, v.value); err != nil {
 			return err

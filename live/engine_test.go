@@ -114,3 +114,66 @@ func same(a, b []float32) bool {
 	}
 	return true
 }
+
+// Switching a skip connection off makes the sum its other term (block1 = ReLU(block1_bn2)),
+// changes what follows, and switching it back on, or Reset, restores every value.
+func TestSkipConnectionOff(t *testing.T) {
+	m, err := layers.New(layers.ResNet(16, 16, 3, 2), testutil.Go(t), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := live.EngineFor(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := testutil.RandomArray(8, 0, 1, 16, 16, 3)
+	before, err := e.Run(img, nil, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _, _ := m.Spec.Layer("block1")
+	if len(l.Inputs) != 2 || l.Inputs[0] != "block1_bn2" {
+		t.Fatalf("block1's inputs %v", l.Inputs)
+	}
+	if err := e.SetInputOff("block1", 1, true); err != nil {
+		t.Fatal(err)
+	}
+	off, err := e.Run(img, nil, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bn, sum := off.Values["block1_bn2"].Data, off.Values["block1"].Data
+	for i := range sum {
+		if want := max(bn[i], 0); sum[i] != want {
+			t.Fatalf("block1 with its skip off at %d: %v, ReLU(block1_bn2) = %v", i, sum[i], want)
+		}
+	}
+	if same(off.Values["block2"].Data, before.Values["block2"].Data) {
+		t.Error("block2 did not change with block1's skip off")
+	}
+	if err := e.SetInputOff("block1", 1, false); err != nil {
+		t.Fatal(err)
+	}
+	on, err := e.Run(img, nil, -1)
+	if err != nil || !same(on.Logits, before.Logits) || !same(on.CAM.Data, before.CAM.Data) {
+		t.Errorf("switched back on: the logits or the map differ (%v)", err)
+	}
+	if err := e.SetInputOff("block2", 1, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	reset, err := e.Run(img, nil, -1)
+	if err != nil || !same(reset.Logits, before.Logits) {
+		t.Errorf("after Reset the logits differ (%v)", err)
+	}
+	for _, c := range []struct {
+		layer string
+		k     int
+	}{{"stem", 0}, {"block1", 2}, {"nope", 0}} {
+		if err := e.SetInputOff(c.layer, c.k, true); err == nil {
+			t.Errorf("switching off input %d of %q: no error", c.k, c.layer)
+		}
+	}
+}

@@ -184,8 +184,12 @@ func main() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	fmt.Printf("engine loaded and started in the page: %.2f s (gzip %.1f MB inlined, %.1f MB of WebAssembly)\n\n",
-		time.Since(start).Seconds(), float64(len(base64.StdEncoding.EncodeToString(engine.Wasm)))/4/1.3e6, float64(len(engine.Wasm))/1e6)
+	st, err := os.Stat(filepath.Join(dir, "index.html"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("page loaded and engine started: %.2f s (the page %.1f MB with the engine inlined; %.1f MB of WebAssembly)\n\n",
+		time.Since(start).Seconds(), float64(st.Size())/(1<<20), float64(len(engine.Wasm))/(1<<20))
 	fmt.Println("| model | convlens wasm: forward | + every layer and Grad-CAM | onnxruntime-web wasm: forward | ORT / convlens (forward) | SimpleGo native: forward | + layers and Grad-CAM | XLA CPU: forward | + layers and Grad-CAM |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	for _, m := range models {

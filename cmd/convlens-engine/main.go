@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Command convlens-engine is convlens compiled to WebAssembly for the live explorer: it
-// sets globalThis.convlensEngine with load, openONNX, run, set, reset and field, and waits.
+// sets globalThis.convlensEngine with load, openONNX, run, set, skip, reset and field, and waits.
 package main
 
 import (
@@ -159,6 +159,14 @@ func field(args []js.Value) (any, error) {
 	return map[string]any{"box": []any{b.Y0, b.X0, b.Y1, b.X1}}, nil
 }
 
+// skip(layer, k, off): input k of a sum layer switched off (or on).
+func skip(args []js.Value) (any, error) {
+	if engine == nil {
+		return nil, fmt.Errorf("no model loaded")
+	}
+	return map[string]any{}, engine.SetInputOff(args[0].String(), args[1].Int(), args[2].Bool())
+}
+
 func reset([]js.Value) (any, error) {
 	if engine == nil {
 		return nil, fmt.Errorf("no model loaded")
@@ -168,7 +176,7 @@ func reset([]js.Value) (any, error) {
 
 func main() {
 	js.Global().Set("convlensEngine", js.ValueOf(map[string]any{
-		"load": guard(load), "run": guard(run), "set": guard(set), "reset": guard(reset), "field": guard(field), "openONNX": guard(openONNX),
+		"load": guard(load), "run": guard(run), "set": guard(set), "reset": guard(reset), "field": guard(field), "openONNX": guard(openONNX), "skip": guard(skip),
 	}))
 	if cb := js.Global().Get("convlensEngineReady"); cb.Type() == js.TypeFunction {
 		cb.Invoke()

@@ -574,7 +574,10 @@ function convlensExplore(id) {
     },
     add: function (L, s) {
       var i = idx(s, state.y, state.x, state.ch), sum = 0, parts = [];
-      L.inputs.forEach(function (n) { var v = vals(n)[i]; sum += v; parts.push(n + " " + num(v, 6)); });
+      L.inputs.forEach(function (n, k) {
+        if (L.off && L.off[k]) { parts.push(n + " switched off (0)"); return; }
+        var v = vals(n)[i]; sum += v; parts.push(n + " " + num(v, 6));
+      });
       calc.appendChild(eq(parts.join("  +  ") + "  =  " + num(sum, 6)));
       return activationStep(L, sum);
     },

@@ -180,7 +180,7 @@ function convlensLive(ex, started) {
   resetB.onclick = function () {
     var r = E.reset();
     if (r.error) { status.textContent = r.error; return; }
-    D.layers.forEach(function (L) { Object.keys(L.params || {}).forEach(function (p) { L.params[p].data = L.params[p].now; }); });
+    D.layers.forEach(function (L) { Object.keys(L.params || {}).forEach(function (p) { L.params[p].data = L.params[p].now; }); L.off = null; });
     version = 0; resetB.disabled = true; refresh();
   };
   tools.appendChild(resetB);
@@ -196,8 +196,27 @@ function convlensLive(ex, started) {
     var i = el("input", cls); i.type = "number"; i.step = "any"; i.value = value; i.setAttribute("aria-label", label);
     return i;
   }
+  function skipPanel(L) { // a sum's inputs, each switched on or off: a skip connection toggled
+    var panel = el("div", "cl-ex-edit");
+    panel.appendChild(el("h4", "", "Change " + L.name + ": switch an input of the sum off (the page recomputes everything)"));
+    L.inputs.forEach(function (n, k) {
+      var lab = el("label", "cl-ex-note"), cb = el("input", "cl-ex-skip");
+      cb.type = "checkbox"; cb.checked = !(L.off && L.off[k]); cb.dataset.input = k;
+      cb.onchange = function () {
+        var r = E.skip(L.name, k, !cb.checked);
+        if (r.error) { status.textContent = r.error; cb.checked = !cb.checked; return; }
+        L.off = L.off || {};
+        L.off[k] = !cb.checked;
+        version++; resetB.disabled = false; refresh();
+      };
+      lab.appendChild(cb); lab.appendChild(document.createTextNode(" " + n + "  "));
+      panel.appendChild(lab);
+    });
+    return panel;
+  }
   ex.hooks.detail = function (box, name, c) {
     var L = ex.byName[name];
+    if (E && L && L.kind === "add" && !L.valuesOnly && L.inputs.length > 1) { box.appendChild(skipPanel(L)); return; }
     if (!E || !L || !(L.kind === "conv2d" || L.kind === "dense") || !L.params || !L.params.weights) return;
     var Wt = L.params.weights, out = Wt.shape[Wt.shape.length - 1], panel = el("div", "cl-ex-edit");
     panel.appendChild(el("h4", "", "Change " + name + (L.kind === "conv2d" ? ", channel " : ", unit ") + c + " (the page recomputes everything)"));
