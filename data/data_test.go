@@ -3,7 +3,11 @@ package data
 import (
 	"bytes"
 	"compress/gzip"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -224,5 +228,46 @@ func TestDecodeIDXAllocatesTheDataOnce(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; float64(alloc) > 1.1*float64(len(idx.Data)) {
 		t.Errorf("decoding %d bytes allocated %d (%.2f×)", len(idx.Data), alloc, float64(alloc)/float64(len(idx.Data)))
+	}
+}
+
+// A photo's bytes decode as its file does: the same crop, resize and grey conversion; bytes
+// that are not an image, or declare too many pixels, are refused.
+func TestDecodeImageEqualsLoadImage(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 37, 23))
+	for y := 0; y < 23; y++ {
+		for x := 0; x < 37; x++ {
+			img.Set(x, y, color.NRGBA{uint8(x * 7), uint8(y * 11), uint8(x * y), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "photo.png")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []int{1, 3} {
+		want, err := LoadImage(path, 16, 16, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeImage(buf.Bytes(), "photo.png", 16, 16, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Data, want.Data) || !slices.Equal(got.Shape, want.Shape) {
+			t.Errorf("%d channels: the bytes decode unlike the file", c)
+		}
+	}
+	if _, err := DecodeImage([]byte("not an image"), "x.png", 8, 8, 3); err == nil {
+		t.Error("bytes that are not an image decoded")
+	}
+	old := MaxPixels
+	MaxPixels = 100
+	defer func() { MaxPixels = old }()
+	if _, err := DecodeImage(buf.Bytes(), "photo.png", 8, 8, 3); err == nil || !strings.Contains(err.Error(), "megapixel") {
+		t.Errorf("an image over the pixel budget: %v", err)
 	}
 }

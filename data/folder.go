@@ -8,6 +8,7 @@ import (
 	"image/color"
 	_ "image/jpeg" // JPEG decoder
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -221,16 +222,21 @@ func decodeConfig(path string) (image.Config, error) {
 		return image.Config{}, err
 	}
 	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
+	return checkConfig(path, f)
+}
+
+// checkConfig reads an image's header from r and checks its size against MaxPixels.
+func checkConfig(name string, r io.Reader) (image.Config, error) {
+	cfg, _, err := image.DecodeConfig(r)
 	if err != nil {
-		return image.Config{}, fmt.Errorf("image %s: %w", path, err)
+		return image.Config{}, fmt.Errorf("image %s: %w", name, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > 1<<14 || cfg.Height > 1<<14 {
-		return image.Config{}, fmt.Errorf("image %s: size %dx%d outside 1..16384", path, cfg.Width, cfg.Height)
+		return image.Config{}, fmt.Errorf("image %s: size %dx%d outside 1..16384", name, cfg.Width, cfg.Height)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPixels {
 		return image.Config{}, fmt.Errorf("image %s is %dx%d (%.0f megapixels), over the %.0f-megapixel limit that keeps decoding within memory (-max-pixels raises it)",
-			path, cfg.Width, cfg.Height, float64(px)/1e6, float64(MaxPixels)/1e6)
+			name, cfg.Width, cfg.Height, float64(px)/1e6, float64(MaxPixels)/1e6)
 	}
 	return cfg, nil
 }
@@ -322,6 +328,12 @@ func decodePixels(path string, c, reads int) (func(y, x, k int) float32, int, in
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("image %s: %w", path, err)
 	}
+	px, sh, sw := pixelReader(img, c, reads)
+	return px, sh, sw, nil
+}
+
+// pixelReader is decodePixels' reader of a decoded image.
+func pixelReader(img image.Image, c, reads int) (func(y, x, k int) float32, int, int) {
 	b := img.Bounds()
 	sh, sw := b.Dy(), b.Dx()
 	convert := func(y, x int, dst []float32) {
@@ -340,7 +352,7 @@ func decodePixels(path string, c, reads int) (func(y, x, k int) float32, int, in
 				convert(y, x, all[(y*sw+x)*c:])
 			}
 		}
-		return func(y, x, k int) float32 { return all[(y*sw+x)*c+k] }, sh, sw, nil
+		return func(y, x, k int) float32 { return all[(y*sw+x)*c+k] }, sh, sw
 	}
 	lastY, lastX, last := -1, -1, make([]float32, c)
 	return func(y, x, k int) float32 {
@@ -349,7 +361,7 @@ func decodePixels(path string, c, reads int) (func(y, x, k int) float32, int, in
 			lastY, lastX = y, x
 		}
 		return last[k]
-	}, sh, sw, nil
+	}, sh, sw
 }
 
 // LoadImage reads one PNG or JPEG as [1, h, w, c] (c 1 or 3), values in [0, 1]: the
@@ -362,6 +374,29 @@ func LoadImage(path string, h, w, c int) (nd.Array, error) {
 	if err != nil {
 		return nd.Array{}, err
 	}
+	return fitImage(px, sh, sw, h, w, c), nil
+}
+
+// DecodeImage is LoadImage for a file's bytes (a page's dropped photo): the same checks,
+// crop and resize.
+func DecodeImage(b []byte, name string, h, w, c int) (nd.Array, error) {
+	if h < 1 || w < 1 || h > 4096 || w > 4096 || (c != 1 && c != 3) {
+		return nd.Array{}, fmt.Errorf("image %s: target %dx%dx%d (want sides 1..4096 and 1 or 3 channels)", name, h, w, c)
+	}
+	if _, err := checkConfig(name, bytes.NewReader(b)); err != nil {
+		return nd.Array{}, err
+	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nd.Array{}, fmt.Errorf("image %s: %w", name, err)
+	}
+	px, sh, sw := pixelReader(img, c, samples(h, w))
+	return fitImage(px, sh, sw, h, w, c), nil
+}
+
+// fitImage is the largest centred crop of an sh×sw image with the target's aspect ratio,
+// resized bilinearly to [1, h, w, c].
+func fitImage(px func(y, x, k int) float32, sh, sw, h, w, c int) nd.Array {
 	ch, cw := sh, sh*w/h // crop to the target aspect ratio
 	if cw > sw {
 		ch, cw = sw*h/w, sw
@@ -369,7 +404,7 @@ func LoadImage(path string, h, w, c int) (nd.Array, error) {
 	y0, x0 := (sh-ch)/2, (sw-cw)/2
 	out := nd.New(1, h, w, c)
 	resizeFrom(func(y, x, k int) float32 { return px(y0+y, x0+x, k) }, ch, cw, c, out.Data, h, w)
-	return out, nil
+	return out
 }
 
 // PhotosDir is where `make photos` puts scikit-image's sample photos (Debian python3-skimage):

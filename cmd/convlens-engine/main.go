@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Command convlens-engine is convlens compiled to WebAssembly for the live explorer: it
-// sets globalThis.convlensEngine with load, openONNX, run, set, skip, reset and field, and waits.
+// sets globalThis.convlensEngine with load, openONNX, decode, run, set, skip, reset and field, and waits.
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/convlens/convlens/backend"
+	"github.com/convlens/convlens/data"
 	"github.com/convlens/convlens/live"
 	"github.com/convlens/convlens/nd"
 	"github.com/convlens/convlens/site"
@@ -159,6 +160,22 @@ func field(args []js.Value) (any, error) {
 	return map[string]any{"box": []any{b.Y0, b.X0, b.Y1, b.X1}}, nil
 }
 
+// decode(bytes Uint8Array, name) → Float32Array: a photo file's pixels as the model takes
+// them, cropped and resized as the command line's -images does.
+func decode(args []js.Value) (any, error) {
+	if engine == nil {
+		return nil, fmt.Errorf("no model loaded")
+	}
+	b := make([]byte, args[0].Get("length").Int())
+	js.CopyBytesToGo(b, args[0])
+	s := engine.Model.Spec
+	img, err := data.DecodeImage(b, args[1].String(), s.Height, s.Width, s.Chans)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"pixels": floatsTo(img.Data)}, nil
+}
+
 // skip(layer, k, off): input k of a sum layer switched off (or on).
 func skip(args []js.Value) (any, error) {
 	if engine == nil {
@@ -176,7 +193,7 @@ func reset([]js.Value) (any, error) {
 
 func main() {
 	js.Global().Set("convlensEngine", js.ValueOf(map[string]any{
-		"load": guard(load), "run": guard(run), "set": guard(set), "reset": guard(reset), "field": guard(field), "openONNX": guard(openONNX), "skip": guard(skip),
+		"load": guard(load), "run": guard(run), "set": guard(set), "reset": guard(reset), "field": guard(field), "openONNX": guard(openONNX), "skip": guard(skip), "decode": guard(decode),
 	}))
 	if cb := js.Global().Get("convlensEngineReady"); cb.Type() == js.TypeFunction {
 		cb.Invoke()

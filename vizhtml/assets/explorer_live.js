@@ -154,21 +154,16 @@ function convlensLive(ex, started) {
   }
   var file = el("input", "cl-ex-file");
   file.type = "file"; file.accept = "image/*";
-  var fileLabel = el("label", "cl-ex-note", "Or a photo (resized to " + W + "×" + H + "): ");
+  var fileLabel = el("label", "cl-ex-note", "Or a photo (its centre cropped and resized to " + W + "×" + H + ", as -images does): ");
   fileLabel.appendChild(file);
   tools.appendChild(fileLabel);
-  function takePhoto(f, name) {
+  function takePhoto(f, name) { // decoded, cropped and resized by the engine, as -images does
     name = name || f.name;
-    createImageBitmap(f).then(function (bm) {
-      var cv = el("canvas"); cv.width = W; cv.height = H;
-      var g = cv.getContext("2d"); g.drawImage(bm, 0, 0, W, H);
-      var d = g.getImageData(0, 0, W, H).data, raw = new Float32Array(H * W * C);
-      for (var i = 0; i < H * W; i++) {
-        if (C === 1) raw[i] = (d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / (3 * 255);
-        else for (var c = 0; c < C; c++) raw[i * C + c] = d[4 * i + Math.min(c, 2)] / 255;
-      }
-      setInput(raw, name);
-    }).catch(function (err) { status.textContent = "Could not read " + name + ": " + err; });
+    f.arrayBuffer().then(function (buf) {
+      var r = E.decode(new Uint8Array(buf), name);
+      if (r.error) throw new Error(r.error);
+      setInput(r.pixels, name);
+    }).catch(function (err) { status.textContent = "Could not read " + name + ": " + err.message; });
   }
   file.onchange = function () { if (file.files[0]) takePhoto(file.files[0]); };
   panel.addEventListener("dragover", function (e) { e.preventDefault(); });
