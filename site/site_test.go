@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/convlens/convlens/data"
@@ -92,7 +93,7 @@ func TestOpenONNXMatchesTheCommandLine(t *testing.T) {
 }
 
 // The static site in Chromium, with nothing but the page: it opens an exported ResNet-style
-// ONNX file picked from disk, then a photo, and the logits and every layer it shows equal
+// ONNX file dropped on it, then a photo, and the logits and every layer it shows equal
 // what the Go command line's import of the same file computes for the same pixels.
 func TestSiteOpensAnONNXFileInChromium(t *testing.T) {
 	browser.Require(t)
@@ -150,8 +151,16 @@ func TestSiteOpensAnONNXFileInChromium(t *testing.T) {
 		}
 	}
 	wait("the engine", `document.querySelector(".cl-site").dataset.engine||""`, "ready")
-	if err := chromedp.Do(s.Ctx, chromedp.SetUploadFiles(chromedp.CSS(".cl-site-onnx"), []string{model})); err != nil {
+	// Drop the file on the page, as a user drags it from a file manager.
+	at, err := browser.Eval[[]float64](s, `(function(){var r=document.querySelector(".cl-site-drop").getBoundingClientRect();return [r.left+r.width/2,r.top+r.height/2];})()`)
+	if err != nil {
 		t.Fatal(err)
+	}
+	drag := &input.DragData{Items: []*input.DragDataItem{}, Files: []string{model}, DragOperationsMask: 1}
+	for _, typ := range []input.DispatchDragEventType{input.DispatchDragEventTypeDragEnter, input.DispatchDragEventTypeDragOver, input.DispatchDragEventTypeDrop} {
+		if _, err := chromedp.Call(s.Ctx, input.DispatchDragEvent, input.DispatchDragEventParams{Type: typ, X: at[0], Y: at[1], Data: drag}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	wait("the model", `document.querySelector(".cl-site").dataset.model||""`, "resnet <x>.onnx")
 	rows, _ := browser.Eval[int](s, `document.querySelectorAll(".cl-site-table tr").length`)

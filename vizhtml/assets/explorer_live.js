@@ -23,7 +23,8 @@ function convlensStartEngine(b64) {
 // and the model embedded beside the explorer.
 function convlensLive(ex, started) {
   "use strict";
-  var D = ex.D, root = ex.root, id = root.id, el = ex.el, E = null, version = 0, camLayer = "";
+  // version counts the model's states (never reused); changed says it differs from the file's.
+  var D = ex.D, root = ex.root, id = root.id, el = ex.el, E = null, version = 0, changed = false, camLayer = "";
   var modelText = started ? "" : document.getElementById(id + "-model").textContent;
   var spec = started ? started.spec : JSON.parse(modelText).spec;
   var H = D.input[0], W = D.input[1], C = D.input[2];
@@ -88,7 +89,7 @@ function convlensLive(ex, started) {
     for (var k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
     var pred = "predicted " + D.classes[best] + " (" + Math.round(100 * p[best]) + "%)";
     im.caption = /predicted .*$/.test(im.base) ? im.base.replace(/predicted .*$/, pred) : im.base + ": " + pred;
-    if (version > 0) im.caption += ", changed model";
+    if (changed) im.caption += ", changed model";
     im.cams = out.cam ? [{ class: out.target, png: heatPNG(out.cam, out.camShape) }] : [];
     im.version = version;
     ex.clearCache();
@@ -176,7 +177,7 @@ function convlensLive(ex, started) {
     var r = E.reset();
     if (r.error) { status.textContent = r.error; return; }
     D.layers.forEach(function (L) { Object.keys(L.params || {}).forEach(function (p) { L.params[p].data = L.params[p].now; }); L.off = null; });
-    version = 0; resetB.disabled = true; refresh();
+    version++; changed = false; resetB.disabled = true; refresh();
   };
   tools.appendChild(resetB);
   function change(L, p, f) {
@@ -185,7 +186,7 @@ function convlensLive(ex, started) {
     f(P.data);
     var r = E.set(L.name, p, P.data, P.shape);
     if (r.error) { status.textContent = r.error; return; }
-    version++; resetB.disabled = false; refresh();
+    version++; changed = true; resetB.disabled = false; refresh();
   }
   function numberInput(label, value, cls) {
     var i = el("input", cls); i.type = "number"; i.step = "any"; i.value = value; i.setAttribute("aria-label", label);
@@ -202,7 +203,7 @@ function convlensLive(ex, started) {
         if (r.error) { status.textContent = r.error; cb.checked = !cb.checked; return; }
         L.off = L.off || {};
         L.off[k] = !cb.checked;
-        version++; resetB.disabled = false; refresh();
+        version++; changed = true; resetB.disabled = false; refresh();
       };
       lab.appendChild(cb); lab.appendChild(document.createTextNode(" " + n + "  "));
       panel.appendChild(lab);
@@ -264,6 +265,7 @@ function convlensLive(ex, started) {
   // ---- start ----
   var t0 = performance.now();
   function ready() {
+    version = 1; // from now on every value shown is the engine's: each image is recomputed when shown
     root.dataset.engineMs = (performance.now() - t0).toFixed(0);
     status.textContent = (started ? "The model runs in the convlens engine" : "The convlens engine started in " + root.dataset.engineMs + " ms") +
       ": draw, pick a photo or change the model.";
