@@ -58,8 +58,9 @@ func EngineFor(m *layers.Model) (*Engine, error) {
 	return e, nil
 }
 
-// Result is one image's values: every layer's output (one image, the layer's shape),
-// the logits, and Grad-CAM of Target at CAMLayer ([H, W] at the input's resolution).
+// Result is one image's values: every layer's output (one image, the layer's shape), the
+// logits, and the map of Target ([H, W] at the input's resolution; Grad-CAM at CAMLayer or
+// saliency).
 type Result struct {
 	Values map[string]nd.Array
 	Logits []float32
@@ -67,13 +68,28 @@ type Result struct {
 	CAM    nd.Array
 }
 
-// NoMap as Run's target leaves out Grad-CAM.
+// NoMap as Run's target leaves out the map.
 const NoMap = -2
+
+// Map methods Run computes: Grad-CAM at CAMLayer (from the same forward pass as the
+// values) or saliency (the input gradient's largest magnitude over channels).
+const (
+	GradCAM  = "grad-cam"
+	Saliency = "saliency"
+)
 
 // Run computes the outputs of layers (all where none are named) for image [H, W, C] (raw
 // pixels, as the model's data), and Grad-CAM of target (the predicted class when < 0;
 // none for NoMap).
 func (e *Engine) Run(image nd.Array, names []string, target int) (*Result, error) {
+	return e.RunWith(image, names, target, GradCAM)
+}
+
+// RunWith is Run with the map's method: GradCAM or Saliency.
+func (e *Engine) RunWith(image nd.Array, names []string, target int, method string) (*Result, error) {
+	if method != GradCAM && method != Saliency {
+		return nil, fmt.Errorf("unknown map method %q (want %s or %s)", method, GradCAM, Saliency)
+	}
 	s := e.Model.Spec
 	if !slices.Equal(image.Shape, []int{s.Height, s.Width, s.Chans}) {
 		return nil, fmt.Errorf("image shape %v, the model takes %dx%dx%d", image.Shape, s.Height, s.Width, s.Chans)
@@ -90,9 +106,17 @@ func (e *Engine) Run(image nd.Array, names []string, target int) (*Result, error
 	var taps *layers.TapResult
 	var maps *explain.Maps
 	var err error
-	if target == NoMap || e.CAMLayer == "" {
+	switch {
+	case target == NoMap || method == GradCAM && e.CAMLayer == "":
 		taps, err = e.Model.Taps(batch, names...)
-	} else { // one forward pass for the values and the map
+	case method == Saliency:
+		if taps, err = e.Model.Taps(batch, names...); err == nil {
+			if target < 0 || target >= s.Classes {
+				target = layers.ArgMax(taps.Logits)[0]
+			}
+			maps, err = explain.Saliency{}.Attribute(e.ex, batch, []int{target})
+		}
+	default: // one forward pass for the values and the map
 		if target >= s.Classes {
 			target = -1
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/convlens/convlens/explain"
 	"github.com/convlens/convlens/internal/browser"
 	"github.com/convlens/convlens/internal/testutil"
 	"github.com/convlens/convlens/layers"
@@ -234,6 +235,38 @@ var r=b.getBoundingClientRect();return [r.left,r.top,r.width];})()`)
 		}
 	}
 	sameAsModel(t, "the photo", m, got)
+	// Saliency instead of Grad-CAM: the page's map equals explain.Saliency's.
+	type pageMap struct {
+		Map    []float64 `json:"map"`
+		Class  int       `json:"class"`
+		Method string    `json:"method"`
+	}
+	readMap := `(function(){var ex=document.querySelector(".cl-ex").convlensExplorer,c=ex.D.images[ex.state.img].cams[0];
+return {map:Array.from(c.map),class:c["class"],method:c.method};})()`
+	if _, err := browser.Eval[bool](s, `(function(){var m=document.querySelector(".cl-ex-method");m.value="saliency";m.dispatchEvent(new Event("change"));return true;})()`); err != nil {
+		t.Fatal(err)
+	}
+	sal, err := browser.Eval[pageMap](s, readMap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := nd.Array{Shape: []int{1, 28, 28, 1}, Data: make([]float32, len(got.Raw))}
+	for i, v := range got.Raw {
+		img.Data[i] = float32(v)
+	}
+	ref, err := explain.Saliency{}.Attribute(explain.New(m), img, []int{sal.Class})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scale := 1e-9
+	for _, v := range ref.Pixels.Data {
+		scale = math.Max(scale, float64(v))
+	}
+	for i, v := range ref.Pixels.Data {
+		if sal.Method != "saliency" || len(sal.Map) != len(ref.Pixels.Data) || math.Abs(sal.Map[i]-float64(v)) > 1e-5*scale {
+			t.Fatalf("saliency on the page (%s, %d values) at %d: %v, explain's %v", sal.Method, len(sal.Map), i, sal.Map[min(i, len(sal.Map)-1)], v)
+		}
+	}
 	caption, _ := browser.Eval[string](s, `document.querySelector(".cl-ex-pick .cl-ex-note").textContent`)
 	if p := strconv.Quote(caption); len(caption) < 10 || caption[:9] != "photo.png" {
 		t.Errorf("caption of the photo %s", p)

@@ -75,7 +75,7 @@ func load(args []js.Value) (any, error) {
 	return map[string]any{"camLayer": engine.CAMLayer}, nil
 }
 
-// run(pixels Float32Array [H*W*C], names [string], target) → {values, logits, target, cam, camShape, ms}
+// run(pixels Float32Array [H*W*C], names [string], target, method) → {values, logits, target, cam, camShape, ms}
 func run(args []js.Value) (any, error) {
 	if engine == nil {
 		return nil, fmt.Errorf("no model loaded")
@@ -90,7 +90,11 @@ func run(args []js.Value) (any, error) {
 	for i := 0; i < args[1].Length(); i++ {
 		names = append(names, args[1].Index(i).String())
 	}
-	r, err := engine.Run(img, names, args[2].Int())
+	method := live.GradCAM
+	if len(args) > 3 && args[3].Type() == js.TypeString {
+		method = args[3].String()
+	}
+	r, err := engine.RunWith(img, names, args[2].Int(), method)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ function convlensLive(ex, started) {
   // compute runs the engine on image i's pixels and puts what it computed in its place.
   function compute(i, target) {
     var im = D.images[i], t0 = performance.now();
-    var out = E.run(im.rawData, names, target == null ? -1 : target);
+    var out = E.run(im.rawData, names, target == null ? -1 : target, method.value);
     if (out.error) throw new Error(out.error);
     var values = { input: normalise(im.rawData) };
     D.layers.forEach(function (L) { values[L.name] = fit(out.values[L.name], L); });
@@ -90,12 +90,12 @@ function convlensLive(ex, started) {
     var pred = "predicted " + D.classes[best] + " (" + Math.round(100 * p[best]) + "%)";
     im.caption = /predicted .*$/.test(im.base) ? im.base.replace(/predicted .*$/, pred) : im.base + ": " + pred;
     if (changed) im.caption += ", changed model";
-    im.cams = out.cam ? [{ class: out.target, png: heatPNG(out.cam, out.camShape) }] : [];
+    im.cams = out.cam ? [{ class: out.target, png: heatPNG(out.cam, out.camShape), map: out.cam, method: method.value }] : [];
     im.version = version;
     ex.clearCache();
     status.dataset.ms = (performance.now() - t0).toFixed(1);
     status.textContent = "Computed live in this page by the convlens engine: " + status.dataset.ms + " ms for every layer" +
-      (out.cam ? " and Grad-CAM at " + camLayer : "") + ".";
+      (out.cam ? (method.value === "saliency" ? " and saliency" : " and Grad-CAM at " + camLayer) : "") + ".";
     return out;
   }
   function refresh() { ex.state.camClass = -1; ex.redraw(); }
@@ -169,6 +169,20 @@ function convlensLive(ex, started) {
   file.onchange = function () { if (file.files[0]) takePhoto(file.files[0]); };
   panel.addEventListener("dragover", function (e) { e.preventDefault(); });
   panel.addEventListener("drop", function (e) { e.preventDefault(); if (e.dataTransfer.files[0]) takePhoto(e.dataTransfer.files[0]); });
+
+  // ---- the overlay's method ----
+  var method = el("select", "cl-ex-method"), methodLabel = el("label", "cl-ex-note", "Overlay: ");
+  [["grad-cam", "Grad-CAM"], ["saliency", "saliency (input gradient)"]].forEach(function (o) {
+    var opt = el("option", "", o[1]); opt.value = o[0]; method.appendChild(opt);
+  });
+  var ownLayer = D.camLayer;
+  method.onchange = function () {
+    D.camMethod = method.value === "saliency" ? "saliency" : "Grad-CAM";
+    D.camLayer = method.value === "saliency" ? "" : ownLayer;
+    version++; ex.state.cam = true; refresh();
+  };
+  methodLabel.appendChild(method);
+  tools.appendChild(methodLabel);
 
   // ---- changes to the model ----
   var resetB = el("button", "cl-ex-reset", "reset the model");
