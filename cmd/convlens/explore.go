@@ -93,15 +93,7 @@ func runExplore(args []string) error {
 		if *timelapse > 0 {
 			return fmt.Errorf("-live computes one model: leave out -timelapse")
 		}
-		dir := *engineDir
-		if dir == "" {
-			exe, err := os.Executable()
-			if err != nil {
-				return err
-			}
-			dir = filepath.Dir(exe)
-		}
-		if opt.Live, err = live.ReadEngine(dir); err != nil {
+		if opt.Live, err = readEngine(*engineDir); err != nil {
 			return fmt.Errorf("-live: %w", err)
 		}
 	}
@@ -168,4 +160,17 @@ func timeLapse(o *opened, n int) ([]*layers.Model, []string, error) {
 		models, labels = append(models, l.Model), append(labels, fmt.Sprintf("step %d", l.Step))
 	}
 	return models, append(labels, fmt.Sprintf("step %d", o.loaded.Step)), nil
+}
+
+// readEngine reads the live engine's files from dir, by default the convlens executable's
+// folder (where make build writes them).
+func readEngine(dir string) (*live.EngineFiles, error) {
+	if dir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		dir = filepath.Dir(exe)
+	}
+	return live.ReadEngine(dir)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/convlens/convlens/live"
+	"github.com/convlens/convlens/onnx"
 )
 
 // explore -timelapse puts a run's checkpoints behind a slider, from the initial weights
@@ -105,12 +106,34 @@ func TestExploreLive(t *testing.T) {
 		t.Errorf("live page: %d bytes, engine inlined %v", len(html), strings.Contains(string(html), `-engine">H4sI`))
 	}
 	t.Logf("LeNet's live page: %.2f MB", float64(len(html))/(1<<20))
+	// The static site, with the checkpoint as a sample model and held-out digits.
+	siteDir := filepath.Join(dir, "site")
+	if out, err := convlens(t, "site", "-checkpoint", ckpt, "-backend", "go", "-images", "3", "-engine", engine, "-out", siteDir); err != nil {
+		t.Fatalf("site: %v\n%s", err, out)
+	}
+	index, err := os.ReadFile(filepath.Join(siteDir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, err := os.ReadFile(filepath.Join(siteDir, "samples", "lenet.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := onnx.Decode(sample); err != nil {
+		t.Errorf("the sample model: %v", err)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(siteDir, "samples", "*.png"))
+	if len(pngs) != 3 || !strings.Contains(string(index), "convlensSite(") || !strings.Contains(string(index), `"name":"lenet.onnx"`) {
+		t.Errorf("site: %d sample images, page of %d bytes", len(pngs), len(index))
+	}
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-live", "-engine", dir}, "make build writes it"},
 		{[]string{"explore", "-checkpoint", ckpt, "-backend", "go", "-live", "-engine", engine, "-timelapse", "2"}, "leave out -timelapse"},
+		{[]string{"site", "-engine", dir, "-out", filepath.Join(dir, "s2")}, "make build writes it"},
+		{[]string{"site", "-engine", engine, "-onnx", page, "-out", filepath.Join(dir, "s3")}, "-onnx"},
 	} {
 		out, err := convlens(t, c.args...)
 		if err == nil || !strings.Contains(out, c.want) || strings.Contains(out, "panic") {

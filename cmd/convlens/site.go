@@ -33,15 +33,7 @@ func runSite(args []string) error {
 	if err := writableDir("out", *out); err != nil {
 		return err
 	}
-	dir := *engineDir
-	if dir == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return err
-		}
-		dir = filepath.Dir(exe)
-	}
-	engine, err := live.ReadEngine(dir)
+	engine, err := readEngine(*engineDir)
 	if err != nil {
 		return err
 	}
