@@ -108,7 +108,10 @@ func main() {
 	resnet := flag.String("resnet18", "", "a ResNet-18 ONNX file (one file, 224×224)")
 	iters := flag.Int("iters", 10, "timed images per measurement (after 2 warm-ups)")
 	flag.Parse()
-	tb := &testing.T{}
+	if browser.Find() == "" {
+		log.Fatal("no Chromium: make chromium installs it")
+	}
+	tb := &testing.T{} // browser.Open's cleanups never run: the process ends with the browser
 	goBE, err := backend.Open("go")
 	if err != nil {
 		log.Fatal(err)
