@@ -99,11 +99,17 @@ function convlensLive(ex, started) {
     return out;
   }
   function refresh() { ex.state.camClass = -1; ex.redraw(); }
+  function computeOrSay(i, target) { // an engine error is said, and the page keeps what it had
+    try { compute(i, target); } catch (err) {
+      status.textContent = "The engine: " + err.message;
+      if (!D.images[i].values.input) ex.state.img = 0; // nothing computed for it: show a held-out image
+    }
+  }
   ex.hooks.beforeRedraw = function () {
     var im = D.images[ex.state.img];
-    if (E && im.version !== version) compute(ex.state.img);
+    if (E && im.version !== version) computeOrSay(ex.state.img);
   };
-  ex.hooks.camClass = function (k) { if (E) compute(ex.state.img, k); };
+  ex.hooks.camClass = function (k) { if (E) computeOrSay(ex.state.img, k); };
 
   // ---- inputs: a drawing (grey models), a photo, or a held-out image ----
   var slot = -1; // the image the page draws into
