@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,6 +229,23 @@ Object.keys(im.values).forEach(function(k){v[k]=Array.from(ex.floats(im.values[k
 		if worst > 1e-5 {
 			t.Errorf("%s differs from the command line's by %.2g of its largest value", name, worst)
 		}
+	}
+	// Class names from a text file, shown as text (a hostile one included).
+	classes := filepath.Join(dir, "classes.txt")
+	if err := os.WriteFile(classes, []byte("<b>cat</b>\r\ndog\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(s.Ctx, chromedp.SetUploadFiles(chromedp.CSS(".cl-site-classes"), []string{classes})); err != nil {
+		t.Fatal(err)
+	}
+	var probs string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if probs, _ = browser.Eval[string](s, `document.querySelector(".cl-ex-probs").textContent`); strings.Contains(probs, "dog") {
+			break
+		}
+	}
+	if bold, _ := browser.Eval[int](s, `document.querySelectorAll(".cl-ex-probs b").length`); !strings.Contains(probs, "<b>cat</b>") || !strings.Contains(probs, "dog") || bold != 0 {
+		t.Errorf("class names on the page: %q (%d bold elements)", probs, bold)
 	}
 	logits := got.Values[taps.Names[len(taps.Names)-1]]
 	t.Logf("%d layers compared; logits on the page %v, from the command line %v", shown, logits, taps.Logits.Data)

@@ -23,6 +23,7 @@ type SiteSample struct {
 	ONNX []byte
 	// ImageNet normalises its input with ImageNet's mean and std when opened.
 	ImageNet bool
+	Classes  []string // class names (an ONNX file holds none)
 }
 
 // SiteImage is a sample input image (PNG).
@@ -45,9 +46,10 @@ func SitePage(opt SiteOptions) (*Page, error) {
 		return nil, fmt.Errorf("site: %w", err)
 	}
 	type sample struct {
-		Name     string `json:"name"`
-		ONNX     string `json:"onnx"`
-		ImageNet bool   `json:"imageNet,omitempty"`
+		Name     string   `json:"name"`
+		ONNX     string   `json:"onnx"`
+		ImageNet bool     `json:"imageNet,omitempty"`
+		Classes  []string `json:"classes,omitempty"`
 	}
 	type img struct {
 		Name string `json:"name"`
@@ -55,7 +57,7 @@ func SitePage(opt SiteOptions) (*Page, error) {
 	}
 	var samples []sample
 	for _, s := range opt.Samples {
-		samples = append(samples, sample{s.Name, base64.StdEncoding.EncodeToString(s.ONNX), s.ImageNet})
+		samples = append(samples, sample{s.Name, base64.StdEncoding.EncodeToString(s.ONNX), s.ImageNet, s.Classes})
 	}
 	var images []img
 	for _, im := range opt.Images {
@@ -79,7 +81,8 @@ func SitePage(opt SiteOptions) (*Page, error) {
 	fmt.Fprintf(&b, `<div class="cl-site" id="%s"><div class="cl-site-drop">`+
 		`<p class="cl-site-status">Starting the convlens engine…</p>`+
 		`<label>Open an ONNX model: <input type="file" class="cl-site-onnx" accept=".onnx"></label> `+
-		`<label><input type="checkbox" class="cl-site-imagenet"> normalise a colour input with ImageNet's mean and std (torchvision's models)</label>`+
+		`<label><input type="checkbox" class="cl-site-imagenet"> normalise a colour input with ImageNet's mean and std (torchvision's models)</label> `+
+		`<label>Class names (a text file, one a line): <input type="file" class="cl-site-classes" accept=".txt,text/plain"></label>`+
 		`<div class="cl-site-samples"></div><div class="cl-site-images"></div>`+
 		`<p class="cl-note">Or drop an .onnx file, then a photo, anywhere here. Everything is computed in this page: nothing leaves your machine.</p></div>`+
 		`<div class="cl-site-notices"></div><details class="cl-site-inspect"><summary>Layers</summary><div class="cl-site-summary"></div></details>`+

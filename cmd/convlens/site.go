@@ -51,7 +51,7 @@ func runSite(args []string) error {
 			return fmt.Errorf("-checkpoint: %w", err)
 		}
 		name := o.model.Spec.Name + ".onnx"
-		opt.Samples = append(opt.Samples, vizhtml.SiteSample{Name: name, ONNX: model})
+		opt.Samples = append(opt.Samples, vizhtml.SiteSample{Name: name, ONNX: model, Classes: o.model.Spec.ClassNames})
 		files["samples/"+name] = model
 		if *images > 0 {
 			test, err := heldOut(o.loaded, "", "")

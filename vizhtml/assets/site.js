@@ -25,7 +25,24 @@ function convlensSite(id) {
       fmt(sum.flops_per_image) + "FLOPs per image, " + sum.layers.length + " layers."));
     box.appendChild(t);
   }
-  function open(bytes, name, imageNet) {
+  var classNames = null; // from the class-names file or the sample, applied to each model opened
+  function named() {
+    if (!current || !classNames) return;
+    var D = current.D;
+    D.classes = D.classes.map(function (c, i) { return i < classNames.length && classNames[i] ? classNames[i] : c; });
+    current.redraw();
+  }
+  root.querySelector(".cl-site-classes").onchange = function () {
+    var f = this.files[0];
+    if (!f) return;
+    f.text().then(function (t) {
+      classNames = t.split(/\r?\n/).map(function (l) { return l.trim(); });
+      while (classNames.length && !classNames[classNames.length - 1]) classNames.pop();
+      named();
+    });
+  };
+  function open(bytes, name, imageNet, classes) {
+    if (classes) classNames = classes;
     if (!E) { status.textContent = "The engine is still starting."; return; }
     status.textContent = "Opening " + name + "…";
     root.dataset.model = "";
@@ -42,6 +59,7 @@ function convlensSite(id) {
       div.id = exId; script.type = "application/json"; script.id = exId + "-data"; script.textContent = res.explorer;
       box.appendChild(script); box.appendChild(div);
       current = convlensLive(convlensExplore(exId), { engine: E, spec: JSON.parse(res.spec), camLayer: res.camLayer });
+      named();
       status.textContent = name + " opened in " + (performance.now() - t0).toFixed(0) + " ms. Pick a photo in the explorer, or change the model.";
       root.dataset.model = name;
     }, 10);
@@ -64,7 +82,7 @@ function convlensSite(id) {
   (data.samples || []).forEach(function (s) {
     var b = el("button", "cl-site-sample", s.name);
     b.type = "button";
-    b.onclick = function () { open(bytesOf(s.onnx), s.name, s.imageNet); };
+    b.onclick = function () { open(bytesOf(s.onnx), s.name, s.imageNet, s.classes); };
     sb.appendChild(b);
   });
   var ib = root.querySelector(".cl-site-images");
