@@ -790,7 +790,8 @@ function convlensExplore(id) {
   }
   function examplesView(r) {
     var box = el("div", "cl-ex-examples");
-    box.appendChild(el("h4", "", "What excites channel " + r.ch + " most" + (D.examplesFrom ? " in " + D.examplesFrom : "") +
+    box.appendChild(el("h4", "", "What excites channel " + r.ch + " most" + (steps.length ? " at " + (D.stepLabel || "now") : "") +
+      (D.examplesFrom ? " in " + D.examplesFrom : "") +
       ": each image cropped to what the channel's largest value sees"));
     var row = el("div", "cl-ex-tops");
     r.tops.forEach(function (t) {
