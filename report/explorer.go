@@ -55,6 +55,9 @@ type ExplorerOptions struct {
 // explorerBudget is the default bound on an explorer page's embedded data.
 const explorerBudget = 24 << 20
 
+// maxBundle bounds the model a live page carries (base64 weights): a ResNet-18's are 62 MB.
+const maxBundle = 256 << 20
+
 // explorerMaxAll is the most layers the explorer shows by default.
 const explorerMaxAll = 400
 
@@ -244,6 +247,10 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 		bundle, err := json.Marshal(b)
 		if err != nil {
 			return em, nil, vopt, err
+		}
+		if len(bundle) > maxBundle {
+			return em, nil, vopt, fmt.Errorf("explorer: a live page carries the model's weights, here %d MB: more than the %d MB a page holds well",
+				len(bundle)>>20, maxBundle>>20)
 		}
 		vopt.Live = &vizhtml.ExplorerLive{Bundle: bundle, Engine: opt.Live.Wasm, Exec: opt.Live.Exec}
 	}

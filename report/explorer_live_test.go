@@ -136,6 +136,14 @@ func TestLiveExplorerInChromium(t *testing.T) {
 	if drawn.Index != 2 || ink < 5 {
 		t.Fatalf("after drawing: image %d with %.1f of ink", drawn.Index, ink)
 	}
+	// Scaled and centred as MNIST's digits are: the centre of mass within a pixel of the middle.
+	var mass, my, mx float64
+	for i, v := range drawn.Raw {
+		mass, my, mx = mass+v, my+v*float64(i/28), mx+v*float64(i%28)
+	}
+	if math.Abs(my/mass-13.5) > 1 || math.Abs(mx/mass-13.5) > 1 {
+		t.Errorf("the drawing's centre of mass is at (%.1f, %.1f), want the middle (13.5, 13.5)", my/mass, mx/mass)
+	}
 	sameAsModel(t, "the drawing", m, drawn)
 	ms, _ := browser.Eval[string](s, `document.querySelector(".cl-ex-livestatus").dataset.ms`)
 	t.Logf("a drawn digit: every layer and Grad-CAM in %s ms", ms)

@@ -140,7 +140,29 @@ function convlensLive(ex, started) {
       }
       return raw;
     };
-    var update = function () { queued = false; setInput(sample(), "your drawing"); };
+    // MNIST's own preparation: the ink's box scaled to fit 20×20, then centred by its centre
+    // of mass in 28×28 (LeCun et al.); what a model trained on MNIST expects.
+    var likeMNIST = function (raw) {
+      var y0 = H, y1 = -1, x0 = W, x1 = -1, y, x;
+      for (y = 0; y < H; y++) for (x = 0; x < W; x++) if (raw[y * W + x] > 0.05) { y0 = Math.min(y0, y); y1 = Math.max(y1, y); x0 = Math.min(x0, x); x1 = Math.max(x1, x); }
+      if (y1 < 0) return raw;
+      var side = Math.max(y1 - y0 + 1, x1 - x0 + 1) * scale, k = 20 / side, cv = el("canvas");
+      cv.width = W; cv.height = H;
+      var g = cv.getContext("2d"), bw = (x1 - x0 + 1) * scale, bh = (y1 - y0 + 1) * scale;
+      g.fillStyle = "#000"; g.fillRect(0, 0, W, H); g.imageSmoothingEnabled = true; g.imageSmoothingQuality = "high";
+      g.drawImage(pad, x0 * scale, y0 * scale, bw, bh, (W - bw * k) / 2, (H - bh * k) / 2, bw * k, bh * k);
+      var d = g.getImageData(0, 0, W, H).data, fit = new Float32Array(H * W), m = 0, my = 0, mx = 0;
+      for (var i = 0; i < H * W; i++) { fit[i] = d[4 * i] / 255; m += fit[i]; my += fit[i] * Math.floor(i / W); mx += fit[i] * (i % W); }
+      var dy = Math.round((H - 1) / 2 - my / m), dx = Math.round((W - 1) / 2 - mx / m), out = new Float32Array(H * W);
+      for (y = 0; y < H; y++) for (x = 0; x < W; x++) {
+        var sy = y - dy, sx = x - dx;
+        if (sy >= 0 && sy < H && sx >= 0 && sx < W) out[y * W + x] = fit[sy * W + sx];
+      }
+      return out;
+    };
+    var centre = el("input", "cl-ex-centre");
+    centre.type = "checkbox"; centre.checked = H === 28 && W === 28;
+    var update = function () { queued = false; var raw = sample(); setInput(centre.checked ? likeMNIST(raw) : raw, "your drawing"); };
     var at = function (e) { var r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; };
     pad.addEventListener("pointerdown", function (e) { drawing = true; last = at(e); pad.setPointerCapture(e.pointerId); stroke(last); });
     pad.addEventListener("pointermove", function (e) { if (drawing) { stroke(at(e)); } });
@@ -155,7 +177,10 @@ function convlensLive(ex, started) {
     cb.type = "button";
     cb.onclick = function () { clear(); update(); };
     drawBox.appendChild(el("span", "cl-ex-note", "Draw a digit (white on black):"));
-    drawBox.appendChild(pad); drawBox.appendChild(cb);
+    var centreLabel = el("label", "cl-ex-note");
+    centreLabel.appendChild(centre); centreLabel.appendChild(document.createTextNode(" scale and centre it as MNIST's digits are"));
+    centre.onchange = function () { update(); };
+    drawBox.appendChild(pad); drawBox.appendChild(cb); drawBox.appendChild(centreLabel);
     tools.appendChild(drawBox);
     ex.drawPad = pad;
   }
