@@ -221,6 +221,18 @@ func TestNotebooksExecuteAndDraw(t *testing.T) {
 			if err := view.Load(html); err != nil {
 				t.Fatal(err)
 			}
+			// Every live explorer starts its engine in the export, as in a trusted notebook.
+			if exported, err := os.ReadFile(html); err == nil {
+				if lives := strings.Count(string(exported), "convlensLive(convlensExplore("); lives > 0 {
+					started := 0
+					for deadline := time.Now().Add(90 * time.Second); started < lives && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+						started, _ = browser.Eval[int](view, `document.querySelectorAll('.cl-ex[data-live="ready"]').length`)
+					}
+					if started != lives {
+						t.Errorf("%d of %d live explorers started their engine in the HTML export", started, lives)
+					}
+				}
+			}
 			problems, err := view.ChartTextProblems()
 			if err != nil {
 				t.Fatal(err)
