@@ -36,18 +36,26 @@ const readCurrent = `(function(){var ex=document.querySelector(".cl-ex").convlen
 Object.keys(im.values).forEach(function(k){v[k]=Array.from(ex.floats(im.values[k]));});
 return {raw:Array.from(im.rawData),values:v,index:ex.state.img};})()`
 
+// pixels is the page's current image as the model takes it, a batch of one.
+func pixels(s *layers.Spec, p pageImage) nd.Array {
+	return nd.Array{Shape: []int{1, s.Height, s.Width, s.Chans}, Data: testutil.Float32s(p.Raw)}
+}
+
+// tapsOf is m's outputs for the page's current image.
+func tapsOf(t *testing.T, m *layers.Model, p pageImage) *layers.TapResult {
+	t.Helper()
+	taps, err := m.Taps(pixels(m.Spec, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return taps
+}
+
 // sameAsModel compares every value the page holds for its image with m's outputs for the
 // same pixels (within 1e-5 of the layer's largest magnitude).
 func sameAsModel(t *testing.T, what string, m *layers.Model, p pageImage) {
 	t.Helper()
-	img := nd.Array{Shape: []int{1, m.Spec.Height, m.Spec.Width, m.Spec.Chans}, Data: make([]float32, len(p.Raw))}
-	for i, v := range p.Raw {
-		img.Data[i] = float32(v)
-	}
-	taps, err := m.Taps(img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	taps := tapsOf(t, m, p)
 	if len(p.Values) != len(m.Spec.Layers)+1 {
 		t.Errorf("%s: the page holds %d values, the model has %d layers and the input", what, len(p.Values), len(m.Spec.Layers))
 	}
@@ -55,20 +63,8 @@ func sameAsModel(t *testing.T, what string, m *layers.Model, p pageImage) {
 		if strings.HasSuffix(name, layers.PreSuffix) {
 			continue // before the activation: not a layer the page shows
 		}
-		a := taps.Outputs[name]
-		got, scale, worst := p.Values[name], 1e-6, 0.0
-		if len(got) != len(a.Data) {
-			t.Errorf("%s: %s has %d values on the page, %d in the model", what, name, len(got), len(a.Data))
-			continue
-		}
-		for _, v := range a.Data {
-			scale = math.Max(scale, math.Abs(float64(v)))
-		}
-		for i, v := range a.Data {
-			worst = math.Max(worst, math.Abs(got[i]-float64(v))/scale)
-		}
-		if worst > 1e-5 {
-			t.Errorf("%s: %s differs from the model by %.2g of its largest value", what, name, worst)
+		if d := testutil.ScaledDiff(testutil.Float32s(p.Values[name]), taps.Outputs[name].Data); d > 1e-5 {
+			t.Errorf("%s: %s differs from the model by %.2g of its largest value", what, name, d)
 		}
 	}
 }
@@ -258,11 +254,7 @@ return {map:Array.from(c.map),class:c["class"],method:c.method};})()`
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := nd.Array{Shape: []int{1, 28, 28, 1}, Data: make([]float32, len(got.Raw))}
-	for i, v := range got.Raw {
-		img.Data[i] = float32(v)
-	}
-	ref, err := explain.Saliency{}.Attribute(explain.New(m), img, []int{sal.Class})
+	ref, err := explain.Saliency{}.Attribute(explain.New(m), pixels(m.Spec, got), []int{sal.Class})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,107 +274,4 @@ return {map:Array.from(c.map),class:c["class"],method:c.method};})()`
 	if errs := s.Errors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
 	}
-}
-
-// tapsOf is m's outputs for the page's current image, as check reads them (image 0).
-func tapsOf(t *testing.T, m *layers.Model, p pageImage) *layers.TapResult {
-	t.Helper()
-	img := nd.Array{Shape: []int{1, 28, 28, 1}, Data: make([]float32, len(p.Raw))}
-	for i, v := range p.Raw {
-		img.Data[i] = float32(v)
-	}
-	taps, err := m.Taps(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return taps
-}
-
-// A skip connection switched off in the page: the sum shows its other term alone, every
-// layer equals the Go engine's with that input off, the arithmetic panel agrees, and
-// switching it back on gives the model's own values.
-func TestLiveSkipConnectionInChromium(t *testing.T) {
-	browser.Require(t)
-	engine, err := live.BuildEngine(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := layers.New(layers.ResNet(16, 16, 3, 2), testutil.Go(t), 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	images := testutil.RandomArray(6, 0, 1, 1, 16, 16, 3)
-	file := writeExplorer(t, m, images, report.ExplorerOptions{Live: engine})
-	s := browser.Open(t, 4*time.Minute)
-	if err := s.Load(file); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if state, _ := browser.Eval[string](s, `document.querySelector(".cl-ex").dataset.live||""`); state == "ready" {
-			break
-		} else if state == "failed" || time.Now().After(deadline) {
-			t.Fatalf("the engine did not start: %q", state)
-		}
-	}
-	if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(`.cl-ex-tile[data-layer="block1"][data-ch="3"]`)),
-		chromedp.Click(chromedp.CSS(`.cl-ex-skip[data-input="1"]`))); err != nil {
-		t.Fatal(err)
-	}
-	p, err := browser.Eval[pageImage](s, readCurrent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := live.EngineFor(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ref.SetInputOff("block1", 1, true); err != nil {
-		t.Fatal(err)
-	}
-	want, err := ref.Run(images.Sub(0), nil, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, a := range want.Values {
-		got, ok := p.Values[name]
-		if !ok {
-			continue // a layer the page does not show (the zeroed input's)
-		}
-		for i, v := range a.Data {
-			if math.Abs(got[i]-float64(v)) > 1e-5*math.Max(1, math.Abs(float64(v))) {
-				t.Fatalf("%s at %d: the page %v, the Go engine with block1's skip off %v", name, i, got[i], v)
-			}
-		}
-	}
-	for i, v := range p.Values["block1"] {
-		if want := math.Max(p.Values["block1_bn2"][i], 0); math.Abs(v-want) > 1e-6 {
-			t.Fatalf("block1 at %d: %v, ReLU(block1_bn2) %v", i, v, want)
-		}
-	}
-	calc, _ := browser.Eval[string](s, `document.querySelector(".cl-ex-calc").textContent`)
-	if !strings.Contains(calc, "switched off (0)") {
-		t.Errorf("the arithmetic does not show the term switched off: %.300q", calc)
-	}
-	r, err := browser.Eval[reading](s, readJS)
-	if err != nil || r.Computed == "" || r.Computed != r.Tap && !closeText(r.Computed, r.Tap) {
-		t.Errorf("the arithmetic panel computes %q, the page's value %q (%v)", r.Computed, r.Tap, err)
-	}
-	if err := chromedp.Do(s.Ctx, chromedp.Click(chromedp.CSS(`.cl-ex-skip[data-input="1"]`))); err != nil {
-		t.Fatal(err)
-	}
-	back, err := browser.Eval[pageImage](s, readCurrent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameAsModel(t, "the skip back on", m, back)
-	if errs := s.Errors(); len(errs) > 0 {
-		t.Errorf("console errors: %v", errs)
-	}
-}
-
-// closeText compares two numbers written by the page within float32 rounding.
-func closeText(a, b string) bool {
-	x, err1 := strconv.ParseFloat(a, 64)
-	y, err2 := strconv.ParseFloat(b, 64)
-	return err1 == nil && err2 == nil && math.Abs(x-y) <= 1e-5*math.Max(1, math.Abs(y))
 }

@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,11 +199,7 @@ Object.keys(im.values).forEach(function(k){v[k]=Array.from(ex.floats(im.values[k
 			t.Fatalf("pixel value %d reached the engine as %v, the command line reads %v", i, got.Raw[i], v)
 		}
 	}
-	img := nd.Array{Shape: []int{1, 32, 32, 3}, Data: make([]float32, len(got.Raw))}
-	for i, v := range got.Raw {
-		img.Data[i] = float32(v)
-	}
-	taps, err := m.Taps(img)
+	taps, err := m.Taps(nd.Array{Shape: []int{1, 32, 32, 3}, Data: testutil.Float32s(got.Raw)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,19 +210,8 @@ Object.keys(im.values).forEach(function(k){v[k]=Array.from(ex.floats(im.values[k
 			continue
 		}
 		shown++
-		scale, worst := 1e-6, 0.0
-		for _, w := range want.Data {
-			scale = math.Max(scale, math.Abs(float64(w)))
-		}
-		if len(v) != len(want.Data) {
-			t.Errorf("%s: %d values on the page, %d from the command line", name, len(v), len(want.Data))
-			continue
-		}
-		for i, w := range want.Data {
-			worst = math.Max(worst, math.Abs(v[i]-float64(w))/scale)
-		}
-		if worst > 1e-5 {
-			t.Errorf("%s differs from the command line's by %.2g of its largest value", name, worst)
+		if d := testutil.ScaledDiff(testutil.Float32s(v), want.Data); d > 1e-5 {
+			t.Errorf("%s differs from the command line's by %.2g of its largest value (%d values on the page, %d)", name, d, len(v), len(want.Data))
 		}
 	}
 	// Class names from a text file, shown as text (a hostile one included).

@@ -125,3 +125,32 @@ func TorchPython(t testing.TB) string {
 	}
 	return py
 }
+
+// Float32s converts values a page returned (JSON numbers) to the float32s they were.
+func Float32s(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// ScaledDiff is max |a-b| over the largest |b| (at least 1e-6): how far a page's copy a of
+// a layer's values b is, relative to the layer's scale.
+func ScaledDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	scale, worst := 1e-6, 0.0
+	for _, v := range b {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range b {
+		d := math.Abs(float64(a[i]) - float64(b[i]))
+		if math.IsNaN(d) {
+			return math.Inf(1)
+		}
+		worst = math.Max(worst, d)
+	}
+	return worst / scale
+}
