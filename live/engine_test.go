@@ -48,7 +48,7 @@ func TestBundleAndEngineReproduceTheModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, a := range want.Outputs {
-		if !same(got.Values[name].Data, a.Data) {
+		if !nd.SameBits(got.Values[name].Data, a.Data) {
 			t.Errorf("%s differs from the original model's", name)
 		}
 	}
@@ -57,7 +57,7 @@ func TestBundleAndEngineReproduceTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Target != pred || e.CAMLayer != "conv2" || !same(got.CAM.Data, cam.Image(0).Data) {
+	if got.Target != pred || e.CAMLayer != "conv2" || !nd.SameBits(got.CAM.Data, cam.Image(0).Data) {
 		t.Errorf("Grad-CAM of %d at %s differs from explain's (of %d)", got.Target, e.CAMLayer, pred)
 	}
 	// Zero conv1's channel 2: its output is zero there (ReLU of 0), and Reset restores it.
@@ -87,7 +87,7 @@ func TestBundleAndEngineReproduceTheModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, err := e.Run(img, nil, pred)
-	if err != nil || !same(again.Logits, want.Logits.Data) {
+	if err != nil || !nd.SameBits(again.Logits, want.Logits.Data) {
 		t.Errorf("after Reset the logits differ (%v)", err)
 	}
 	for _, bad := range []nd.Array{nd.New(28, 28, 3), {Shape: []int{28, 28, 1}, Data: append(make([]float32, 783), float32(math.NaN()))}} {
@@ -101,18 +101,6 @@ func TestBundleAndEngineReproduceTheModel(t *testing.T) {
 	if _, err := live.Parse([]byte(`{"vars":[]}`)); err == nil {
 		t.Error("a bundle without a spec accepted")
 	}
-}
-
-func same(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // Switching a skip connection off makes the sum its other term (block1 = ReLU(block1_bn2)),
@@ -148,14 +136,14 @@ func TestSkipConnectionOff(t *testing.T) {
 			t.Fatalf("block1 with its skip off at %d: %v, ReLU(block1_bn2) = %v", i, sum[i], want)
 		}
 	}
-	if same(off.Values["block2"].Data, before.Values["block2"].Data) {
+	if nd.SameBits(off.Values["block2"].Data, before.Values["block2"].Data) {
 		t.Error("block2 did not change with block1's skip off")
 	}
 	if err := e.SetInputOff("block1", 1, false); err != nil {
 		t.Fatal(err)
 	}
 	on, err := e.Run(img, nil, -1)
-	if err != nil || !same(on.Logits, before.Logits) || !same(on.CAM.Data, before.CAM.Data) {
+	if err != nil || !nd.SameBits(on.Logits, before.Logits) || !nd.SameBits(on.CAM.Data, before.CAM.Data) {
 		t.Errorf("switched back on: the logits or the map differ (%v)", err)
 	}
 	if err := e.SetInputOff("block2", 1, true); err != nil {
@@ -165,7 +153,7 @@ func TestSkipConnectionOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	reset, err := e.Run(img, nil, -1)
-	if err != nil || !same(reset.Logits, before.Logits) {
+	if err != nil || !nd.SameBits(reset.Logits, before.Logits) {
 		t.Errorf("after Reset the logits differ (%v)", err)
 	}
 	for _, c := range []struct {

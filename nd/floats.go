@@ -29,3 +29,17 @@ func DecodeFloats(s string) ([]float32, error) {
 	}
 	return v, nil
 }
+
+// SameBits reports whether two slices hold the same float32s bit for bit (NaNs and the
+// sign of zero included).
+func SameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}

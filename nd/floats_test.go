@@ -10,13 +10,11 @@ import (
 func TestEncodeFloatsKeepsEveryBit(t *testing.T) {
 	v := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -3.5, float32(math.Inf(1)), float32(math.NaN()), math.MaxFloat32}
 	got, err := DecodeFloats(EncodeFloats(v))
-	if err != nil || len(got) != len(v) {
+	if err != nil || !SameBits(got, v) {
 		t.Fatalf("round trip %v: %v", got, err)
 	}
-	for i := range v {
-		if math.Float32bits(got[i]) != math.Float32bits(v[i]) {
-			t.Errorf("value %d: %v came back as %v", i, v[i], got[i])
-		}
+	if SameBits([]float32{0}, []float32{float32(math.Copysign(0, -1))}) || SameBits([]float32{1}, nil) {
+		t.Error("SameBits: +0 and -0, or slices of two lengths, the same")
 	}
 	for _, bad := range []string{"!!!", "AAA=", "AAAAAAA="} {
 		if _, err := DecodeFloats(bad); err == nil {

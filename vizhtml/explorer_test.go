@@ -89,7 +89,7 @@ func TestExplorerPayloadRoundTrip(t *testing.T) {
 		}
 		for name, a := range src.Params {
 			got, err := nd.DecodeFloats(l.Params[name].B64)
-			if err != nil || !sameBits(got, a.Data) || !slices.Equal(l.Params[name].Shape, a.Shape) {
+			if err != nil || !nd.SameBits(got, a.Data) || !slices.Equal(l.Params[name].Shape, a.Shape) {
 				t.Errorf("param %s/%s does not round-trip (%v)", l.Name, name, err)
 			}
 		}
@@ -104,7 +104,7 @@ func TestExplorerPayloadRoundTrip(t *testing.T) {
 		}
 		for name, want := range images[i].Values {
 			got, err := nd.DecodeFloats(img.Values[name])
-			if err != nil || !sameBits(got, want.Data) {
+			if err != nil || !nd.SameBits(got, want.Data) {
 				t.Errorf("image %d values of %q do not round-trip (%v)", i, name, err)
 			}
 		}
@@ -179,18 +179,6 @@ func TestExplorerRejectsInconsistentModels(t *testing.T) {
 	if _, err := Explorer(m, nil, ExplorerOptions{}); err == nil || !strings.Contains(err.Error(), "0 images") {
 		t.Errorf("no images: %v", err)
 	}
-}
-
-func sameBits(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // The static picture (for outputs without scripts) has one row per spatial value, each
