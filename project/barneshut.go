@@ -91,12 +91,5 @@ func bhGradient(y []float64, p *sparseP, ex, theta float64, grad []float64) {
 		root.repulse(i, y[2*i], y[2*i+1], theta, &fx, &fy, &z)
 		rep[2*i], rep[2*i+1], zs[i] = fx, fy, z
 	})
-	var z float64
-	for _, v := range zs {
-		z += v
-	}
-	attract(y, p, ex, grad)
-	for i := range grad {
-		grad[i] = 4 * (grad[i] - rep[i]/z)
-	}
+	combine(y, p, ex, rep, zs, grad)
 }

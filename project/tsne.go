@@ -187,6 +187,12 @@ func exactGradient(y []float64, p *sparseP, ex float64, grad []float64) {
 		}
 		zs[i], rep[2*i], rep[2*i+1] = z, rx, ry
 	})
+	combine(y, p, ex, rep, zs, grad)
+}
+
+// combine writes the gradient 4 (attraction − rep / Z) into grad, from each point's
+// unnormalised repulsion rep and its share zs of Z = Σ_ij w_ij; both gradients end here.
+func combine(y []float64, p *sparseP, ex float64, rep, zs, grad []float64) {
 	var z float64
 	for _, v := range zs {
 		z += v
