@@ -73,15 +73,19 @@ func camAttribute(ex *Explainer, name, layer string, camOf camMap, images nd.Arr
 	if err != nil {
 		return nil, err
 	}
-	n, h, w, k := g.Acts.Shape[0], g.Acts.Shape[1], g.Acts.Shape[2], g.Acts.Shape[3]
-	H, W := images.Shape[1], images.Shape[2]
+	return &Maps{Method: name, Pixels: camPixels(camOf, g.Acts, g.Grads, images.Shape[1], images.Shape[2]), Targets: targets}, nil
+}
+
+// camPixels is each image's map from its layer activations and gradients [N, h, w, K],
+// ReLU'd and upsampled to H×W: [N, H, W].
+func camPixels(camOf camMap, acts, grads nd.Array, H, W int) nd.Array {
+	n, h, w, k := acts.Shape[0], acts.Shape[1], acts.Shape[2], acts.Shape[3]
 	out := nd.New(n, H, W)
 	for i := 0; i < n; i++ {
-		acts := g.Acts.Data[i*h*w*k : (i+1)*h*w*k]
-		grads := g.Grads.Data[i*h*w*k : (i+1)*h*w*k]
-		copy(out.Data[i*H*W:(i+1)*H*W], upsampledReLU(camOf(acts, grads, h*w, k), h, w, H, W))
+		a, g := acts.Data[i*h*w*k:(i+1)*h*w*k], grads.Data[i*h*w*k:(i+1)*h*w*k]
+		copy(out.Data[i*H*W:(i+1)*H*W], upsampledReLU(camOf(a, g, h*w, k), h, w, H, W))
 	}
-	return &Maps{Method: name, Pixels: out, Targets: targets}, nil
+	return out
 }
 
 // layerOutputs is what the CAM methods that need no gradient start from: the layer

@@ -100,15 +100,8 @@ func (ex *Explainer) GradCAMWithTaps(images nd.Array, targets []int, layer strin
 	if err != nil {
 		return nil, nil, err
 	}
-	h, w, c := acts.Shape[1], acts.Shape[2], acts.Shape[3]
-	H, W := images.Shape[1], images.Shape[2]
-	maps := &Maps{Method: name, Pixels: nd.New(n, H, W), Targets: chosen}
-	camOf := weighted(gradCAMWeights)
-	for i := 0; i < n; i++ {
-		a, g := acts.Data[i*h*w*c:(i+1)*h*w*c], grads.Data[i*h*w*c:(i+1)*h*w*c]
-		copy(maps.Pixels.Data[i*H*W:(i+1)*H*W], upsampledReLU(camOf(a, g, h*w, c), h, w, H, W))
-	}
-	return maps, res, nil
+	pixels := camPixels(weighted(gradCAMWeights), acts, grads, images.Shape[1], images.Shape[2])
+	return &Maps{Method: name, Pixels: pixels, Targets: chosen}, res, nil
 }
 
 // zeroPredicted clears the one-hot rows of images whose target is below zero (the program
