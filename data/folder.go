@@ -367,8 +367,8 @@ func pixelReader(img image.Image, c, reads int) (func(y, x, k int) float32, int,
 // LoadImage reads one PNG or JPEG as [1, h, w, c] (c 1 or 3), values in [0, 1]: the
 // largest centred crop with the target's aspect ratio, resized bilinearly.
 func LoadImage(path string, h, w, c int) (nd.Array, error) {
-	if h < 1 || w < 1 || h > 4096 || w > 4096 || (c != 1 && c != 3) {
-		return nd.Array{}, fmt.Errorf("image %s: target %dx%dx%d (want sides 1..4096 and 1 or 3 channels)", path, h, w, c)
+	if err := checkTarget(path, h, w, c); err != nil {
+		return nd.Array{}, err
 	}
 	px, sh, sw, err := decodePixels(path, c, samples(h, w))
 	if err != nil {
@@ -380,8 +380,8 @@ func LoadImage(path string, h, w, c int) (nd.Array, error) {
 // DecodeImage is LoadImage for a file's bytes (a page's dropped photo): the same checks,
 // crop and resize.
 func DecodeImage(b []byte, name string, h, w, c int) (nd.Array, error) {
-	if h < 1 || w < 1 || h > 4096 || w > 4096 || (c != 1 && c != 3) {
-		return nd.Array{}, fmt.Errorf("image %s: target %dx%dx%d (want sides 1..4096 and 1 or 3 channels)", name, h, w, c)
+	if err := checkTarget(name, h, w, c); err != nil {
+		return nd.Array{}, err
 	}
 	if _, err := checkConfig(name, bytes.NewReader(b)); err != nil {
 		return nd.Array{}, err
@@ -392,6 +392,14 @@ func DecodeImage(b []byte, name string, h, w, c int) (nd.Array, error) {
 	}
 	px, sh, sw := pixelReader(img, c, samples(h, w))
 	return fitImage(px, sh, sw, h, w, c), nil
+}
+
+// checkTarget checks the size an image is fitted to.
+func checkTarget(name string, h, w, c int) error {
+	if h < 1 || w < 1 || h > 4096 || w > 4096 || (c != 1 && c != 3) {
+		return fmt.Errorf("image %s: target %dx%dx%d (want sides 1..4096 and 1 or 3 channels)", name, h, w, c)
+	}
+	return nil
 }
 
 // fitImage is the largest centred crop of an sh×sw image with the target's aspect ratio,
