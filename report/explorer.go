@@ -143,6 +143,9 @@ func ExplorerPage(m *layers.Model, images nd.Array, opt ExplorerOptions) (*vizht
 func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtml.ExplorerModel, []vizhtml.ExplorerImage, vizhtml.ExplorerOptions, error) {
 	var em vizhtml.ExplorerModel
 	vopt := vizhtml.ExplorerOptions{MaxBytes: opt.MaxBytes}
+	if opt.Live != nil && len(opt.TimeLapse) > 0 { // before any work
+		return em, nil, vopt, fmt.Errorf("explorer: a live page computes one model, not a time-lapse")
+	}
 	if err := m.CheckImages(images); err != nil {
 		return em, nil, vopt, err
 	}
@@ -205,10 +208,7 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 	}
 	vopt.Note = strings.TrimSpace(vopt.Note + " " + camNote)
 	if method, err := explorerMethod(s, opt); err == nil {
-		vopt.CAMLayer, vopt.CAMMethod = explain.CAMLayer(method), method.Name()
-		if opt.Method == nil {
-			vopt.CAMMethod = "Grad-CAM"
-		}
+		vopt.CAMLayer, vopt.CAMMethod = explain.CAMLayer(method), overlayName(method, opt)
 	}
 	for i, mt := range opt.TimeLapse {
 		if err := SameArchitecture(s, mt.Spec); err != nil {
@@ -237,9 +237,6 @@ func explorerData(m *layers.Model, images nd.Array, opt ExplorerOptions) (vizhtm
 		vopt.StepLabel = stepLabel(opt.StepLabels, len(opt.TimeLapse))
 	}
 	if opt.Live != nil {
-		if len(opt.TimeLapse) > 0 {
-			return em, nil, vopt, fmt.Errorf("explorer: a live page computes one model, not a time-lapse")
-		}
 		b, err := live.Pack(m)
 		if err != nil {
 			return em, nil, vopt, err
@@ -280,6 +277,14 @@ func explorerMethod(s *layers.Spec, opt ExplorerOptions) (explain.Method, error)
 		return nil, err
 	}
 	return explain.GradCAM{Layer: camLayer}, nil
+}
+
+// overlayName names the overlay's method on the page: "Grad-CAM" for the default.
+func overlayName(method explain.Method, opt ExplorerOptions) string {
+	if opt.Method == nil {
+		return "Grad-CAM"
+	}
+	return method.Name()
 }
 
 // explorerImages is every image's values (taps of m), caption and overlay maps; the note
@@ -364,11 +369,7 @@ func explorerImages(m *layers.Model, images nd.Array, em vizhtml.ExplorerModel, 
 	}
 	note := ""
 	if k < s.Classes {
-		name := method.Name()
-		if opt.Method == nil {
-			name = "Grad-CAM"
-		}
-		note = fmt.Sprintf("%s maps for each image's top %d classes.", name, k)
+		note = fmt.Sprintf("%s maps for each image's top %d classes.", overlayName(method, opt), k)
 	}
 	return ims, note, nil
 }
