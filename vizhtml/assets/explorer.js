@@ -848,5 +848,5 @@ function convlensExplore(id) {
   if (startNode) ov.scrollLeft = Math.max(0, startNode.offsetLeft - ov.clientWidth / 3);
   window.addEventListener("resize", drawEdges);
   return { D: D, root: root, state: state, hooks: hooks, shapes: shapes, byName: byName, floats: floats, el: el, num: num,
-    ramp: ramp, VIR: VIR, softmax: softmax, redraw: redraw, clearCache: function () { cache = {}; } };
+    paint: paint, rangeOf: rangeOf, softmax: softmax, redraw: redraw, clearCache: function () { cache = {}; } };
 }

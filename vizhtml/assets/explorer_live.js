@@ -53,17 +53,8 @@ function convlensLive(ex, started) {
     for (var p = 0; p < s[0] * s[1]; p++) for (var c = 0; c < s[2]; c++) out[p * s[2] + c] = v[p * full + c];
     return out;
   }
-  function heatPNG(m, shape) {
-    var h = shape[0], w = shape[1], lo = Infinity, hi = -Infinity, i;
-    for (i = 0; i < m.length; i++) { if (m[i] < lo) lo = m[i]; if (m[i] > hi) hi = m[i]; }
-    var cv = el("canvas"); cv.width = w; cv.height = h;
-    var g = cv.getContext("2d"), im = g.createImageData(w, h);
-    for (i = 0; i < h * w; i++) {
-      var rgb = ex.ramp(ex.VIR, hi > lo ? (m[i] - lo) / (hi - lo) : 0);
-      im.data[4 * i] = rgb[0]; im.data[4 * i + 1] = rgb[1]; im.data[4 * i + 2] = rgb[2]; im.data[4 * i + 3] = 255;
-    }
-    g.putImageData(im, 0, 0);
-    return cv.toDataURL("image/png");
+  function heatPNG(m, shape) { // a map (non-negative) min..max in viridis, as the explorer's tiles
+    return ex.paint(el("canvas"), shape[1], shape[0], ex.rangeOf(m), function (i) { return m[i]; }).toDataURL("image/png");
   }
   function imagePNG(raw) {
     var lo = Infinity, hi = -Infinity, i, c;
