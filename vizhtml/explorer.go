@@ -227,7 +227,7 @@ func Explorer(m ExplorerModel, images []ExplorerImage, opt ExplorerOptions) (Fra
 		`only the drawings are quantised: tiles in 8-bit colour on one scale per layer, Grad-CAM at its map's resolution.</p>`)
 	fmt.Fprintf(&b, `<script type="application/json" id="%s-data">%s</script>`, id, data)
 	if opt.Live != nil {
-		scripts, _, err := liveScripts(id, opt.Live)
+		scripts, err := liveScripts(id, opt.Live)
 		if err != nil {
 			return Fragment{}, fmt.Errorf("explorer: %w", err)
 		}

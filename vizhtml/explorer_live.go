@@ -25,30 +25,30 @@ var explorerLiveJS string
 
 // liveScripts are the page's parts that run the engine: the bundle, the engine (gzip, then
 // base64: a page opened from a file cannot fetch one beside it) and the glue.
-func liveScripts(id string, l *ExplorerLive) (string, int, error) {
+func liveScripts(id string, l *ExplorerLive) (string, error) {
 	if len(l.Engine) < 8 || !bytes.HasPrefix(l.Engine, []byte("\x00asm")) {
-		return "", 0, fmt.Errorf("live: the engine is not WebAssembly")
+		return "", fmt.Errorf("live: the engine is not WebAssembly")
 	}
 	if !strings.Contains(l.Exec, "Go = class") && !strings.Contains(l.Exec, "class Go") {
-		return "", 0, fmt.Errorf("live: the glue is not Go's wasm_exec.js")
+		return "", fmt.Errorf("live: the glue is not Go's wasm_exec.js")
 	}
 	if !json.Valid(l.Bundle) {
-		return "", 0, fmt.Errorf("live: the model bundle is not JSON")
+		return "", fmt.Errorf("live: the model bundle is not JSON")
 	}
 	var model bytes.Buffer
 	json.HTMLEscape(&model, l.Bundle) // no name can close the script
 	var gz bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	if _, err := w.Write(l.Engine); err != nil {
-		return "", 0, err
+		return "", err
 	}
 	if err := w.Close(); err != nil {
-		return "", 0, err
+		return "", err
 	}
 	engine := base64.StdEncoding.EncodeToString(gz.Bytes())
 	var b strings.Builder
 	fmt.Fprintf(&b, `<script type="application/json" id="%s-model">%s</script>`, id, model.String())
 	fmt.Fprintf(&b, `<script type="text/plain" id="%s-engine">%s</script>`, id, engine)
 	b.WriteString("<script>" + strings.ReplaceAll(l.Exec, "</script", `<\/script`) + "</script>")
-	return b.String(), model.Len() + len(engine) + len(l.Exec), nil
+	return b.String(), nil
 }

@@ -41,7 +41,7 @@ var siteJS string
 func SitePage(opt SiteOptions) (*Page, error) {
 	id := newID()
 	ex := &ExplorerLive{Bundle: []byte("{}"), Engine: opt.Engine, Exec: opt.Exec}
-	scripts, _, err := liveScripts(id, ex)
+	scripts, err := liveScripts(id, ex)
 	if err != nil {
 		return nil, fmt.Errorf("site: %w", err)
 	}
