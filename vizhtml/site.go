@@ -40,8 +40,7 @@ var siteJS string
 // photos, all in the browser; nothing leaves the machine.
 func SitePage(opt SiteOptions) (*Page, error) {
 	id := newID()
-	ex := &ExplorerLive{Bundle: []byte("{}"), Engine: opt.Engine, Exec: opt.Exec}
-	scripts, err := liveScripts(id, ex)
+	scripts, err := engineScripts(id, opt.Engine, opt.Exec)
 	if err != nil {
 		return nil, fmt.Errorf("site: %w", err)
 	}
